@@ -1,0 +1,62 @@
+# The two commands of the README:
+#   make run   - set up everything and start the app on http://127.0.0.1:8000 with demo data
+#   make test  - set up everything the tests need and run the whole suite (SQLite, then PostgreSQL)
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup test-setup venv messages migrate seed system-packages test-sqlite test-postgres bench lint
+
+$(VENV)/bin/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Installing Python 3.11 and venv from Debian packages"; $(MAKE) --no-print-directory system-packages PACKAGES="python3 python3-venv"; }
+	@command -v $(PYTHON) >/dev/null 2>&1 && $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+venv: $(VENV)/bin/python
+
+setup: venv
+	$(PY) -m pip install --quiet -e .
+	$(MAKE) --no-print-directory messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+
+messages:
+	@command -v msgfmt >/dev/null 2>&1 || $(MAKE) --no-print-directory system-packages PACKAGES=gettext
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: setup
+	@echo "Coworking Belgium on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_max_message_size 65536 community.asgi:application
+
+# Debian packages the tests use: Redis, PostgreSQL, Chromium (browser journeys), gettext.
+system-packages:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test-setup: venv
+	$(MAKE) --no-print-directory system-packages PACKAGES="redis-server postgresql chromium gettext fonts-dejavu-core"
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(MAKE) --no-print-directory messages
+
+test-sqlite:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test: test-setup
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+bench: test-setup
+	$(PY) tests/bench/run_all.py
+
+lint:
+	$(VENV)/bin/ruff check .

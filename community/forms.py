@@ -1,0 +1,64 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext_lazy as _
+
+from profiles.models import Member
+
+
+class SignupForm(forms.Form):
+    username = UsernameField(
+        label=_("Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @/./+/-/_ only. It appears in your profile address."),
+    )
+    email = forms.EmailField(label=_("Email"), help_text=_("Never shown to other members."))
+    display_name = forms.CharField(label=_("Display name"), max_length=80)
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if Member.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is already taken."), code="duplicate_username")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if Member.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email already exists."), code="duplicate_email")
+        return email
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Tell us the name other members will see."), code="required")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", forms.ValidationError(_("The two passwords differ."), code="password_mismatch"))
+        if p1 and not self.errors.get("password2"):
+            candidate = Member(
+                username=cleaned.get("username", ""),
+                email=cleaned.get("email", ""),
+                display_name=cleaned.get("display_name", ""),
+            )
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class MemberLoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Wrong username or password. Both are case-sensitive."),
+        "inactive": _("This account is inactive."),
+    }

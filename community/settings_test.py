@@ -1,0 +1,13 @@
+"""Settings for pytest: the same module, with fast hashing and an isolated media folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DEBUG", "0")
+
+from community.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="coworking-test-media-")
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

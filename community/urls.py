@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from community import views
+from community.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("community.network_urls")),
+    path("accounts/", include("community.accounts_urls")),
+    path("members/", include("profiles.urls")),
+    path("search/", include("search.urls")),
+    path("messages/", include("messaging.urls")),
+    path("help/", include("community.helpboard.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    # Member uploads (avatars, space photos); a production setup may serve these from a proxy.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,220 @@
+"""Members, their skills and the canonical skill taxonomy.
+
+Skills are django-taggit tags on a custom tag model, `SkillTag`, that may point at a canonical
+`Skill` of the taxonomy: "vertaler", "traductrice" and "translation" all land on the one tag of
+the canonical skill, while a free tag nobody foresaw stays a tag of its own (skill = None).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+
+class SkillCategory(models.Model):
+    slug = models.SlugField(primary_key=True, max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("skill category")
+        verbose_name_plural = _("skill categories")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized_label(self)
+
+
+class Skill(models.Model):
+    """A canonical skill with its labels in the three languages and the words people use for it."""
+
+    slug = models.SlugField(unique=True, max_length=80)
+    category = models.ForeignKey(SkillCategory, on_delete=models.PROTECT, related_name="skills")
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_fr = models.CharField(_("name (French)"), max_length=100)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    # Lower-case forms in any of the three languages, one per line ("traducteur", "vertaler").
+    synonyms = models.TextField(_("synonyms"), blank=True)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name_en"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized_label(self)
+
+    def synonym_list(self) -> list[str]:
+        return [line.strip() for line in self.synonyms.splitlines() if line.strip()]
+
+
+def localized_label(obj: Skill | SkillCategory) -> str:
+    """The name in the active language (English when the language is not one of ours)."""
+    lang = (translation.get_language() or "en")[:2]
+    return getattr(obj, f"name_{lang}", None) or obj.name_en
+
+
+class SkillTag(TagBase):
+    """A taggit tag that may be the tag of a canonical skill."""
+
+    skill = models.OneToOneField(
+        Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="tag"
+    )
+
+    class Meta:
+        verbose_name = _("skill tag")
+        verbose_name_plural = _("skill tags")
+
+    @property
+    def label(self) -> str:
+        return self.skill.label if self.skill_id else self.name
+
+
+class OfferedSkill(TaggedItemBase):
+    content_object = models.ForeignKey("profiles.Member", on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(SkillTag, on_delete=models.CASCADE, related_name="offered_by")
+
+    class Meta:
+        unique_together = [("content_object", "tag")]
+
+
+class WantedSkill(TaggedItemBase):
+    content_object = models.ForeignKey("profiles.Member", on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(SkillTag, on_delete=models.CASCADE, related_name="wanted_by")
+
+    class Meta:
+        unique_together = [("content_object", "tag")]
+
+
+class Language(models.Model):
+    """A spoken language, by ISO 639-1 code; labels come from LANGUAGE_NAMES (translatable)."""
+
+    code = models.CharField(primary_key=True, max_length=8)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return str(LANGUAGE_NAMES.get(self.code, self.code))
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+
+LANGUAGE_NAMES = {
+    "fr": _("French"),
+    "nl": _("Dutch"),
+    "en": _("English"),
+    "de": _("German"),
+    "es": _("Spanish"),
+    "it": _("Italian"),
+    "pt": _("Portuguese"),
+    "ar": _("Arabic"),
+    "tr": _("Turkish"),
+    "pl": _("Polish"),
+    "ro": _("Romanian"),
+}
+
+
+class Member(AbstractUser):
+    class Kind(models.TextChoices):
+        FREELANCER = "freelancer", _("Freelancer")
+        STARTUP = "startup", _("Start-up")
+        TELEWORKER = "teleworker", _("Teleworker")
+        OTHER = "other", _("Other")
+
+    class Visibility(models.TextChoices):
+        MEMBERS = "members", _("Members only")
+        PUBLIC = "public", _("Public")
+        HIDDEN = "hidden", _("Hidden from the directory and search")
+
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=80)
+    headline = models.CharField(_("headline"), max_length=140, blank=True)
+    bio = models.TextField(_("about me"), max_length=4000, blank=True)
+    profession = models.CharField(_("profession"), max_length=100, blank=True)
+    kind = models.CharField(_("I work as"), max_length=20, choices=Kind.choices, default=Kind.FREELANCER)
+    languages = models.ManyToManyField(Language, blank=True, related_name="speakers", verbose_name=_("languages"))
+    home_space = models.ForeignKey(
+        "community.Space",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="home_members",
+        verbose_name=_("home space"),
+    )
+    other_spaces = models.ManyToManyField(
+        "community.Space", blank=True, related_name="visiting_members", verbose_name=_("other spaces")
+    )
+    website = models.URLField(_("website"), blank=True)
+    linkedin = models.URLField(_("LinkedIn"), blank=True)
+    social_link = models.URLField(_("other link"), blank=True)
+    avatar = models.ImageField(_("photo"), upload_to="avatars/", blank=True)
+    available = models.BooleanField(_("available to help"), default=False, db_index=True)
+    offers_free_advice = models.BooleanField(_("free advice"), default=False)
+    offers_paid_service = models.BooleanField(_("paid service"), default=False)
+    offers_skill_swap = models.BooleanField(_("skill swap"), default=False)
+    visibility = models.CharField(
+        _("who can see my profile"), max_length=10, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, blank=True, choices=[("en", "English"), ("fr", "Français"), ("nl", "Nederlands")]
+    )
+
+    skills_offered = TaggableManager(
+        _("skills I offer"), through=OfferedSkill, related_name="offering_members", blank=True
+    )
+    skills_wanted = TaggableManager(
+        _("skills I am looking for"), through=WantedSkill, related_name="wanting_members", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        indexes = [models.Index(fields=["visibility", "-date_joined"])]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.display_name:
+            self.display_name = self.get_full_name() or self.username
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("profiles:detail", kwargs={"username": self.username})
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.visibility == self.Visibility.HIDDEN
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API (`Authorization: Token <key>`)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="api_tokens")
+    key = models.CharField(max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.name or self.key[:6]}"
