@@ -104,3 +104,27 @@ class Plan(models.Model):
     @property
     def per_label(self) -> str:
         return str(_("per hour") if self.kind == self.Kind.HOURLY else _("per month"))
+
+
+class CheckIn(models.Model):
+    """A member present at a space: open while `ended_at` is empty (closed at midnight at the latest)."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_ins")
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="check_ins")
+    started_at = models.DateTimeField(_("checked in at"), db_index=True)
+    ended_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-started_at"]
+        constraints = [
+            # One open check-in per member at a time, whatever the database.
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(ended_at__isnull=True), name="one_open_check_in_per_member"
+            )
+        ]
+        indexes = [models.Index(fields=["space", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.space}"
