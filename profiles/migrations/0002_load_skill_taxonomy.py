@@ -1,0 +1,17 @@
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from profiles.taxonomy import load_taxonomy
+
+    load_taxonomy(
+        skill_model=apps.get_model("profiles", "Skill"),
+        category_model=apps.get_model("profiles", "SkillCategory"),
+        tag_model=apps.get_model("profiles", "SkillTag"),
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("profiles", "0001_initial")]
+
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
