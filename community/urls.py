@@ -5,6 +5,7 @@ from django.views.static import serve
 
 from community import views
 from community.api import api
+from community.i18n import set_language
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,7 +16,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("help/", include("community.helpboard.urls")),
     path("api/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     # Member uploads (avatars, space photos); a production setup may serve these from a proxy.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
