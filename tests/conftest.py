@@ -28,3 +28,13 @@ def member_client(member) -> Client:
     client = Client()
     client.force_login(member)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and caches live in Django's cache: start every test with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -122,3 +122,38 @@ def test_password_reset_for_unknown_email_says_nothing_more(client):
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_login_is_throttled_after_repeated_failures(client):
+    MemberFactory(username="target")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "target", "password": "guess"})
+
+    response = client.post(reverse("login"), {"username": "target", "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 200
+    assert "Too many failed attempts" in response.content.decode()
+    assert not response.context["user"].is_authenticated
+
+
+def test_other_accounts_still_log_in_while_one_is_throttled(client):
+    MemberFactory(username="target")
+    MemberFactory(username="bystander")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "target", "password": "guess"})
+
+    response = client.post(reverse("login"), {"username": "bystander", "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_signup_is_rate_limited_per_address(client):
+    for n in range(10):
+        client.post(reverse("signup"), {**GOOD_SIGNUP, "username": f"bot{n}", "email": f"bot{n}@example.be"})
+        client.post(reverse("logout"))
+
+    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "username": "bot99", "email": "bot99@example.be"})
+
+    assert response.status_code == 200
+    assert "Too many accounts" in response.content.decode()
+    assert not Member.objects.filter(username="bot99").exists()
