@@ -11,7 +11,6 @@ from community.forms import MemberLoginForm, SignupForm
 from community.ratelimit import client_ip, rate_limit_allow
 from profiles.services import member_create
 
-
 SIGNUPS_PER_IP_PER_HOUR = 10
 
 
