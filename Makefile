@@ -21,6 +21,7 @@ setup: venv
 	$(PY) -m pip install --quiet -e .
 	$(MAKE) --no-print-directory messages
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py seed_demo --if-empty
 
 messages:
@@ -29,7 +30,7 @@ messages:
 
 run: setup
 	@echo "Coworking Belgium on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_max_message_size 65536 community.asgi:application
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 --websocket-max-frame-size 65536 community.asgi:application
 
 # Debian packages the tests use: Redis, PostgreSQL, Chromium (browser journeys), gettext.
 system-packages:
