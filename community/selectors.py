@@ -1,10 +1,287 @@
-"""Reads for the community side (spaces, check-ins, events)."""
+"""Reads for the community side (spaces, members of a space, check-ins, events, hours).
+
+Querysets come back with what their pages show already joined, so no page does N+1 queries.
+Open check-ins from an earlier day count as ended at that day's midnight here, whether or not
+the `close_check_ins` command has run yet.
+"""
 
 from __future__ import annotations
 
-from community.models import CheckIn
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from community.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
+from community.timeutils import midnight_after, month_bounds, start_of_today
+from profiles.models import Member
 
 
 def checked_in_member_ids(*, space_id: int) -> set[int]:
-    """Members checked in at a space right now (open check-ins only)."""
-    return set(CheckIn.objects.filter(space_id=space_id, ended_at__isnull=True).values_list("member_id", flat=True))
+    """Members checked in at a space right now (open check-ins begun today)."""
+    return set(
+        CheckIn.objects.filter(space_id=space_id, ended_at__isnull=True, started_at__gte=start_of_today()).values_list(
+            "member_id", flat=True
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may see and do what
+# ---------------------------------------------------------------------------------------------
+
+
+def visible_members_q(viewer, prefix: str = "") -> Q:
+    """Members `viewer` may see listed: never hidden ones; anonymous visitors only public ones."""
+    field = f"{prefix}visibility"
+    if viewer is not None and viewer.is_authenticated:
+        return ~Q(**{field: Member.Visibility.HIDDEN}) & Q(**{f"{prefix}is_active": True})
+    return Q(**{field: Member.Visibility.PUBLIC}) & Q(**{f"{prefix}is_active": True})
+
+
+def can_manage_space(member, space: Space) -> bool:
+    """Staff manage every space; a member manages the spaces they are a manager of."""
+    if member is None or not member.is_authenticated or not member.is_active:
+        return False
+    return member.is_staff or space.managers.filter(pk=member.pk).exists()
+
+
+def managed_spaces(*, member) -> QuerySet[Space]:
+    if member is None or not member.is_authenticated:
+        return Space.objects.none()
+    return Space.objects.all() if member.is_staff else member.managed_spaces.all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Spaces and their members
+# ---------------------------------------------------------------------------------------------
+
+
+def network_totals() -> dict[str, int]:
+    """The figures the network is proud of: spaces, members, square metres."""
+    totals = Space.objects.aggregate(spaces=Count("id"), surface=Sum("surface_m2"))
+    totals["surface"] = totals["surface"] or 0
+    totals["members"] = Member.objects.filter(is_active=True).count()
+    return totals
+
+
+def space_member_counts() -> dict[int, int]:
+    """Active members per space id: home space or an active membership, each member counted once."""
+    members: dict[int, set[int]] = defaultdict(set)
+    for space_id, member_id in Member.objects.filter(is_active=True, home_space__isnull=False).values_list(
+        "home_space_id", "id"
+    ):
+        members[space_id].add(member_id)
+    for space_id, member_id in Membership.objects.filter(is_active=True, member__is_active=True).values_list(
+        "space_id", "member_id"
+    ):
+        members[space_id].add(member_id)
+    return {space_id: len(ids) for space_id, ids in members.items()}
+
+
+def spaces_for_list(*, region: str = "") -> list[Space]:
+    """Spaces by region and city, each with `member_count` and `in_today` set."""
+    spaces = Space.objects.order_by("region", "city", "name")
+    if region:
+        spaces = spaces.filter(region=region)
+    counts = space_member_counts()
+    in_today = dict(
+        CheckIn.objects.filter(ended_at__isnull=True, started_at__gte=start_of_today())
+        .values_list("space_id")
+        .annotate(n=Count("id"))
+        .values_list("space_id", "n")
+    )
+    result = list(spaces)
+    for space in result:
+        space.member_count = counts.get(space.pk, 0)
+        space.in_today = in_today.get(space.pk, 0)
+    return result
+
+
+def space_members(*, space: Space, viewer) -> QuerySet[Member]:
+    """Members of `space` (home space or active membership) that `viewer` may see, newest first."""
+    ids = Membership.objects.filter(space=space, is_active=True).values("member_id")
+    return (
+        Member.objects.filter(Q(home_space=space) | Q(pk__in=ids))
+        .filter(visible_members_q(viewer))
+        .order_by("-date_joined", "pk")
+    )
+
+
+def member_main_space(*, member) -> Space | None:
+    """The space a member calls home: their home space, else their oldest active membership."""
+    if member is None or not member.is_authenticated:
+        return None
+    if member.home_space_id:
+        return member.home_space
+    membership = (
+        Membership.objects.filter(member=member, is_active=True).select_related("space").order_by("started_on").first()
+    )
+    return membership.space if membership else None
+
+
+def member_memberships(*, member) -> QuerySet[Membership]:
+    return Membership.objects.filter(member=member, is_active=True).select_related("space", "plan")
+
+
+# ---------------------------------------------------------------------------------------------
+# Who's in today
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WhosIn:
+    check_ins: list[CheckIn]  # the ones the viewer may see, earliest first
+    total: int  # everyone checked in, hidden profiles included (counted, never named)
+
+    @property
+    def others(self) -> int:
+        return self.total - len(self.check_ins)
+
+
+def whos_in_today(*, space: Space, viewer) -> WhosIn:
+    """Members checked in at `space` now, as `viewer` may see them."""
+    today = CheckIn.objects.filter(space=space, ended_at__isnull=True, started_at__gte=start_of_today())
+    visible = list(
+        today.filter(visible_members_q(viewer, prefix="member__")).select_related("member").order_by("started_at")
+    )
+    return WhosIn(check_ins=visible, total=today.count())
+
+
+def open_check_in(*, member) -> CheckIn | None:
+    """The member's check-in of today that is still open (an older open one has ended at midnight)."""
+    if member is None or not member.is_authenticated:
+        return None
+    return (
+        CheckIn.objects.filter(member=member, ended_at__isnull=True, started_at__gte=start_of_today())
+        .select_related("space")
+        .first()
+    )
+
+
+def _seconds(check_in: CheckIn, now: dt.datetime) -> float:
+    end = check_in.ended_at or min(now, midnight_after(check_in.started_at))
+    return max((end - check_in.started_at).total_seconds(), 0.0)
+
+
+@dataclass
+class HoursRow:
+    space: Space | None
+    member: Member | None
+    visits: int
+    seconds: float
+
+    @property
+    def hours(self) -> float:
+        return round(self.seconds / 3600, 2)
+
+
+def member_hours(*, member, year: int, month: int, now: dt.datetime | None = None) -> list[HoursRow]:
+    """The member's time per space in a local calendar month (by the day each visit began)."""
+    now = now or timezone.now()
+    start, end = month_bounds(year, month)
+    rows: dict[int, HoursRow] = {}
+    for check_in in CheckIn.objects.filter(member=member, started_at__gte=start, started_at__lt=end).select_related(
+        "space"
+    ):
+        row = rows.setdefault(check_in.space_id, HoursRow(space=check_in.space, member=member, visits=0, seconds=0))
+        row.visits += 1
+        row.seconds += _seconds(check_in, now)
+    return sorted(rows.values(), key=lambda row: row.space.name)
+
+
+def space_hours(*, space: Space, year: int, month: int, now: dt.datetime | None = None) -> list[HoursRow]:
+    """Every member's time at `space` in a local calendar month, for the managers' export."""
+    now = now or timezone.now()
+    start, end = month_bounds(year, month)
+    rows: dict[int, HoursRow] = {}
+    for check_in in CheckIn.objects.filter(space=space, started_at__gte=start, started_at__lt=end).select_related(
+        "member"
+    ):
+        row = rows.setdefault(check_in.member_id, HoursRow(space=space, member=check_in.member, visits=0, seconds=0))
+        row.visits += 1
+        row.seconds += _seconds(check_in, now)
+    return sorted(rows.values(), key=lambda row: (str(row.member).lower(), row.member.pk))
+
+
+# ---------------------------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------------------------
+
+
+def _with_counts(events: QuerySet[Event]) -> QuerySet[Event]:
+    return events.select_related("space").annotate(
+        going_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)),
+        waiting_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.WAITING)),
+    )
+
+
+def upcoming_events(
+    *, space: Space | None = None, include_network: bool = True, now: dt.datetime | None = None
+) -> QuerySet[Event]:
+    """Events not over yet, soonest first; of one space (plus the network's) or of all."""
+    events = Event.objects.filter(ends_at__gte=now or timezone.now())
+    if space is not None:
+        events = events.filter(Q(space=space) | Q(space__isnull=True)) if include_network else events.filter(space=space)
+    return _with_counts(events).order_by("starts_at", "id")
+
+
+def event_for_page(*, pk: int) -> Event:
+    return _with_counts(Event.objects.filter(pk=pk)).get()
+
+
+def event_attendees(*, event: Event, viewer) -> list[Member]:
+    """Members going, as the viewer may see them, in the order they said yes."""
+    return [
+        rsvp.member
+        for rsvp in event.rsvps.filter(status=RSVP.Status.GOING)
+        .filter(visible_members_q(viewer, prefix="member__"))
+        .select_related("member")
+        .order_by("requested_at", "id")
+    ]
+
+
+def member_rsvp(*, event: Event, member) -> RSVP | None:
+    if member is None or not member.is_authenticated:
+        return None
+    return RSVP.objects.filter(event=event, member=member).first()
+
+
+def waiting_position(*, rsvp: RSVP) -> int | None:
+    """1 for the first on the waiting list, and so on; None when not waiting."""
+    if rsvp.status != RSVP.Status.WAITING:
+        return None
+    ahead = RSVP.objects.filter(event_id=rsvp.event_id, status=RSVP.Status.WAITING).filter(
+        Q(requested_at__lt=rsvp.requested_at) | Q(requested_at=rsvp.requested_at, id__lt=rsvp.id)
+    )
+    return ahead.count() + 1
+
+
+def member_upcoming_rsvps(*, member, now: dt.datetime | None = None) -> QuerySet[RSVP]:
+    return (
+        RSVP.objects.filter(member=member, event__ends_at__gte=now or timezone.now())
+        .exclude(status=RSVP.Status.CANCELLED)
+        .select_related("event", "event__space")
+        .order_by("event__starts_at")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Free trials
+# ---------------------------------------------------------------------------------------------
+
+
+def trial_requests_for_managers(*, space: Space) -> QuerySet[TrialRequest]:
+    """Trial requests from today on, pending first, then by day."""
+    return (
+        TrialRequest.objects.filter(space=space, date__gte=timezone.localdate())
+        .select_related("decided_by")
+        .order_by("date", "created_at")
+    )
+
+
+def trial_days_left(*, space: Space, day: dt.date) -> int:
+    booked = TrialRequest.objects.filter(space=space, date=day).exclude(status=TrialRequest.Status.DECLINED).count()
+    return max(space.trial_capacity - booked, 0)
