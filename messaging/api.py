@@ -1,5 +1,112 @@
-"""Messaging endpoints of the JSON API (filled in by the messaging issue)."""
+"""Messaging endpoints of the JSON API: the member's conversations and their history.
 
-from ninja import Router
+Messages come in the shape of the WebSocket `message` frame. A conversation the member is not
+in answers 404, the same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from messaging import selectors
+from messaging.realtime import message_payload
 
 router = Router(tags=["messaging"])
+
+
+class MessageOut(Schema):
+    id: int
+    conversation: int
+    seq: int
+    sender: str
+    body: str
+    created: str
+
+
+class ConversationOut(Schema):
+    id: int
+    kind: str
+    name: str
+    status: str
+    space: str | None
+    participants: list[str]
+    unread: int
+    muted: bool
+    last_seq: int
+    last_message: MessageOut | None
+
+
+class ConversationListOut(Schema):
+    count: int
+    results: list[ConversationOut]
+
+
+class MessagePageOut(Schema):
+    results: list[MessageOut]
+    has_more: bool
+
+
+class MessagePageParams(Schema):
+    before: int | None = Field(None, ge=1, description="Only messages with a smaller id (older).")
+    after: int | None = Field(None, ge=0, description="Only messages with a greater id (newer).")
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _member(request: HttpRequest):
+    return request.auth if getattr(request, "auth", None) is not None else request.user
+
+
+@router.get(
+    "/conversations/", response=ConversationListOut, url_name="conversations", summary="The member's conversations"
+)
+def conversations_list(request: HttpRequest, folder: str = "inbox"):
+    """Conversations newest first. `folder=requests` lists those waiting for the member's answer."""
+    if folder not in ("inbox", "requests"):
+        from community.api import ApiError
+
+        raise ApiError(400, "invalid", _("folder is inbox or requests."))
+    member = _member(request)
+    rows = selectors.conversation_rows(member=member, folder=folder)
+    results = [
+        {
+            "id": row.conversation.pk,
+            "kind": row.conversation.kind,
+            "name": row.name,
+            "status": row.participant.status,
+            "space": row.conversation.space.slug if row.conversation.space_id else None,
+            "participants": [m.username for m in row.others],
+            "unread": row.unread,
+            "muted": row.participant.muted,
+            "last_seq": row.conversation.last_seq,
+            "last_message": message_payload(row.last_message) if row.last_message else None,
+        }
+        for row in rows
+    ]
+    return {"count": len(results), "results": results}
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    response=MessagePageOut,
+    url_name="conversation_messages",
+    summary="Messages of a conversation, oldest first",
+)
+def conversation_messages(request: HttpRequest, conversation_id: int, params: Query[MessagePageParams]):
+    """Without `after`: the newest `limit` (before `before`); with `after`: the oldest ones after it.
+
+    `has_more` says whether more exist in the direction read.
+    """
+    from community.api import ApiError
+
+    participant = selectors.participation_get(member=_member(request), conversation_id=conversation_id)
+    if participant is None:
+        raise ApiError(404, "not_found", _("No such conversation."))
+    if params.before is not None and params.after is not None and params.after >= params.before:
+        raise ApiError(400, "invalid", _("after must be smaller than before."))
+    messages, has_more = selectors.messages_page(
+        conversation=participant.conversation, before=params.before, after=params.after, limit=params.limit
+    )
+    return {"results": [message_payload(m) for m in messages], "has_more": has_more}

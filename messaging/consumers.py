@@ -1,12 +1,286 @@
-"""The chat socket at /ws/chat/ (the messaging issue implements the protocol)."""
+"""The chat socket at /ws/chat/: one per browser tab, every conversation of the member on it.
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+The consumer is thin: it parses frames, calls services and selectors (in a thread, through
+database_sync_to_async) and writes frames. The protocol is in ARCHITECTURE.md; error codes:
+
+    invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
+    invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited
+
+A recoverable error never closes the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import weakref
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from messaging import selectors, services
+from messaging.realtime import dumps, member_group, message_payload, room_group
+
+logger = logging.getLogger(__name__)
+
+# Daphne's own limit (--websocket_max_message_size 65536) closes bigger frames before we see
+# them; this keeps the same bound when the app runs under another server.
+MAX_FRAME_BYTES = 65536
+SYNC_BATCH = 1000
+# Typing and read frames are cheap but not free: a socket may send this many per window.
+SOCKET_FRAMES_PER_WINDOW = 60
+SOCKET_WINDOW_SECONDS = 10.0
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_cursor(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, detail: str, client_id: str | None = None) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.client_id = code, detail, client_id
+
+
+class PresenceKeeper:
+    """Per process: refreshes this process's connection rows while it holds sockets.
+
+    Presence itself lives in the database (ChatConnection), so it holds across processes; this
+    only keeps our rows fresh, sweeps rows of dead processes and re-joins groups before the
+    channel layer's group_expiry forgets them.
+    """
+
+    def __init__(self) -> None:
+        self.consumers: weakref.WeakSet[ChatConsumer] = weakref.WeakSet()
+        self.task: asyncio.Task | None = None
+
+    def interval(self) -> float:
+        return float(getattr(settings, "CHAT_PRESENCE_HEARTBEAT_SECONDS", 30))
+
+    def add(self, consumer: ChatConsumer) -> None:
+        self.consumers.add(consumer)
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.task = loop.create_task(self._run())
+
+    def discard(self, consumer: ChatConsumer) -> None:
+        self.consumers.discard(consumer)
+        if not self.consumers and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval())
+            try:
+                await database_sync_to_async(services.connections_heartbeat)()
+                for consumer in list(self.consumers):
+                    await consumer.refresh_groups_if_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not stop the heartbeat for good
+                logger.exception("chat presence heartbeat failed")
+
+
+presence_keeper = PresenceKeeper()
+
+
+def _send_into(member, conversation_id: int, body, client_id) -> dict:
+    participant = selectors.participation_get(member=member, conversation_id=conversation_id)
+    if participant is None:
+        raise services.not_participant_error()
+    message = services.message_send(
+        sender=member, conversation=participant.conversation, body=body, client_id=client_id
+    )
+    return message_payload(message)
+
+
+def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, int], int]:
+    messages = selectors.messages_after(member=member, after=after, limit=SYNC_BATCH)
+    frames = [dumps({"type": "message", "message": message_payload(m)}) for m in messages]
+    last = messages[-1].pk if messages else after
+    counts = selectors.unread_counts(member=member)
+    total = selectors.unread_total(member=member)
+    return frames, last, len(messages) == SYNC_BATCH, counts, total
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
+        self.member = user
+        self.language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+        self.rooms: set[int] = set()
+        self.joined: list[str] = []
+        self.registered = False
+        self.frame_times: list[float] = []
+        rooms = await database_sync_to_async(selectors.room_ids_for)(member=user)
+        await self._join(member_group(user.pk))
+        for room in rooms:
+            await self._join(room_group(room))
+            self.rooms.add(room)
+        self.groups_refreshed = time.monotonic()
         await self.accept()
+        await database_sync_to_async(services.connection_open)(member=user, channel_name=self.channel_name)
+        self.registered = True
+        presence_keeper.add(self)
+        for username in await database_sync_to_async(selectors.online_contacts)(member_id=user.pk):
+            await self.send_frame({"type": "presence", "username": username, "online": True})
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.append(group)
+
+    async def disconnect(self, code: int) -> None:
+        # Groups are dropped at once rather than left to group_expiry.
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = []
+        if getattr(self, "registered", False):
+            presence_keeper.discard(self)
+            self.registered = False
+            await database_sync_to_async(services.connection_close)(member=self.member, channel_name=self.channel_name)
+
+    async def refresh_groups_if_due(self) -> None:
+        if time.monotonic() - self.groups_refreshed < services.group_refresh_interval():
+            return
+        self.groups_refreshed = time.monotonic()
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    # --- frames from the browser -------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        client_id = None
+        try:
+            with translation.override(self.language):
+                if text_data is None:
+                    raise FrameError("invalid_frame", _("Frames are JSON text."))
+                if len(text_data) > MAX_FRAME_BYTES:
+                    raise FrameError("frame_too_large", _("This frame is too large."))
+                try:
+                    frame = json.loads(text_data)
+                except ValueError:
+                    raise FrameError("invalid_json", _("This frame is not JSON.")) from None
+                if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+                    raise FrameError("invalid_frame", _("A frame is a JSON object with a type."))
+                if isinstance(frame.get("client_id"), str):
+                    client_id = frame["client_id"]
+                kind = frame["type"]
+                if kind == "send":
+                    await self.on_send(frame, client_id)
+                    return
+                self._throttle()
+                if kind == "sync":
+                    await self.on_sync(frame)
+                elif kind == "typing":
+                    await self.on_typing(frame)
+                elif kind == "read":
+                    await self.on_read(frame)
+                else:
+                    raise FrameError("unknown_type", _("Unknown frame type."))
+        except FrameError as error:
+            await self.send_error(error.code, error.detail, error.client_id or client_id)
+        except services.MessagingError as error:
+            with translation.override(self.language):
+                detail = str(error.detail)
+            await self.send_error(error.code, detail, client_id)
+
+    def _throttle(self) -> None:
+        now = time.monotonic()
+        self.frame_times = [t for t in self.frame_times if now - t < SOCKET_WINDOW_SECONDS]
+        if len(self.frame_times) >= SOCKET_FRAMES_PER_WINDOW:
+            raise FrameError("rate_limited", _("Too many frames; slow down."))
+        self.frame_times.append(now)
+
+    def _conversation_id(self, frame: dict) -> int:
+        value = frame.get("conversation")
+        if not _is_id(value):
+            raise FrameError("invalid_frame", _("conversation must be a conversation id."))
+        return value
+
+    async def on_send(self, frame: dict, client_id: str | None) -> None:
+        conversation_id = self._conversation_id(frame)
+        if client_id is None:
+            raise FrameError("invalid_client_id", _("client_id must be a string."))
+        payload = await database_sync_to_async(_send_into)(
+            self.member, conversation_id, frame.get("body"), client_id
+        )
+        await self.send_frame({"type": "ack", "client_id": client_id, "message": payload})
+
+    async def on_sync(self, frame: dict) -> None:
+        after = frame.get("after")
+        if not _is_cursor(after):
+            raise FrameError("invalid_frame", _("after must be a message id (0 or more)."))
+        while True:
+            frames, last, more, counts, total = await database_sync_to_async(_sync_frames)(self.member, after)
+            for text in frames:
+                await self.send(text_data=text)
+            if not more:
+                break
+            after = last
+        await self.send_frame({"type": "synced", "last": last})
+        # Authoritative unread counts follow every sync; the client resets its own before.
+        for conversation_id, count in counts.items():
+            await self.send_frame({"type": "unread", "conversation": conversation_id, "count": count, "total": total})
+
+    async def on_typing(self, frame: dict) -> None:
+        conversation_id = self._conversation_id(frame)
+        await database_sync_to_async(services.typing_announce)(member=self.member, conversation_id=conversation_id)
+
+    async def on_read(self, frame: dict) -> None:
+        conversation_id = self._conversation_id(frame)
+        message_id = frame.get("message")
+        if not _is_cursor(message_id):
+            raise FrameError("invalid_frame", _("message must be a message id."))
+        await database_sync_to_async(services.conversation_mark_read)(
+            member=self.member, conversation_id=conversation_id, message_id=message_id
+        )
+
+    # --- frames to the browser ---------------------------------------------------------
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.send(text_data=dumps(frame))
+
+    async def send_error(self, code: str, detail: str, client_id: str | None) -> None:
+        frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
+        if client_id is not None:
+            frame["client_id"] = client_id
+        await self.send_frame(frame)
+
+    # --- events from the channel layer -------------------------------------------------
+
+    async def chat_frame(self, event: dict) -> None:
+        room = event.get("room")
+        if room is not None and room not in self.rooms:
+            return  # left the room while the frame was on its way
+        if event.get("exclude_member") == self.member.pk:
+            return
+        await self.send(text_data=event["text"])
+
+    async def chat_room_join(self, event: dict) -> None:
+        room = event["conversation"]
+        if room not in self.rooms:
+            await self._join(room_group(room))
+            self.rooms.add(room)
+
+    async def chat_room_leave(self, event: dict) -> None:
+        room = event["conversation"]
+        if room in self.rooms:
+            self.rooms.discard(room)
+            group = room_group(room)
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined = [g for g in self.joined if g != group]
+

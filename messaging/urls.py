@@ -4,4 +4,11 @@ from messaging import views
 
 app_name = "messaging"
 
-urlpatterns = [path("", views.inbox, name="inbox")]
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:conversation_id>/", views.conversation, name="conversation"),
+    path("<int:conversation_id>/<str:action>/", views.conversation_action, name="conversation_action"),
+    path("with/<str:username>/", views.with_member, name="with_member"),
+    path("groups/new/", views.group_new, name="group_new"),
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from messaging.services import GROUP_MAX_MEMBERS, GROUP_TITLE_MAX_LENGTH
+from profiles.models import Member
+
+
+def new_client_id() -> str:
+    return f"form-{uuid.uuid4().hex}"
+
+
+class MessageForm(forms.Form):
+    """The no-JavaScript way to write: a plain post that goes through the same service.
+
+    The page renders a fresh client_id, so a double submit (or a resubmitted POST) stores one message.
+    """
+
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=BODY_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Write a message…"), "autocomplete": "off"}),
+    )
+    client_id = forms.CharField(max_length=CLIENT_ID_MAX_LENGTH, widget=forms.HiddenInput)
+
+
+class GroupForm(forms.Form):
+    title = forms.CharField(label=_("Group name"), max_length=GROUP_TITLE_MAX_LENGTH)
+    usernames = forms.CharField(
+        label=_("Members"),
+        help_text=_("Usernames, separated by commas or spaces."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_usernames(self) -> list[Member]:
+        names = {n.strip().lstrip("@") for n in self.cleaned_data["usernames"].replace(",", " ").split() if n.strip()}
+        if not names:
+            raise forms.ValidationError(_("Add at least one other member."))
+        if len(names) > GROUP_MAX_MEMBERS:
+            raise forms.ValidationError(_("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS})
+        found = list(Member.objects.filter(username__in=names, is_active=True))
+        missing = sorted(names - {m.username for m in found})
+        if missing:
+            raise forms.ValidationError(_("No member with the username: %(names)s") % {"names": ", ".join(missing)})
+        return found

@@ -1,0 +1,182 @@
+"""Conversations, their participants and messages; blocks; live connections; notifications.
+
+The database is the source of truth for chat: a message is committed before anything is
+broadcast, message ids grow in commit order and `seq` numbers the messages of one conversation
+1, 2, 3, ... so a client can tell it missed a frame and ask for a `sync`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+BODY_MAX_LENGTH = 4000
+CLIENT_ID_MAX_LENGTH = 64
+
+
+class Conversation(models.Model):
+    class Kind(models.TextChoices):
+        DIRECT = "direct", _("Direct")
+        GROUP = "group", _("Group")
+        ROOM = "room", _("Space room")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DIRECT)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    space = models.ForeignKey(
+        "community.Space",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chat_rooms",
+        verbose_name=_("space"),
+    )
+    # "<smaller member id>:<larger member id>" for a direct conversation: one per pair.
+    direct_key = models.CharField(max_length=41, null=True, blank=True, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    # The seq of the latest message: bumped inside the sending transaction, so it doubles as
+    # the row lock that serialises senders of one conversation.
+    last_seq = models.PositiveIntegerField(default=0, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_message_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["space"], condition=Q(kind="room"), name="one_lobby_room_per_space"),
+            models.CheckConstraint(
+                condition=Q(kind="room", space__isnull=False) | ~Q(kind="room"), name="room_has_a_space"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.title:
+            return self.title
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("messaging:conversation", kwargs={"conversation_id": self.pk})
+
+    @property
+    def is_room(self) -> bool:
+        return self.kind == self.Kind.ROOM
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == self.Kind.DIRECT
+
+
+class Participant(models.Model):
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REQUESTED = "requested", _("Waiting for an answer")
+        DECLINED = "declined", _("Declined")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_participations")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    # Id of the newest message this member has read in the conversation (0: none).
+    last_read_id = models.BigIntegerField(default=0)
+    muted = models.BooleanField(_("muted"), default=False)
+    joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "member"], name="one_participant_per_member"),
+        ]
+        indexes = [models.Index(fields=["member", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.conversation}"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
+    body = models.TextField(_("message"), max_length=BODY_MAX_LENGTH)
+    client_id = models.CharField(max_length=CLIENT_ID_MAX_LENGTH)
+    seq = models.PositiveIntegerField()
+    created = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "client_id"], name="one_message_per_client_id"),
+            models.UniqueConstraint(fields=["conversation", "seq"], name="one_message_per_seq"),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "id"]),
+            # The rate limit counts a sender's recent messages.
+            models.Index(fields=["sender", "created"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.body[:40]}"
+
+
+class Block(models.Model):
+    """`blocker` no longer receives direct messages from `blocked`."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocks {self.blocked}"
+
+
+class ChatConnection(models.Model):
+    """One open chat socket. Presence is "has a fresh row", so it holds across processes.
+
+    Each process refreshes `seen_at` of its own rows; rows of a process that died stop being
+    refreshed and are swept once stale.
+    """
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_connections")
+    channel_name = models.CharField(max_length=200, unique=True)
+    process = models.CharField(max_length=100, db_index=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} on {self.process}"
+
+
+class Notification(models.Model):
+    """Something a member should see (an answer on the help board, ...), pushed live to their tabs."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), max_length=2000, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"]), models.Index(fields=["recipient", "-created"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.title}"

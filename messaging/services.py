@@ -1,0 +1,596 @@
+"""Writes for messaging. The HTML views, the JSON API, the chat socket and commands all call these.
+
+Every write commits first and announces afterwards (`transaction.on_commit`): a frame never
+tells of a message that is not in the database, so `sync` can always replay what a socket
+missed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Space
+from messaging import selectors
+from messaging.models import (
+    BODY_MAX_LENGTH,
+    CLIENT_ID_MAX_LENGTH,
+    Block,
+    ChatConnection,
+    Conversation,
+    Message,
+    Notification,
+    Participant,
+)
+from messaging.realtime import (
+    frame_event,
+    member_group,
+    message_payload,
+    notification_payload,
+    room_group,
+    send_after_commit,
+    send_to_groups,
+)
+from profiles.models import Member
+
+RATE_LIMIT_MESSAGES = 20
+RATE_LIMIT_WINDOW = timedelta(seconds=10)
+GROUP_TITLE_MAX_LENGTH = 120
+GROUP_MAX_MEMBERS = 50
+
+# Names this process in the presence table (several Daphne processes share one database).
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class MessagingError(Exception):
+    """A refusal with a stable code (the `code` of an error frame or a form error)."""
+
+    def __init__(self, code: str, detail) -> None:
+        super().__init__(str(detail))
+        self.code = code
+        self.detail = detail
+
+
+NOT_PARTICIPANT = "not_participant"
+
+
+def not_participant_error() -> MessagingError:
+    # One wording whether the conversation exists or not: nothing leaks to outsiders.
+    return MessagingError(NOT_PARTICIPANT, _("You are not in this conversation."))
+
+
+# --- direct conversations and consent ------------------------------------------------------
+
+
+def _direct_key(a: int, b: int) -> str:
+    low, high = sorted((a, b))
+    return f"{low}:{high}"
+
+
+def conversation_direct_get_or_create(*, member: Member, other: Member) -> Conversation:
+    """The one direct conversation between two members, created on first use.
+
+    The other member's side starts in their "requests" folder: a stranger's first message waits
+    for them to accept, decline or block. Safe under concurrent calls (the pair key is unique).
+    """
+    if member.pk == other.pk:
+        raise MessagingError("self", _("You cannot start a conversation with yourself."))
+    key = _direct_key(member.pk, other.pk)
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, direct_key=key, created_by=member)
+            Participant.objects.bulk_create(
+                [
+                    Participant(conversation=conversation, member=member, status=Participant.Status.ACCEPTED),
+                    Participant(conversation=conversation, member=other, status=Participant.Status.REQUESTED),
+                ]
+            )
+    except IntegrityError:
+        return Conversation.objects.get(direct_key=key)
+    return conversation
+
+
+def _participation_or_error(*, member: Member, conversation: Conversation) -> Participant:
+    participant = Participant.objects.filter(member=member, conversation=conversation).first()
+    if participant is None:
+        raise not_participant_error()
+    return participant
+
+
+def request_accept(*, member: Member, conversation: Conversation) -> Participant:
+    """Move a conversation from the member's requests to their inbox."""
+    participant = _participation_or_error(member=member, conversation=conversation)
+    if participant.status != Participant.Status.ACCEPTED:
+        participant.status = Participant.Status.ACCEPTED
+        participant.save(update_fields=["status"])
+    return participant
+
+
+def request_decline(*, member: Member, conversation: Conversation) -> Participant:
+    """Hide a conversation; its other members can no longer reach this one through it.
+
+    They are only ever told "not delivered". Writing in it again re-opens it.
+    """
+    if conversation.kind == Conversation.Kind.ROOM:
+        raise MessagingError("room", _("Space rooms follow your spaces; mute the room instead."))
+    participant = _participation_or_error(member=member, conversation=conversation)
+    if participant.status != Participant.Status.DECLINED:
+        participant.status = Participant.Status.DECLINED
+        participant.save(update_fields=["status"])
+    return participant
+
+
+def member_block(*, blocker: Member, blocked: Member) -> Block:
+    """`blocked` can no longer send direct messages to `blocker` (they see "not delivered").
+
+    The direct conversation, if any, leaves the blocker's inbox and requests. Idempotent.
+    """
+    if blocker.pk == blocked.pk:
+        raise MessagingError("self", _("You cannot block yourself."))
+    with transaction.atomic():
+        block, _created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+        Participant.objects.filter(
+            member=blocker, conversation__direct_key=_direct_key(blocker.pk, blocked.pk)
+        ).update(status=Participant.Status.DECLINED)
+    return block
+
+
+def member_unblock(*, blocker: Member, blocked: Member) -> None:
+    """Lift a block (the conversation stays declined until the blocker writes in it)."""
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+
+
+def participant_mute(*, member: Member, conversation: Conversation, muted: bool) -> Participant:
+    """A muted conversation still receives messages but no longer counts in the unread badge."""
+    participant = _participation_or_error(member=member, conversation=conversation)
+    participant.muted = muted
+    participant.save(update_fields=["muted"])
+    return participant
+
+
+# --- groups and space rooms ----------------------------------------------------------------
+
+
+def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> Conversation:
+    """A group conversation: the creator is in, the others find it in their requests.
+
+    Members who blocked the creator are added silently as having declined, so the creator
+    learns nothing about the block.
+    """
+    title = (title or "").strip()
+    if not title:
+        raise MessagingError("title_required", _("Give the group a name."))
+    if len(title) > GROUP_TITLE_MAX_LENGTH:
+        raise MessagingError("title_too_long", _("The name is too long."))
+    others = {m.pk: m for m in members if m.pk != creator.pk}
+    if not others:
+        raise MessagingError("members_required", _("Add at least one other member."))
+    if len(others) > GROUP_MAX_MEMBERS:
+        raise MessagingError("too_many_members", _("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS})
+    blocking = set(Block.objects.filter(blocked=creator, blocker_id__in=others).values_list("blocker_id", flat=True))
+    with transaction.atomic():
+        conversation = Conversation.objects.create(kind=Conversation.Kind.GROUP, title=title, created_by=creator)
+        Participant.objects.bulk_create(
+            [Participant(conversation=conversation, member=creator, status=Participant.Status.ACCEPTED)]
+            + [
+                Participant(
+                    conversation=conversation,
+                    member_id=pk,
+                    status=Participant.Status.DECLINED if pk in blocking else Participant.Status.REQUESTED,
+                )
+                for pk in others
+            ]
+        )
+    return conversation
+
+
+def space_room_for(space: Space) -> Conversation:
+    """The lobby room of a space (created on first use; one per space)."""
+    room = selectors.space_room_get(space_id=space.pk)
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(kind=Conversation.Kind.ROOM, space=space, title=space.name)
+    except IntegrityError:
+        return Conversation.objects.get(kind=Conversation.Kind.ROOM, space=space)
+
+
+def _space_ids_of(member: Member) -> set[int]:
+    ids = set(member.other_spaces.values_list("id", flat=True))
+    if member.home_space_id:
+        ids.add(member.home_space_id)
+    return ids
+
+
+def space_rooms_sync(*, member: Member, space_ids: Iterable[int] | None = None) -> None:
+    """Put the member in the lobby room of each of their spaces, and out of the others.
+
+    Spaces are the home space and the other spaces of the profile, unless `space_ids` says
+    otherwise (for a membership model that comes later). Sockets already open follow at once.
+    A member joining a room starts with its history read.
+    """
+    wanted = set(space_ids) if space_ids is not None else _space_ids_of(member)
+    current = dict(
+        Participant.objects.filter(member=member, conversation__kind=Conversation.Kind.ROOM).values_list(
+            "conversation__space_id", "conversation_id"
+        )
+    )
+    joined: list[int] = []
+    left: list[int] = []
+    with transaction.atomic():
+        for space in Space.objects.filter(pk__in=wanted - set(current)):
+            room = space_room_for(space)
+            last = Message.objects.filter(conversation=room).aggregate(m=Max("id"))["m"] or 0
+            _participant, created = Participant.objects.get_or_create(
+                conversation=room, member=member, defaults={"last_read_id": last}
+            )
+            if created:
+                joined.append(room.pk)
+        stale = [cid for sid, cid in current.items() if sid not in wanted]
+        if stale:
+            Participant.objects.filter(member=member, conversation_id__in=stale).delete()
+            left = stale
+    group = member_group(member.pk)
+    send_after_commit(
+        [(group, {"type": "chat.room_join", "conversation": cid}) for cid in joined]
+        + [(group, {"type": "chat.room_leave", "conversation": cid}) for cid in left]
+    )
+
+
+def space_room_members_sync(*, space: Space) -> int:
+    """Bring every member of a space into its lobby room at once (bulk; for seeding). Returns how many joined."""
+    room = space_room_for(space)
+    last = Message.objects.filter(conversation=room).aggregate(m=Max("id"))["m"] or 0
+    member_ids = set(Member.objects.filter(home_space=space).values_list("id", flat=True)) | set(
+        Member.other_spaces.through.objects.filter(space_id=space.pk).values_list("member_id", flat=True)
+    )
+    present = set(Participant.objects.filter(conversation=room).values_list("member_id", flat=True))
+    missing = member_ids - present
+    Participant.objects.bulk_create(
+        [Participant(conversation=room, member_id=pk, last_read_id=last) for pk in sorted(missing)],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    return len(missing)
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def _validate_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not (1 <= len(client_id) <= CLIENT_ID_MAX_LENGTH):
+        raise MessagingError(
+            "invalid_client_id",
+            _("client_id must be a string of 1 to %(n)d characters.") % {"n": CLIENT_ID_MAX_LENGTH},
+        )
+    return client_id
+
+
+def _clean_body(body) -> str:
+    if not isinstance(body, str):
+        raise MessagingError("empty_body", _("Write a message first."))
+    body = body.strip()
+    if not body:
+        raise MessagingError("empty_body", _("Write a message first."))
+    if len(body) > BODY_MAX_LENGTH:
+        raise MessagingError(
+            "body_too_long", _("A message has at most %(n)d characters.") % {"n": BODY_MAX_LENGTH}
+        )
+    return body
+
+
+def _check_delivery(*, sender: Member, conversation: Conversation) -> None:
+    """In a direct conversation, the other member may have declined it or blocked the sender."""
+    if conversation.kind != Conversation.Kind.DIRECT:
+        return
+    other = Participant.objects.filter(conversation=conversation).exclude(member=sender).first()
+    if other is None:
+        return
+    if other.status == Participant.Status.DECLINED or Block.objects.filter(
+        blocker_id=other.member_id, blocked=sender
+    ).exists():
+        # Deliberately vague: a blocked sender learns nothing more than this.
+        raise MessagingError("not_delivered", _("Not delivered."))
+
+
+def _check_rate(sender: Member) -> None:
+    since = timezone.now() - RATE_LIMIT_WINDOW
+    if Message.objects.filter(sender=sender, created__gte=since).count() >= RATE_LIMIT_MESSAGES:
+        raise MessagingError(
+            "rate_limited",
+            _("Slow down: at most %(n)d messages every %(s)d seconds.")
+            % {"n": RATE_LIMIT_MESSAGES, "s": RATE_LIMIT_WINDOW.seconds},
+        )
+
+
+def _serialise_message_ids() -> None:
+    """Make message ids grow in commit order (PostgreSQL).
+
+    A sequence hands out ids at insert time, so two transactions could commit 11 before 10;
+    a client that saw 11 and then syncs "after 11" would never get 10. One transaction-scoped
+    advisory lock around the insert keeps id order and commit order the same. SQLite already
+    serialises writers (transaction_mode IMMEDIATE).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x6D736773])  # "msgs"
+
+
+def _existing_for_client_id(*, sender: Member, conversation: Conversation, client_id: str) -> Message | None:
+    existing = Message.objects.filter(sender=sender, client_id=client_id).select_related("sender").first()
+    if existing is not None and existing.conversation_id != conversation.pk:
+        raise MessagingError("client_id_reused", _("This client_id was already used for another conversation."))
+    return existing
+
+
+def _insert_message(
+    *, sender: Member, conversation: Conversation, body: str, client_id: str, created: datetime
+) -> Message:
+    """Allocate the next seq and insert, inside the caller's transaction.
+
+    The UPDATE of the conversation's counter locks its row (PostgreSQL) or the whole database
+    (SQLite) until commit, so two senders never get the same seq and seq follows commit order.
+    """
+    _serialise_message_ids()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=F("last_seq") + 1, last_message_at=created
+    )
+    seq = Conversation.objects.filter(pk=conversation.pk).values_list("last_seq", flat=True).get()
+    message = Message.objects.create(
+        conversation=conversation, sender=sender, body=body, client_id=client_id, seq=seq, created=created
+    )
+    message.sender = sender
+    message.conversation = conversation
+    return message
+
+
+def _recipient_sends(message: Message, conversation: Conversation) -> list[tuple[str, dict]]:
+    frame = frame_event({"type": "message", "message": message_payload(message)})
+    if conversation.kind == Conversation.Kind.ROOM:
+        return [(room_group(conversation.pk), frame | {"room": conversation.pk})]
+    listening = Participant.objects.filter(
+        conversation=conversation, status__in=selectors.LISTENING
+    ).values_list("member_id", flat=True)
+    return [(member_group(pk), frame) for pk in listening]
+
+
+def message_send(*, sender: Member, conversation: Conversation, body: str, client_id: str) -> Message:
+    """Store a message from a participant and broadcast it once committed.
+
+    Promises: the body is 1 to 4,000 characters after trimming; the sender is a participant
+    (writing in a conversation they declined or were asked into accepts it); in a direct
+    conversation whose other member declined it or blocked the sender, nothing is stored and
+    the error says only "not delivered"; a member sends at most 20 messages per 10 seconds;
+    idempotent by `client_id` (a resend returns the stored message and broadcasts nothing);
+    `seq` is the previous one plus one, and message ids grow in commit order.
+    """
+    client_id = _validate_client_id(client_id)
+    existing = _existing_for_client_id(sender=sender, conversation=conversation, client_id=client_id)
+    if existing is not None:
+        return existing
+    body = _clean_body(body)
+    participant = _participation_or_error(member=sender, conversation=conversation)
+    _check_delivery(sender=sender, conversation=conversation)
+    _check_rate(sender)
+    try:
+        with transaction.atomic():
+            message = _insert_message(
+                sender=sender, conversation=conversation, body=body, client_id=client_id, created=timezone.now()
+            )
+            # Writing accepts a request; the sender has read everything up to their own message.
+            Participant.objects.filter(pk=participant.pk).update(
+                status=Participant.Status.ACCEPTED, last_read_id=message.pk
+            )
+            send_after_commit(_recipient_sends(message, conversation))
+    except IntegrityError:
+        # The same client_id raced in from another socket: that one won, answer with it.
+        existing = _existing_for_client_id(sender=sender, conversation=conversation, client_id=client_id)
+        if existing is None:
+            raise
+        return existing
+    return message
+
+
+def message_import(
+    *, sender: Member, conversation: Conversation, body: str, client_id: str, created: datetime
+) -> Message:
+    """Store a past message as it was (seeding, imports): no rate limit, no broadcast, idempotent."""
+    existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+    if existing is not None:
+        return existing
+    body = _clean_body(body)
+    with transaction.atomic():
+        message = _insert_message(
+            sender=sender, conversation=conversation, body=body, client_id=client_id, created=created
+        )
+        Participant.objects.filter(member=sender, conversation=conversation).update(last_read_id=message.pk)
+    return message
+
+
+# --- read state and typing -----------------------------------------------------------------
+
+
+def conversation_mark_read(*, member: Member, conversation_id: int, message_id: int) -> int:
+    """Record that the member read the conversation up to `message_id`; returns the unread count.
+
+    Read state only moves forward. Once committed: the member's tabs get `read` and `unread`
+    frames; in direct and group conversations the others get the `read` receipt too.
+    """
+    participant = selectors.participant_listening(member=member, conversation_id=conversation_id)
+    if participant is None:
+        raise not_participant_error()
+    upto = (
+        Message.objects.filter(conversation_id=conversation_id, id__lte=message_id).aggregate(m=Max("id"))["m"] or 0
+    )
+    moved = False
+    if upto > participant.last_read_id:
+        moved = bool(
+            Participant.objects.filter(pk=participant.pk, last_read_id__lt=upto).update(last_read_id=upto)
+        )
+        participant.last_read_id = upto
+    count = selectors.unread_count(participant=participant)
+    total = selectors.unread_total(member=member)
+    sends: list[tuple[str, dict]] = []
+    if moved:
+        receipt = {"type": "read", "conversation": conversation_id, "username": member.username, "message": upto}
+        if participant.conversation.kind == Conversation.Kind.ROOM:
+            # 200 receipts per message in a room would drown the room: only the member's tabs hear it.
+            sends.append((member_group(member.pk), frame_event(receipt)))
+        else:
+            listening = Participant.objects.filter(
+                conversation_id=conversation_id, status__in=selectors.LISTENING
+            ).values_list("member_id", flat=True)
+            sends += [(member_group(pk), frame_event(receipt)) for pk in listening]
+    sends.append(
+        (
+            member_group(member.pk),
+            frame_event({"type": "unread", "conversation": conversation_id, "count": count, "total": total}),
+        )
+    )
+    send_after_commit(sends)
+    return count
+
+
+def typing_announce(*, member: Member, conversation_id: int) -> None:
+    """Tell the other participants that the member is typing (nothing is stored)."""
+    participant = selectors.participant_listening(member=member, conversation_id=conversation_id)
+    if participant is None:
+        raise not_participant_error()
+    frame = {"type": "typing", "conversation": conversation_id, "username": member.username}
+    if participant.conversation.kind == Conversation.Kind.ROOM:
+        sends = [(room_group(conversation_id), frame_event(frame, room=conversation_id, exclude_member=member.pk))]
+    else:
+        others = (
+            Participant.objects.filter(conversation_id=conversation_id, status__in=selectors.LISTENING)
+            .exclude(member=member)
+            .values_list("member_id", flat=True)
+        )
+        sends = [(member_group(pk), frame_event(frame)) for pk in others]
+    send_to_groups(sends)
+
+
+# --- presence ------------------------------------------------------------------------------
+
+
+def _presence_sends(member: Member | int, online: bool) -> list[tuple[str, dict]]:
+    member_id = member if isinstance(member, int) else member.pk
+    username = (
+        member.username if isinstance(member, Member) else Member.objects.values_list("username", flat=True).get(pk=member_id)
+    )
+    frame = frame_event({"type": "presence", "username": username, "online": online})
+    return [(member_group(pk), frame) for pk in selectors.contact_ids(member_id=member_id)]
+
+
+def connection_open(*, member: Member, channel_name: str, process: str = PROCESS_ID) -> bool:
+    """Record an open socket; when it is the member's first anywhere, their contacts see them online.
+
+    Returns whether the member just came online.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        was_online = selectors.is_online(member_id=member.pk)
+        ChatConnection.objects.update_or_create(
+            channel_name=channel_name,
+            defaults={"member": member, "process": process, "connected_at": now, "seen_at": now},
+        )
+        if not was_online:
+            send_after_commit(_presence_sends(member, True))
+    return not was_online
+
+
+def connection_close(*, member: Member, channel_name: str) -> bool:
+    """Forget a closed socket; when it was the member's last anywhere, their contacts see them offline."""
+    with transaction.atomic():
+        ChatConnection.objects.filter(channel_name=channel_name).delete()
+        went_offline = not selectors.is_online(member_id=member.pk)
+        if went_offline:
+            send_after_commit(_presence_sends(member, False))
+    return went_offline
+
+
+def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
+    """Keep this process's sockets fresh and sweep the rows of processes that died.
+
+    Members left with no fresh connection are announced offline. Returns how many rows were swept.
+    """
+    now = timezone.now()
+    ChatConnection.objects.filter(process=process).update(seen_at=now)
+    stale = ChatConnection.objects.filter(seen_at__lt=now - selectors.presence_stale_after())
+    stale_members = set(stale.values_list("member_id", flat=True))
+    swept, _ = stale.delete()
+    if stale_members:
+        still_online = selectors.online_member_ids(member_ids=list(stale_members))
+        sends: list[tuple[str, dict]] = []
+        for member_id in stale_members - still_online:
+            sends += _presence_sends(member_id, False)
+        send_to_groups(sends)
+    return swept
+
+
+def connections_forget_process(*, process: str = PROCESS_ID) -> None:
+    """Drop every row of a process (at a clean shutdown)."""
+    ChatConnection.objects.filter(process=process).delete()
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def _notification_count_event(member_id: int) -> tuple[str, dict]:
+    count = Notification.objects.filter(recipient_id=member_id, read_at__isnull=True).count()
+    return (member_group(member_id), frame_event({"type": "notification_unread", "count": count}))
+
+
+def notification_send(*, recipient: Member, kind: str, title: str, body: str = "", url: str = "") -> Notification:
+    """Store a notification and, once committed, push it to every open tab of the recipient.
+
+    Frames: `{"type": "notification", "notification": {id, kind, title, body, url, created,
+    read}}` then `{"type": "notification_unread", "count": n}`.
+    """
+    if url and not (url.startswith("/") and not url.startswith("//")) and not url.startswith(("https://", "http://")):
+        # Shown as a link in the menu: never a javascript: or other scheme.
+        raise MessagingError("invalid_url", _("A notification links to a page of the site or an http(s) address."))
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            recipient=recipient, kind=kind[:40], title=title[:200], body=body[:2000], url=url[:500]
+        )
+        send_after_commit(
+            [
+                (
+                    member_group(recipient.pk),
+                    frame_event({"type": "notification", "notification": notification_payload(notification)}),
+                ),
+                _notification_count_event(recipient.pk),
+            ]
+        )
+    return notification
+
+
+def notifications_mark_read(*, member: Member, ids: Iterable[int] | None = None) -> int:
+    """Mark the member's notifications read (all, or the given ids); returns how many changed."""
+    with transaction.atomic():
+        qs = Notification.objects.filter(recipient=member, read_at__isnull=True)
+        if ids is not None:
+            qs = qs.filter(pk__in=list(ids))
+        changed = qs.update(read_at=timezone.now())
+        if changed:
+            send_after_commit([_notification_count_event(member.pk)])
+    return changed
+
+
+def group_refresh_interval() -> int:
+    """Seconds after which a socket re-joins its groups, well inside the layer's group_expiry."""
+    expiry = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {}).get("group_expiry", 86400)
+    return max(60, int(expiry) // 2)

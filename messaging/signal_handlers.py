@@ -1,0 +1,41 @@
+"""Lobby rooms follow the spaces on a member's profile (home space and other spaces).
+
+Connected in MessagingConfig.ready: profiles does not know that chat exists. Bulk inserts
+(seed_demo) skip signals; `space_room_members_sync` covers them.
+"""
+
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_save
+
+from profiles.models import Member
+
+
+def member_saved(sender, instance: Member, created: bool, update_fields=None, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    if update_fields is not None and "home_space" not in update_fields and "home_space_id" not in update_fields:
+        return  # a login or a profile edit that does not touch the space
+    if created and not instance.home_space_id:
+        return
+    from messaging.services import space_rooms_sync
+
+    space_rooms_sync(member=instance)
+
+
+def other_spaces_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    from messaging.services import space_rooms_sync
+
+    if not reverse:
+        space_rooms_sync(member=instance)
+        return
+    # space.visiting_members.add(...): the members are in pk_set (unknown after a clear).
+    for member in Member.objects.filter(pk__in=pk_set or []):
+        space_rooms_sync(member=member)
+
+
+def connect() -> None:
+    post_save.connect(member_saved, sender=Member, dispatch_uid="messaging.member_saved")
+    m2m_changed.connect(other_spaces_changed, sender=Member.other_spaces.through, dispatch_uid="messaging.other_spaces")
