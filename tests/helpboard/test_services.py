@@ -1,0 +1,327 @@
+"""The help board's writes: validation, matching, notifications, permissions, thanks."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from community.helpboard import selectors, services
+from community.helpboard.models import HelpMatch, HelpRequest, HelpThanks
+from messaging.models import Notification
+from profiles.models import Member
+from tests.factories import MemberFactory
+from tests.helpboard.conftest import give_skills
+
+pytestmark = pytest.mark.django_db
+
+
+def post(author, title="Qui peut traduire mon site en néerlandais ?", description="Dix pages, pour fin du mois.", **kwargs):
+    return services.help_request_create(author=author, title=title, description=description, **kwargs)
+
+
+def test_typed_skills_land_on_canonical_skills_and_unknown_ones_stay_free_text(author):
+    help_request = post(author, title="Un coup de main", description="Pour mon projet.", skills=["vertaling", "Fusées à eau"])
+
+    assert list(help_request.skills.values_list("slug", flat=True)) == ["translation"]
+    assert help_request.free_skills == ["Fusées à eau"]
+
+
+def test_skills_are_inferred_from_the_text(author):
+    help_request = post(author, title="Wie kan mijn boekhouding nakijken?", description="Ik ben net gestart als freelancer.")
+
+    assert "bookkeeping" in set(help_request.skills.values_list("slug", flat=True))
+
+
+def test_empty_title_is_refused(author):
+    with pytest.raises(ValidationError) as error:
+        post(author, title="   ")
+
+    assert "title" in error.value.error_dict
+    assert not HelpRequest.objects.exists()
+
+
+def test_oversized_description_is_refused(author):
+    with pytest.raises(ValidationError) as error:
+        post(author, description="x" * 4001)
+
+    assert "description" in error.value.error_dict
+
+
+def test_too_many_skills_are_refused(author):
+    with pytest.raises(ValidationError) as error:
+        post(author, skills=[f"skill {n}" for n in range(11)])
+
+    assert "skills" in error.value.error_dict
+
+
+def test_unknown_urgency_is_refused(author):
+    with pytest.raises(ValidationError) as error:
+        post(author, urgency="yesterday")
+
+    assert "urgency" in error.value.error_dict
+
+
+def test_posting_too_often_is_rate_limited(author):
+    for n in range(services.POSTS_PER_WINDOW):
+        post(author, title=f"Request {n}")
+
+    with pytest.raises(services.RateLimited):
+        post(author, title="One too many")
+
+    assert HelpRequest.objects.filter(author=author).count() == services.POSTS_PER_WINDOW
+
+
+def test_refused_posts_do_not_count_against_the_rate_limit(author):
+    for _ in range(services.POSTS_PER_WINDOW + 2):
+        with pytest.raises(ValidationError):
+            post(author, title="")
+
+    assert post(author).pk
+
+
+def test_the_member_offering_the_skill_is_matched(author, translator, accountant):
+    help_request = post(author)
+
+    assert [m.member for m in selectors.request_matches(help_request=help_request)] == [translator]
+
+
+def test_the_author_is_never_matched(author, translator):
+    give_skills(author, "translation")
+
+    help_request = post(author)
+
+    assert author.pk not in set(help_request.matches.values_list("member_id", flat=True))
+    assert translator.pk in set(help_request.matches.values_list("member_id", flat=True))
+
+
+def test_hidden_and_inactive_members_are_never_matched(author):
+    hidden = give_skills(MemberFactory(visibility=Member.Visibility.HIDDEN), "translation")
+    gone = give_skills(MemberFactory(is_active=False), "translation")
+
+    help_request = post(author)
+
+    assert not help_request.matches.filter(member__in=[hidden, gone]).exists()
+
+
+def test_members_of_the_requests_space_come_first(author, brussels, ghent):
+    elsewhere = give_skills(MemberFactory(home_space=ghent, available=True), "translation")
+    here = give_skills(MemberFactory(home_space=brussels, available=False), "translation")
+
+    help_request = post(author, space=brussels)
+
+    assert [m.member for m in selectors.request_matches(help_request=help_request)][:2] == [here, elsewhere]
+
+
+def test_available_members_come_first_within_the_space(author, brussels):
+    busy = give_skills(MemberFactory(home_space=brussels, available=False), "translation")
+    free = give_skills(MemberFactory(home_space=brussels, available=True), "translation")
+
+    help_request = post(author, space=brussels)
+
+    assert [m.member for m in selectors.request_matches(help_request=help_request)][:2] == [free, busy]
+
+
+def test_matched_members_are_notified_once_committed(author, translator, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        help_request = post(author)
+    assert not Notification.objects.exists()
+
+    for callback in callbacks:
+        callback()
+
+    notification = Notification.objects.get(recipient=translator)
+    assert notification.kind == services.NOTIFY_MATCH
+    assert notification.url == help_request.get_absolute_url()
+    assert help_request.title in notification.title
+    assert HelpMatch.objects.get(help_request=help_request, member=translator).notified
+
+
+def test_members_who_muted_help_notifications_are_matched_but_not_notified(
+    author, translator, django_capture_on_commit_callbacks
+):
+    services.help_preferences_set(member=translator, mute_help_notifications=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        help_request = post(author)
+
+    assert help_request.matches.filter(member=translator, notified=False).exists()
+    assert not Notification.objects.filter(recipient=translator).exists()
+
+
+def test_unmuting_brings_notifications_back(author, translator, django_capture_on_commit_callbacks):
+    services.help_preferences_set(member=translator, mute_help_notifications=True)
+    services.help_preferences_set(member=translator, mute_help_notifications=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(author)
+
+    assert Notification.objects.filter(recipient=translator).count() == 1
+
+
+def test_only_the_author_edits_a_request(author, other_member):
+    help_request = post(author)
+
+    with pytest.raises(PermissionDenied):
+        services.help_request_update(
+            help_request=help_request, editor=other_member, title="Hijacked", description="Mine now."
+        )
+
+    help_request.refresh_from_db()
+    assert help_request.title != "Hijacked"
+
+
+def test_editing_notifies_only_the_newly_matched(author, translator, accountant, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        help_request = post(author)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.help_request_update(
+            help_request=help_request,
+            editor=author,
+            title=help_request.title,
+            description="Et aussi ma comptabilité à vérifier.",
+            skills=["translation", "bookkeeping"],
+        )
+
+    assert Notification.objects.filter(recipient=translator).count() == 1
+    assert Notification.objects.filter(recipient=accountant).count() == 1
+
+
+def test_solving_thanks_helpers_and_counts_on_their_reputation(
+    author, translator, accountant, django_capture_on_commit_callbacks
+):
+    help_request = post(author)
+    services.help_reply_create(help_request=help_request, author=accountant, body="Ma sœur est traductrice !")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.help_request_solve(help_request=help_request, by=author, helpers=[translator, accountant])
+
+    help_request.refresh_from_db()
+    assert help_request.status == HelpRequest.Status.SOLVED
+    assert help_request.solved_at is not None
+    assert selectors.helped_count(member=translator) == 1
+    assert selectors.helped_count(member=accountant) == 1
+    assert Notification.objects.filter(recipient=translator, kind=services.NOTIFY_THANKS).exists()
+
+
+def test_helped_counts_coworkers_not_requests(author, translator):
+    for title in ("Traduire mon site", "Traduire ma brochure"):
+        help_request = post(author, title=title)
+        services.help_request_solve(help_request=help_request, by=author, helpers=[translator])
+    someone_else = MemberFactory()
+    help_request = post(someone_else, title="Vertaling van mijn website")
+    services.help_request_solve(help_request=help_request, by=someone_else, helpers=[translator])
+
+    assert HelpThanks.objects.filter(helper=translator).count() == 3
+    assert selectors.helped_count(member=translator) == 2
+
+
+def test_only_members_who_replied_or_were_matched_can_be_thanked(author, translator):
+    stranger = MemberFactory()
+    help_request = post(author)
+
+    with pytest.raises(ValidationError) as error:
+        services.help_request_solve(help_request=help_request, by=author, helpers=[stranger])
+
+    assert "helpers" in error.value.error_dict
+    help_request.refresh_from_db()
+    assert help_request.is_open
+    assert selectors.helped_count(member=stranger) == 0
+
+
+def test_the_author_cannot_thank_themselves(author, translator):
+    help_request = post(author)
+    services.help_reply_create(help_request=help_request, author=author, body="Précision : c'est urgent.")
+
+    with pytest.raises(ValidationError):
+        services.help_request_solve(help_request=help_request, by=author, helpers=[author])
+
+
+def test_only_the_author_solves_or_closes(author, translator):
+    help_request = post(author)
+
+    with pytest.raises(PermissionDenied):
+        services.help_request_solve(help_request=help_request, by=translator, helpers=[translator])
+    with pytest.raises(PermissionDenied):
+        services.help_request_close(help_request=help_request, by=translator)
+
+    help_request.refresh_from_db()
+    assert help_request.is_open
+    assert selectors.helped_count(member=translator) == 0
+
+
+def test_a_solved_request_cannot_be_solved_again_nor_replied_to(author, translator):
+    help_request = post(author)
+    services.help_request_solve(help_request=help_request, by=author, helpers=[translator])
+
+    with pytest.raises(ValidationError):
+        services.help_request_solve(help_request=help_request, by=author, helpers=[translator])
+    with pytest.raises(ValidationError):
+        services.help_reply_create(help_request=help_request, author=translator, body="Trop tard ?")
+
+
+def test_a_closed_request_can_be_reopened_by_its_author(author):
+    help_request = post(author)
+    services.help_request_close(help_request=help_request, by=author)
+
+    services.help_request_reopen(help_request=help_request, by=author)
+
+    help_request.refresh_from_db()
+    assert help_request.is_open
+
+
+def test_a_reply_notifies_the_author(author, other_member, django_capture_on_commit_callbacks):
+    help_request = post(author)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = services.help_reply_create(help_request=help_request, author=other_member, body="Je connais quelqu'un.")
+
+    notification = Notification.objects.get(recipient=author, kind=services.NOTIFY_REPLY)
+    assert notification.url.endswith(f"#reply-{reply.pk}")
+
+
+def test_the_authors_own_reply_notifies_nobody(author, django_capture_on_commit_callbacks):
+    help_request = post(author)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.help_reply_create(help_request=help_request, author=author, body="Précision : 10 pages.")
+
+    assert not Notification.objects.filter(kind=services.NOTIFY_REPLY).exists()
+
+
+def test_an_empty_or_oversized_reply_is_refused(author, other_member):
+    help_request = post(author)
+
+    with pytest.raises(ValidationError):
+        services.help_reply_create(help_request=help_request, author=other_member, body="  \n ")
+    with pytest.raises(ValidationError):
+        services.help_reply_create(help_request=help_request, author=other_member, body="x" * 2001)
+
+    assert not help_request.replies.exists()
+
+
+def test_replying_too_often_is_rate_limited(author, other_member):
+    help_request = post(author)
+    for n in range(services.REPLIES_PER_WINDOW):
+        services.help_reply_create(help_request=help_request, author=other_member, body=f"Reply {n}")
+
+    with pytest.raises(services.RateLimited):
+        services.help_reply_create(help_request=help_request, author=other_member, body="One too many")
+
+
+def test_offering_help_is_one_click_and_idempotent(author, translator):
+    help_request = post(author)
+
+    first = services.help_offer_create(help_request=help_request, member=translator)
+    second = services.help_offer_create(help_request=help_request, member=translator)
+
+    assert first.pk == second.pk
+    assert first.is_offer
+    assert help_request.replies.count() == 1
+
+
+def test_the_author_cannot_offer_help_on_their_own_request(author):
+    help_request = post(author)
+
+    with pytest.raises(ValidationError):
+        services.help_offer_create(help_request=help_request, member=author)
