@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ProfilesConfig(AppConfig):
     name = "profiles"
     verbose_name = _("Members and skills")
+
+    def ready(self) -> None:
+        from profiles import signals
+
+        signals.connect()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -71,9 +72,9 @@ def localized_label(obj: Skill | SkillCategory) -> str:
 class SkillTag(TagBase):
     """A taggit tag that may be the tag of a canonical skill."""
 
-    skill = models.OneToOneField(
-        Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="tag"
-    )
+    skill = models.OneToOneField(Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="tag")
+    # The name folded by `taxonomy.normalize_term`: "Décoration " and "decoration" are one free tag.
+    normalized = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("skill tag")
@@ -83,9 +84,22 @@ class SkillTag(TagBase):
     def label(self) -> str:
         return self.skill.label if self.skill_id else self.name
 
+    @property
+    def is_canonical(self) -> bool:
+        return self.skill_id is not None
+
+    def save(self, *args, **kwargs) -> None:
+        from profiles.taxonomy import normalize_term
+
+        self.normalized = normalize_term(self.name)[:100]
+        super().save(*args, **kwargs)
+
 
 class OfferedSkill(TaggedItemBase):
-    content_object = models.ForeignKey("profiles.Member", on_delete=models.CASCADE, related_name="+")
+    # `member.offered_items` lets a page prefetch the rows with their tag and skill in one query.
+    content_object = models.ForeignKey(
+        "profiles.Member", on_delete=models.CASCADE, related_name="offered_items"
+    )
     tag = models.ForeignKey(SkillTag, on_delete=models.CASCADE, related_name="offered_by")
 
     class Meta:
@@ -93,7 +107,9 @@ class OfferedSkill(TaggedItemBase):
 
 
 class WantedSkill(TaggedItemBase):
-    content_object = models.ForeignKey("profiles.Member", on_delete=models.CASCADE, related_name="+")
+    content_object = models.ForeignKey(
+        "profiles.Member", on_delete=models.CASCADE, related_name="wanted_items"
+    )
     tag = models.ForeignKey(SkillTag, on_delete=models.CASCADE, related_name="wanted_by")
 
     class Meta:
@@ -149,7 +165,9 @@ class Member(AbstractUser):
     bio = models.TextField(_("about me"), max_length=4000, blank=True)
     profession = models.CharField(_("profession"), max_length=100, blank=True)
     kind = models.CharField(_("I work as"), max_length=20, choices=Kind.choices, default=Kind.FREELANCER)
-    languages = models.ManyToManyField(Language, blank=True, related_name="speakers", verbose_name=_("languages"))
+    languages = models.ManyToManyField(
+        Language, blank=True, related_name="speakers", verbose_name=_("languages")
+    )
     home_space = models.ForeignKey(
         "community.Space",
         null=True,
@@ -173,7 +191,10 @@ class Member(AbstractUser):
         _("who can see my profile"), max_length=10, choices=Visibility.choices, default=Visibility.MEMBERS
     )
     preferred_language = models.CharField(
-        _("preferred language"), max_length=8, blank=True, choices=[("en", "English"), ("fr", "Français"), ("nl", "Nederlands")]
+        _("preferred language"),
+        max_length=8,
+        blank=True,
+        choices=[("en", "English"), ("fr", "Français"), ("nl", "Nederlands")],
     )
 
     skills_offered = TaggableManager(
@@ -186,7 +207,12 @@ class Member(AbstractUser):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        indexes = [models.Index(fields=["visibility", "-date_joined"])]
+        indexes = [
+            models.Index(fields=["visibility", "-date_joined"]),
+            # The directory's keyset pagination walks these in order: newest first, or by name.
+            models.Index(fields=["date_joined", "id"], name="member_joined_id"),
+            models.Index(Lower("display_name"), "id", name="member_name_id"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -202,6 +228,28 @@ class Member(AbstractUser):
     @property
     def is_hidden(self) -> bool:
         return self.visibility == self.Visibility.HIDDEN
+
+    @property
+    def offered_tags(self) -> list[SkillTag]:
+        """Offered skills in the order the member gave them (uses the selectors' prefetch)."""
+        return _tags_of(self, "offered_items")
+
+    @property
+    def wanted_tags(self) -> list[SkillTag]:
+        return _tags_of(self, "wanted_items")
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in str(self).split() if w[:1].isalnum()]
+        return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+def _tags_of(member: Member, relation: str) -> list[SkillTag]:
+    if relation in getattr(member, "_prefetched_objects_cache", {}):
+        items = getattr(member, relation).all()
+    else:
+        items = getattr(member, relation).select_related("tag__skill").order_by("id")
+    return [item.tag for item in items]
 
 
 class ApiToken(models.Model):

@@ -1,0 +1,117 @@
+"""The skill taxonomy: FR/NL/EN labels and synonyms land on one canonical skill."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from profiles.models import Skill, SkillTag
+from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        # French
+        "traducteur",
+        "Traductrice",
+        "traduction",
+        "TRADUIRE",
+        "traducteur juré",
+        "traducteurs",
+        # Dutch
+        "vertaler",
+        "Vertaling",
+        "vertaalster",
+        "beëdigd vertaler",
+        "beedigd vertaler",
+        "vertalers",
+        # English
+        "translator",
+        "Translation",
+        "translating",
+        "sworn translator",
+    ],
+)
+def test_translation_terms_in_three_languages_map_to_translation(term):
+    # given the shipped taxonomy, when a member types the term, then it is the translation skill
+    assert canonical_slug(term) == "translation"
+
+
+@pytest.mark.parametrize(
+    ("term", "slug"),
+    [
+        ("architecte paysagiste", "garden-architecture"),
+        ("tuinarchitect", "garden-architecture"),
+        ("garden architect", "garden-architecture"),
+        ("expert-comptable", "accounting"),
+        ("comptable", "bookkeeping"),
+        ("boekhouder", "bookkeeping"),
+        ("graphiste", "graphic-design"),
+        ("grafisch ontwerper", "graphic-design"),
+        ("développeur web", "web-development"),
+        ("webontwikkelaar", "web-development"),
+        ("interprète", "interpreting"),
+        ("tolk", "interpreting"),
+    ],
+)
+def test_professions_in_three_languages_map_to_their_skill(term, slug):
+    assert canonical_slug(term) == slug
+
+
+def test_every_label_in_every_language_maps_back_to_its_own_skill():
+    # given every canonical skill; when each of its three labels is looked up; then it is that skill
+    wrong = [
+        (skill.slug, lang, getattr(skill, f"name_{lang}"))
+        for skill in Skill.objects.all()
+        for lang in ("en", "fr", "nl")
+        if canonical_slug(getattr(skill, f"name_{lang}")) != skill.slug
+    ]
+    assert Skill.objects.count() == 123
+    assert wrong == []
+
+
+def test_unknown_and_empty_terms_are_not_skills():
+    assert canonical_slug("brouwen van bier") is None
+    assert canonical_slug("   ") is None
+    assert canonical_slug("!!!") is None
+
+
+def test_normalize_term_folds_case_accents_and_punctuation():
+    assert normalize_term("  Éco-Construction!! ") == "eco construction"
+    assert normalize_term("C#") == "c#"
+
+
+def test_a_synonym_added_to_a_skill_counts_at_once():
+    # given a word the taxonomy does not know
+    assert canonical_slug("vertaalbureau") is None
+    # when an admin adds it to the skill's synonyms (a model save, as the admin does)
+    skill = Skill.objects.get(slug="translation")
+    skill.synonyms += "\nvertaalbureau"
+    skill.save()
+    # then the cached index was dropped and the word maps to the skill
+    assert canonical_slug("Vertaalbureau") == "translation"
+
+
+def test_a_deleted_skill_stops_matching():
+    skill = Skill.objects.get(slug="bike-repair")
+    assert canonical_slug("fietsherstel") == "bike-repair"
+    SkillTag.objects.filter(skill=skill).delete()
+    skill.delete()
+    assert canonical_slug("fietsherstel") is None
+
+
+def test_prefix_suggests_the_skill_starting_with_it_first():
+    assert slugs_for_prefix("vert")[0] == "translation"
+    assert "graphic-design" in slugs_for_prefix("design")
+
+
+def test_load_skills_is_idempotent():
+    # given the migrated taxonomy; when the command runs twice; then nothing is duplicated
+    call_command("load_skills", verbosity=0)
+    call_command("load_skills", verbosity=0)
+    assert Skill.objects.count() == 123
+    assert SkillTag.objects.filter(skill__isnull=False).count() == 123
+    assert SkillTag.objects.get(skill__slug="translation").normalized == "translation"
