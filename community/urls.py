@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from community import views
@@ -17,6 +19,7 @@ urlpatterns = [
     path("help/", include("community.helpboard.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/js/", cache_page(3600)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     # Member uploads (avatars, space photos); a production setup may serve these from a proxy.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
