@@ -63,6 +63,12 @@ class ReplyForm(forms.Form):
     )
 
 
+class ContactForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), max_length=3000, widget=forms.Textarea(attrs={"rows": 5}))
+    # Generated when the form is shown: submitting it twice sends one message.
+    client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
 class SolveForm(forms.Form):
     helpers = forms.ModelMultipleChoiceField(
         label=_("Who helped you?"),

@@ -380,3 +380,50 @@ def help_preferences_set(*, member: Member, mute_help_notifications: bool) -> He
         member=member, defaults={"mute_help_notifications": mute_help_notifications}
     )
     return preferences
+
+
+CONTACT_BODY_MAX_LENGTH = 3000
+
+
+def help_contact_allowed(*, help_request: HelpRequest, sender: Member, recipient: Member) -> bool:
+    """Whom the board lets a member write to about a request: its author, or a member matched
+    with it or who replied to it (the people the page shows), never oneself."""
+    if sender.pk == recipient.pk or not recipient.is_active:
+        return False
+    if help_request.author_id in (sender.pk, recipient.pk):
+        return True
+    return (
+        HelpMatch.objects.filter(help_request=help_request, member=recipient).exists()
+        or HelpReply.objects.filter(help_request=help_request, author=recipient).exists()
+    )
+
+
+def help_contact_quote(*, help_request: HelpRequest, link: str) -> str:
+    """The lines that open a message about a request, in the active language."""
+    return _("About the help request “%(title)s”: %(link)s") % {"title": help_request.title, "link": link}
+
+
+def help_contact_send(
+    *, help_request: HelpRequest, sender: Member, recipient: Member, body: str, link: str, client_id: str
+):
+    """Open (or reuse) the direct conversation with `recipient` and send a message quoting the request.
+
+    Idempotent by `client_id` (a resubmitted form sends nothing twice). Raises PermissionDenied
+    when the board does not offer this contact, ValidationError for an empty or oversized text,
+    and messaging's MessagingError when the chat refuses (blocked, rate limited).
+    """
+    from messaging.services import conversation_direct_get_or_create, message_send
+
+    if not help_contact_allowed(help_request=help_request, sender=sender, recipient=recipient):
+        raise PermissionDenied(_("You can write to the author and to the members suggested for this request."))
+    body = _clean_text(
+        body, field="body", max_length=CONTACT_BODY_MAX_LENGTH, required_message=_("Write a few words first.")
+    )
+    conversation = conversation_direct_get_or_create(member=sender, other=recipient)
+    message_send(
+        sender=sender,
+        conversation=conversation,
+        body=f"{help_contact_quote(help_request=help_request, link=link)}\n\n{body}",
+        client_id=client_id,
+    )
+    return conversation

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/solve/", views.solve, name="solve"),
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("<int:pk>/message/<str:username>/", views.contact, name="contact"),
 ]

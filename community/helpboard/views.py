@@ -3,19 +3,22 @@ author's actions (edit, solve and thank, close). Thin: forms parse, services dec
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.helpboard import selectors, services
 from community.helpboard.forms import (
     BoardFilterForm,
+    ContactForm,
     HelpRequestForm,
     PreferencesForm,
     ReplyForm,
@@ -24,7 +27,7 @@ from community.helpboard.forms import (
 )
 from community.helpboard.models import HelpRequest
 from community.models import Region, Space
-from profiles.models import Skill
+from profiles.models import Member, Skill
 
 PAGE_SIZE = 20
 
@@ -266,3 +269,43 @@ def preferences(request: HttpRequest) -> HttpResponse:
         _("Help notifications are muted.") if muted else _("You will be told about requests matching your skills."),
     )
     return redirect("help:board")
+
+
+@login_required
+def contact(request: HttpRequest, pk: int, username: str) -> HttpResponse:
+    """"Send a message" on a request: a direct conversation that opens with a quote of the request."""
+    from messaging.services import MessagingError
+
+    help_request = _get_request(pk)
+    recipient = get_object_or_404(Member, username=username, is_active=True)
+    if not services.help_contact_allowed(help_request=help_request, sender=request.user, recipient=recipient):
+        raise PermissionDenied(_("You can write to the author and to the members suggested for this request."))
+    link = request.build_absolute_uri(help_request.get_absolute_url())
+    form = ContactForm(request.POST or None, initial={"client_id": f"help-{uuid.uuid4().hex}"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation = services.help_contact_send(
+                help_request=help_request,
+                sender=request.user,
+                recipient=recipient,
+                body=form.cleaned_data["body"],
+                link=link,
+                client_id=form.cleaned_data["client_id"],
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        except MessagingError as error:
+            form.add_error(None, str(error.detail))
+        else:
+            return redirect(conversation.get_absolute_url())
+    return render(
+        request,
+        "helpboard/contact.html",
+        {
+            "help_request": help_request,
+            "recipient": recipient,
+            "form": form,
+            "quote": services.help_contact_quote(help_request=help_request, link=link),
+        },
+        status=400 if form.errors else 200,
+    )

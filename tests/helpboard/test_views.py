@@ -44,7 +44,7 @@ def test_posting_a_request_shows_it_with_its_matches(author_client, author, tran
     page = author_client.get(response["Location"])
     assert page.status_code == 200
     assert "Qui peut traduire mon site en néerlandais ?" in page.content.decode()
-    assert f"/messages/with/{translator.username}/?help={help_request.pk}" in page.content.decode()
+    assert reverse("help:contact", args=[help_request.pk, translator.username]) in page.content.decode()
     assert "Fusées à eau" in page.content.decode()
 
 
@@ -276,3 +276,59 @@ def test_the_home_page_lists_requests_i_could_help_with(author, translator):
 
     assert "Traduire ma brochure en néerlandais" in html
     assert "Wie kan mijn boekhouding nakijken?" not in html
+
+
+def test_send_a_message_opens_a_direct_conversation_that_quotes_the_request(author, author_client, translator):
+    from messaging.models import Message
+
+    help_request = ask(author, title="Qui peut traduire mon site en néerlandais ?", description="Dix pages.")
+    url = reverse("help:contact", args=[help_request.pk, translator.username])
+    form = author_client.get(url).context["form"]
+    data = {"body": "Bonjour Sofie, tu aurais un moment cette semaine ?", "client_id": form.initial["client_id"]}
+
+    response = author_client.post(url, data)
+    again = author_client.post(url, data)
+
+    message = Message.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == message.conversation.get_absolute_url()
+    assert again["Location"] == response["Location"]
+    assert message.sender == author
+    assert set(message.conversation.participants.values_list("member_id", flat=True)) == {author.pk, translator.pk}
+    assert "Qui peut traduire mon site en néerlandais ?" in message.body
+    assert f"http://testserver{help_request.get_absolute_url()}" in message.body
+    assert message.body.endswith("Bonjour Sofie, tu aurais un moment cette semaine ?")
+
+
+def test_a_matched_member_can_write_to_the_author(author, translator):
+    help_request = ask(author, title="Traduction FR-NL", description="Un site.")
+    helper = client_for(translator)
+
+    response = helper.post(
+        reverse("help:contact", args=[help_request.pk, author.username]),
+        {"body": "Je peux t'aider.", "client_id": "help-test-1"},
+    )
+
+    assert response.status_code == 302
+
+
+def test_the_board_is_not_a_way_to_write_to_anyone(author, other_member):
+    help_request = ask(author)
+    stranger, target = MemberFactory(), MemberFactory()
+
+    response = client_for(stranger).post(
+        reverse("help:contact", args=[help_request.pk, target.username]), {"body": "Hi", "client_id": "help-x"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_an_empty_message_is_a_form_error(author, author_client, translator):
+    help_request = ask(author, title="Traduction FR-NL", description="Un site.")
+
+    response = author_client.post(
+        reverse("help:contact", args=[help_request.pk, translator.username]), {"body": " ", "client_id": "help-y"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["body"]
