@@ -5,8 +5,11 @@ Every error is `{"error": code, "detail": text}` with a 4xx status; bad input ne
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, django_auth
@@ -73,6 +76,32 @@ def handle_auth_error(request, exc):
 @api.exception_handler(HttpError)
 def handle_http_error(request, exc: HttpError):
     return error_response(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(Http404)
+def handle_not_found(request, exc):
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def handle_out_of_range(request, exc):
+    # An id or number too large for the database column (schemathesis found these): bad input, not a 500.
+    return error_response(request, 400, "invalid", _("A number in the request is out of range."))
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: unknown paths under /api/ answer in the API's JSON error shape, pages get the friendly page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "not_found", "detail": _("No such endpoint.")}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: JSON under /api/ (scripts parse it), the friendly page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "server_error", "detail": _("Something went wrong on our side.")}, status=500)
+    return default_server_error(request)
 
 
 def _register_routers() -> None:

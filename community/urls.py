@@ -7,6 +7,8 @@ from django.views.static import serve
 
 from community import views
 from community.api import api
+from community.api import not_found as handler404  # noqa: F401  JSON 404 under /api/
+from community.api import server_error as handler500  # noqa: F401  JSON 500 under /api/
 from community.i18n import set_language
 
 urlpatterns = [
