@@ -1,0 +1,517 @@
+"""The Elasticsearch backend (ELASTICSEARCH_URL), built with elasticsearch-dsl.
+
+Index `<prefix>-members` is an alias over a concrete index `<prefix>-members-<timestamp>`; a
+rebuild fills a new concrete index and swaps the alias in one atomic step, so searches keep
+answering meanwhile. The mapping keeps, for each text field, the original text (analyser
+`folded`: accents folded, stop words of search.text dropped; used for highlighting) and the terms
+of search.text.analyze (`*_terms`, whitespace analyser), which the queries match with fuzziness:
+stemming and stop words are then exactly those of the database backend. Canonical skills match
+through a separate clause without fuzziness: a `terms` query on the skill slugs the shared query
+understanding found, and a synonym graph generated from the taxonomy (search analyser of
+`canon`). Suggestions come from a completion field of a small `<prefix>-skills` index.
+
+Connection or server errors raise SearchUnavailable and open a short circuit breaker, so a dead
+server costs one failed request, not one per page view; the caller falls back to the database.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout, TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch_dsl import A, Q, Search, analyzer, token_filter
+from elasticsearch_dsl import Index as DslIndex
+from elasticsearch_dsl import Mapping as DslMapping
+
+from profiles.models import Skill, SkillTag
+from search.backends.base import (
+    BOOST_AVAILABLE,
+    BOOST_CHECKED_IN,
+    BOOST_LANGUAGE,
+    BOOST_SAME_REGION,
+    BOOST_SAME_SPACE,
+    FIELD_WEIGHTS,
+    BackendResult,
+    RawHit,
+    SearchBackend,
+    SearchRequest,
+    SearchUnavailable,
+)
+from search.documents import MemberDocument, canonical_token
+from search.query import ParsedQuery
+from search.text import STOP_WORDS, tokenize
+
+logger = logging.getLogger(__name__)
+
+DOWN_KEY = "search:elasticsearch-down-until"
+REBUILD_TARGET_KEY = "search:elasticsearch-rebuild-target:{alias}"
+DOWN_SECONDS = 10
+HIGHLIGHT_PRE, HIGHLIGHT_POST = "\x02", "\x03"
+TEXT_FIELDS = ("skills", "headline", "profession", "bio", "name")
+HIGHLIGHT_FIELDS = ("display_name", "headline", "profession", "bio")
+
+_clients: dict[tuple[str, str], Elasticsearch] = {}
+
+
+def get_client() -> Elasticsearch:
+    """The client for ELASTICSEARCH_URL, with ELASTICSEARCH_CLIENT_OPTIONS passed through."""
+    url = settings.ELASTICSEARCH_URL
+    if not url:
+        raise SearchUnavailable("ELASTICSEARCH_URL is not set")
+    options: dict[str, Any] = {"request_timeout": 5, "max_retries": 1, "retry_on_timeout": False}
+    options.update(getattr(settings, "ELASTICSEARCH_CLIENT_OPTIONS", None) or {})
+    key = (url, repr(sorted(options.items(), key=lambda item: item[0])))
+    if key not in _clients:
+        _clients[key] = Elasticsearch(url, **options)
+    return _clients[key]
+
+
+def reset_circuit() -> None:
+    """Forget that the server was down (before a forced retry, or in tests)."""
+    cache.delete(DOWN_KEY)
+
+
+def _server_errors() -> tuple[type[Exception], ...]:
+    return (TransportConnectionError, ConnectionTimeout, TransportError, ConnectionRefusedError, OSError)
+
+
+def member_alias() -> str:
+    return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-members"
+
+
+def skills_alias() -> str:
+    return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-skills"
+
+
+# --- analysis and mappings --------------------------------------------------------------------
+
+def _taxonomy_synonym_rules() -> list[str]:
+    """One explicit rule per canonical skill: every label and synonym => its canonical token."""
+    rules = []
+    for skill in Skill.objects.order_by("slug"):
+        forms = [skill.name_en, skill.name_fr, skill.name_nl, *skill.synonym_list()]
+        # Commas and "=>" belong to the rule syntax; forms that analyse to nothing are refused.
+        clean = sorted({" ".join(tokenize(form)) for form in forms if "=>" not in form} - {""})
+        if clean:
+            rules.append(f"{', '.join(clean)} => {canonical_token(skill.slug)}")
+    return rules
+
+
+def _analysis():
+    stop = token_filter("folded_stop", "stop", stopwords=sorted(STOP_WORDS))
+    folded = analyzer("folded", tokenizer="standard", filter=["lowercase", "asciifolding", stop])
+    synonyms = token_filter("taxonomy_synonyms", "synonym_graph", synonyms=_taxonomy_synonym_rules(), lenient=True)
+    taxonomy = analyzer("taxonomy", tokenizer="standard", filter=["lowercase", "asciifolding", synonyms])
+    suggest = analyzer("suggest_folded", tokenizer="standard", filter=["lowercase", "asciifolding"])
+    return folded, taxonomy, suggest
+
+
+def _member_index(name: str) -> DslIndex:
+    folded, taxonomy, _ = _analysis()
+    mapping = DslMapping()
+    mapping.meta("dynamic", "strict")
+    mapping.field("member_id", "long")
+    mapping.field("username", "keyword")
+    mapping.field("content_hash", "keyword")
+    for field_name in ("display_name", "headline", "profession", "bio", "skills_text"):
+        mapping.field(field_name, "text", analyzer=folded)
+    for field_name in TEXT_FIELDS:
+        mapping.field(f"{field_name}_terms", "text", analyzer="whitespace")
+    mapping.field("canon", "text", analyzer="whitespace", search_analyzer=taxonomy)
+    for field_name in ("skill_keys", "spaces", "regions", "languages", "visibility", "region"):
+        mapping.field(field_name, "keyword")
+    mapping.field("home_space_id", "long")
+    mapping.field("available", "boolean")
+    index = DslIndex(name)
+    index.settings(number_of_shards=1, number_of_replicas=0)
+    index.mapping(mapping)
+    return index
+
+
+def _skills_index(name: str) -> DslIndex:
+    _, _, suggest = _analysis()
+    mapping = DslMapping()
+    mapping.field("key", "keyword")
+    mapping.field("suggest", "completion", analyzer=suggest)
+    index = DslIndex(name)
+    index.settings(number_of_shards=1, number_of_replicas=0)
+    index.mapping(mapping)
+    return index
+
+
+def _member_source(doc: MemberDocument) -> dict[str, Any]:
+    analysed = doc.analysed()
+    source: dict[str, Any] = {
+        "member_id": doc.member_id,
+        "username": doc.username,
+        "content_hash": doc.content_hash,
+        "display_name": f"{doc.display_name}",
+        "headline": doc.headline,
+        "profession": doc.profession,
+        "bio": doc.bio,
+        "skills_text": doc.skills_text,
+        "canon": analysed["canon"],
+        "skill_keys": doc.skill_keys,
+        "spaces": doc.spaces,
+        "regions": doc.regions,
+        "region": doc.region,
+        "languages": doc.languages,
+        "visibility": doc.visibility,
+        "home_space_id": doc.home_space_id,
+        "available": doc.available,
+    }
+    for field_name in TEXT_FIELDS:
+        source[f"{field_name}_terms"] = analysed[field_name]
+    return source
+
+
+def _skill_sources() -> Iterable[dict[str, Any]]:
+    for skill in Skill.objects.order_by("slug"):
+        inputs = [skill.name_en, skill.name_fr, skill.name_nl, *skill.synonym_list()]
+        yield {"_id": skill.slug, "key": skill.slug, "suggest": {"input": sorted(set(inputs)), "weight": 10}}
+    for slug, name in SkillTag.objects.filter(skill__isnull=True).values_list("slug", "name"):
+        yield {"_id": f"tag:{slug}", "key": slug, "suggest": {"input": [name], "weight": 1}}
+
+
+# --- the backend ------------------------------------------------------------------------------
+
+class ElasticsearchBackend(SearchBackend):
+    name = "elasticsearch"
+
+    def __init__(self) -> None:
+        self.alias = member_alias()
+        self.skills = skills_alias()
+
+    # Every call to the server goes through here: errors become SearchUnavailable.
+    def _call(self, action: Callable[[Elasticsearch], Any], *, force: bool = False) -> Any:
+        down_until = cache.get(DOWN_KEY)
+        if not force and down_until and down_until > time.time():
+            raise SearchUnavailable("the search server was unreachable a moment ago")
+        try:
+            return action(get_client())
+        except ApiError as error:
+            if getattr(error, "status_code", 500) >= 500:
+                cache.set(DOWN_KEY, time.time() + DOWN_SECONDS, DOWN_SECONDS)
+                raise SearchUnavailable(str(error)) from error
+            raise
+        except helpers.BulkIndexError as error:
+            raise SearchUnavailable(f"{len(error.errors)} documents refused: {error.errors[:2]}") from error
+        except _server_errors() as error:
+            cache.set(DOWN_KEY, time.time() + DOWN_SECONDS, DOWN_SECONDS)
+            raise SearchUnavailable(str(error)) from error
+
+    def ensure_indices(self, *, force: bool = False) -> None:
+        """Create the aliased indices when they do not exist yet (first use)."""
+
+        def create(client: Elasticsearch) -> None:
+            if not client.indices.exists_alias(name=self.alias):
+                name = f"{self.alias}-{timezone.now():%Y%m%d%H%M%S%f}"
+                _member_index(name).create(using=client)
+                client.indices.put_alias(index=name, name=self.alias)
+            if not client.indices.exists_alias(name=self.skills):
+                name = f"{self.skills}-{timezone.now():%Y%m%d%H%M%S%f}"
+                _skills_index(name).create(using=client)
+                helpers.bulk(client, ({"_index": name, **source} for source in _skill_sources()), refresh=True)
+                client.indices.put_alias(index=name, name=self.skills)
+
+        self._call(create, force=force)
+
+    @property
+    def _refresh(self) -> bool | str:
+        return getattr(settings, "SEARCH_INDEX_REFRESH", False)
+
+    # --- searching ----------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> BackendResult:
+        search = self._build_search(request)
+
+        def run(client: Elasticsearch):
+            try:
+                return search.using(client).execute()
+            except NotFoundError:
+                self.ensure_indices()
+                return search.using(client).execute()
+
+        response = self._call(run)
+        hits = []
+        for hit in response.hits:
+            found = hit.meta.to_dict().get("highlight", {})
+            highlights = {
+                name: [sanitize_highlight(fragment) for fragment in found[name]] for name in HIGHLIGHT_FIELDS if found.get(name)
+            }
+            hits.append(RawHit(member_id=int(hit.member_id), score=round(float(hit.meta.score or 0), 4), highlights=highlights))
+        aggs = response.aggregations
+        facets = {
+            "skills": [(b.key, b.doc_count) for b in aggs.skills.buckets],
+            "spaces": [(b.key, b.doc_count) for b in aggs.spaces.buckets],
+            "regions": [(b.key, b.doc_count) for b in aggs.regions.buckets],
+            "languages": [(b.key, b.doc_count) for b in aggs.languages.buckets],
+            "available": [("true", aggs.available.doc_count)] if aggs.available.doc_count else [],
+        }
+        for values in facets.values():
+            values.sort(key=lambda item: (-item[1], item[0]))
+        total = response.hits.total
+        return BackendResult(count=int(total.value if hasattr(total, "value") else total), hits=hits, facets=facets)
+
+    def _build_search(self, request: SearchRequest) -> Search:
+        parsed, ctx, filters = request.query, request.context, request.filters
+        filter_clauses = [Q("terms", visibility=list(ctx.visibilities))]
+        if filters.skills:
+            filter_clauses.append(Q("terms", skill_keys=list(filters.skills)))
+        if filters.spaces:
+            filter_clauses.append(Q("terms", spaces=list(filters.spaces)))
+        if filters.regions:
+            filter_clauses.append(Q("terms", regions=list(filters.regions)))
+        if filters.languages:
+            filter_clauses.append(Q("terms", languages=list(filters.languages)))
+        if filters.available is not None:
+            filter_clauses.append(Q("term", available=filters.available))
+        must_not = [Q("term", member_id=ctx.member_id)] if ctx.member_id is not None else []
+
+        if parsed.is_empty:
+            relevance = Q("bool", must=[Q("match_all")], filter=filter_clauses, must_not=must_not)
+        else:
+            relevance = Q(
+                "bool", should=self._relevance_clauses(parsed), minimum_should_match=1, filter=filter_clauses,
+                must_not=must_not,
+            )
+        functions: list[dict[str, Any]] = [{"filter": Q("term", available=True).to_dict(), "weight": BOOST_AVAILABLE}]
+        if ctx.space_id is not None:
+            functions.append({"filter": Q("term", home_space_id=ctx.space_id).to_dict(), "weight": BOOST_SAME_SPACE})
+        if ctx.region:
+            same_region = Q("term", region=ctx.region)
+            if ctx.space_id is not None:
+                same_region &= ~Q("term", home_space_id=ctx.space_id)
+            functions.append({"filter": same_region.to_dict(), "weight": BOOST_SAME_REGION})
+        if ctx.checked_in_ids:
+            functions.append(
+                {"filter": Q("terms", member_id=sorted(ctx.checked_in_ids)[:500]).to_dict(), "weight": BOOST_CHECKED_IN}
+            )
+        if parsed.languages:
+            functions.append({"filter": Q("terms", languages=list(parsed.languages)).to_dict(), "weight": BOOST_LANGUAGE})
+        query = Q("function_score", query=relevance, functions=functions, score_mode="multiply", boost_mode="multiply")
+
+        search = (
+            Search(index=self.alias)
+            .query(query)
+            .sort({"_score": {"order": "desc"}}, {"member_id": {"order": "desc"}})
+            .source(["member_id"])
+            .extra(from_=request.offset, size=request.page_size, track_total_hits=True, track_scores=True)
+        )
+        search.aggs.bucket("skills", A("terms", field="skill_keys", size=50))
+        search.aggs.bucket("spaces", A("terms", field="spaces", size=50))
+        search.aggs.bucket("regions", A("terms", field="regions", size=10))
+        search.aggs.bucket("languages", A("terms", field="languages", size=30))
+        search.aggs.bucket("available", A("filter", filter=Q("term", available=True)))
+        if not parsed.is_empty:
+            search = self._highlight(search, parsed)
+        return search
+
+    def _relevance_clauses(self, parsed: ParsedQuery) -> list[Q]:
+        clauses = []
+        # Canonical skills, without fuzziness: the slugs found by the shared query understanding,
+        # and the taxonomy's synonym graph (search analyser of `canon`) on the text as typed.
+        canon_weight = FIELD_WEIGHTS["canon"]
+        skill_clauses = [Q("match", canon={"query": parsed.text, "boost": canon_weight})]
+        if parsed.skill_slugs:
+            skill_clauses.append(Q("terms", skill_keys=list(parsed.skill_slugs), boost=canon_weight))
+        clauses.append(Q("dis_max", queries=skill_clauses))
+        # Free text, with fuzziness, on the analysed terms.
+        terms = parsed.all_terms()
+        if terms:
+            fields = [f"{name}_terms^{FIELD_WEIGHTS[name]}" for name in TEXT_FIELDS]
+            clauses.append(
+                Q(
+                    "multi_match", query=" ".join(terms), fields=fields, type="best_fields", tie_breaker=0.3,
+                    fuzziness="AUTO", prefix_length=1, max_expansions=20,
+                )
+            )
+        if parsed.prefix:
+            clauses.append(
+                Q("bool", should=[
+                    Q("prefix", **{f"{name}_terms": {"value": parsed.prefix, "boost": FIELD_WEIGHTS[name] / 2}})
+                    for name in TEXT_FIELDS
+                ])
+            )
+        return clauses
+
+    def _highlight(self, search: Search, parsed: ParsedQuery) -> Search:
+        words = list(dict.fromkeys([*parsed.words, *parsed.corrections.values()]))
+        if not words:
+            return search
+        text = " ".join(words)
+        per_field = {}
+        for es_field in HIGHLIGHT_FIELDS:
+            should = [Q("match", **{es_field: {"query": text, "fuzziness": "AUTO", "prefix_length": 1}})]
+            if parsed.prefix and parsed.words:
+                should.append(Q("prefix", **{es_field: parsed.words[-1]}))
+            options: dict[str, Any] = {"highlight_query": Q("bool", should=should).to_dict()}
+            options.update({"fragment_size": 160, "number_of_fragments": 1} if es_field == "bio" else {"number_of_fragments": 0})
+            per_field[es_field] = options
+        return search.highlight_options(pre_tags=[HIGHLIGHT_PRE], post_tags=[HIGHLIGHT_POST]).highlight(**per_field)
+
+    # --- suggestions --------------------------------------------------------------------------
+
+    def suggest_skills(self, prefix: str, *, limit: int = 10) -> list[tuple[str, int]]:
+        wanted = " ".join(tokenize(prefix))
+        if not wanted:
+            return []
+
+        def run(client: Elasticsearch) -> list[tuple[str, int]]:
+            body = {"suggest": {"skills": {"prefix": wanted, "completion": {"field": "suggest", "size": limit * 3, "skip_duplicates": True}}}}
+            response = client.search(index=self.skills, body=body, source=["key"])
+            keys: dict[str, bool] = {}  # key -> is a free tag
+            for option in response["suggest"]["skills"][0]["options"]:
+                keys.setdefault(option["_source"]["key"], option["_id"].startswith("tag:"))
+            if not keys:
+                return []
+            counts_response = client.search(
+                index=self.alias, size=0,
+                aggs={"skills": {"terms": {"field": "skill_keys", "include": list(keys), "size": len(keys)}}},
+            )
+            counts = {b["key"]: b["doc_count"] for b in counts_response["aggregations"]["skills"]["buckets"]}
+            # Canonical skills first, then free tags somebody offers; more members first.
+            ordered = sorted(keys, key=lambda key: (keys[key], -counts.get(key, 0), key))
+            return [(key, counts.get(key, 0)) for key in ordered if counts.get(key) or not keys[key]][:limit]
+
+        try:
+            return self._call(run)
+        except NotFoundError:
+            self.ensure_indices()
+            return self._call(run)
+
+    # --- indexing -----------------------------------------------------------------------------
+
+    def _write_targets(self) -> list[str]:
+        target = cache.get(REBUILD_TARGET_KEY.format(alias=self.alias))
+        return [self.alias, target] if target else [self.alias]
+
+    def index_documents(self, documents: list[MemberDocument], *, force: bool = False) -> None:
+        if not documents:
+            return
+        self.ensure_indices(force=force)
+        actions = [
+            {"_op_type": "index", "_index": target, "_id": str(doc.member_id), "_source": _member_source(doc)}
+            for target in self._write_targets()
+            for doc in documents
+        ]
+        free_tags = [
+            {"_op_type": "index", "_index": self.skills, "_id": f"tag:{skill.key}",
+             "_source": {"key": skill.key, "suggest": {"input": [skill.name], "weight": 1}}}
+            for doc in documents for skill in doc.skills if not skill.canonical
+        ]
+        self._call(lambda client: helpers.bulk(client, actions + free_tags, refresh=self._refresh), force=force)
+
+    def delete_documents(self, member_ids: list[int], *, force: bool = False) -> None:
+        if not member_ids:
+            return
+        self.ensure_indices(force=force)
+        actions = [
+            {"_op_type": "delete", "_index": target, "_id": str(member_id)}
+            for target in self._write_targets()
+            for member_id in member_ids
+        ]
+
+        def run(client: Elasticsearch) -> None:
+            _, errors = helpers.bulk(client, actions, refresh=self._refresh, raise_on_error=False)
+            real = [e for e in errors if e.get("delete", {}).get("status") != 404]
+            if real:
+                raise SearchUnavailable(f"{len(real)} deletions refused: {real[:2]}")
+
+        self._call(run, force=force)
+
+    def rebuild(self, batches: Iterable[list[MemberDocument]], *, progress: Callable[[int], None] = lambda n: None) -> int:
+        """Fill a fresh index, then swap the alias onto it atomically and drop the old ones."""
+        reset_circuit()
+        stamp = f"{timezone.now():%Y%m%d%H%M%S%f}"
+        members_name, skills_name = f"{self.alias}-{stamp}", f"{self.skills}-{stamp}"
+        total = 0
+
+        def build(client: Elasticsearch) -> None:
+            nonlocal total
+            _member_index(members_name).create(using=client)
+            _skills_index(skills_name).create(using=client)
+            helpers.bulk(client, ({"_index": skills_name, **source} for source in _skill_sources()))
+            target_key = REBUILD_TARGET_KEY.format(alias=self.alias)
+            cache.set(target_key, members_name, 3600)
+            try:
+                for documents in batches:
+                    helpers.bulk(
+                        client,
+                        ({"_index": members_name, "_id": str(doc.member_id), "_source": _member_source(doc)} for doc in documents),
+                        chunk_size=1000,
+                    )
+                    free_tags = {
+                        skill.key: skill.name for doc in documents for skill in doc.skills if not skill.canonical
+                    }
+                    if free_tags:
+                        helpers.bulk(
+                            client,
+                            ({"_index": skills_name, "_id": f"tag:{key}", "key": key, "suggest": {"input": [name], "weight": 1}}
+                             for key, name in free_tags.items()),
+                        )
+                    total += len(documents)
+                    progress(len(documents))
+                client.indices.refresh(index=f"{members_name},{skills_name}")
+                self._swap(client, self.alias, members_name)
+                self._swap(client, self.skills, skills_name)
+            finally:
+                cache.delete(target_key)
+
+        self._call(build, force=True)
+        return total
+
+    @staticmethod
+    def _swap(client: Elasticsearch, alias: str, new_index: str) -> None:
+        old = list(client.indices.get_alias(name=alias).keys()) if client.indices.exists_alias(name=alias) else []
+        actions = [{"remove": {"index": name, "alias": alias}} for name in old]
+        actions.append({"add": {"index": new_index, "alias": alias}})
+        client.indices.update_aliases(actions=actions)
+        for name in old:
+            if name != new_index:
+                client.indices.delete(index=name, ignore_unavailable=True)
+        # A concrete index left behind by an interrupted rebuild.
+        leftovers = [
+            name for name in client.indices.get(index=f"{alias}-*", expand_wildcards="open").keys()
+            if name != new_index and name not in old
+        ]
+        for name in leftovers:
+            client.indices.delete(index=name, ignore_unavailable=True)
+
+    def indexed_hashes(self) -> dict[int, str]:
+        def scan(client: Elasticsearch) -> dict[int, str]:
+            if not client.indices.exists_alias(name=self.alias):
+                return {}
+            return {
+                int(hit["_source"]["member_id"]): hit["_source"].get("content_hash", "")
+                for hit in helpers.scan(client, index=self.alias, query={"query": {"match_all": {}}}, _source=["member_id", "content_hash"])
+            }
+
+        return self._call(scan, force=True)
+
+    def refresh(self) -> None:
+        self._call(lambda client: client.indices.refresh(index=f"{self.alias},{self.skills}"), force=True)
+
+    def drop_indices(self) -> None:
+        """Delete every index of this prefix (tests, or starting over)."""
+
+        def drop(client: Elasticsearch) -> None:
+            for pattern in (f"{self.alias}-*", f"{self.skills}-*"):
+                for name in client.indices.get(index=pattern, expand_wildcards="open").keys():
+                    client.indices.delete(index=name, ignore_unavailable=True)
+
+        self._call(drop, force=True)
+
+
+def sanitize_highlight(fragment: str) -> str:
+    """Escaped text with <mark> only: the server's fragment is text with our control markers."""
+    return html.escape(fragment).replace(HIGHLIGHT_PRE, "<mark>").replace(HIGHLIGHT_POST, "</mark>")

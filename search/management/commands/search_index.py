@@ -1,0 +1,89 @@
+"""python manage.py search_index --rebuild | --check | --retry [--backend database|elasticsearch]
+
+--rebuild  rebuild the index from the database (progress bar, bulk writes); on Elasticsearch a
+           fresh index is filled and the alias swapped, so search keeps answering meanwhile.
+--check    report members missing from the index, stale in it, or in it but not to be.
+--retry    send every pending outbox entry now (after the search server came back).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from search.backends import SearchUnavailable
+from search.documents import searchable_members
+from search.models import OutboxEntry
+from search.services import index_check, index_rebuild, outbox_process
+
+
+class Command(BaseCommand):
+    help = "Rebuild, check or catch up the member search index."
+
+    def add_arguments(self, parser) -> None:
+        action = parser.add_mutually_exclusive_group(required=True)
+        action.add_argument("--rebuild", action="store_true", help="Rebuild the index from the database.")
+        action.add_argument("--check", action="store_true", help="Report missing, stale and extra documents.")
+        action.add_argument("--retry", action="store_true", help="Send the pending outbox entries now.")
+        parser.add_argument("--backend", choices=["database", "elasticsearch"], help="Only this backend (default: all in use).")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument("--batch-size", type=int, default=2000)
+
+    def handle(self, *args, rebuild: bool, check: bool, retry: bool, backend: str | None, no_progress: bool, batch_size: int, **options) -> None:
+        try:
+            if rebuild:
+                self._rebuild(backend, no_progress, batch_size)
+            elif check:
+                self._check(backend)
+            else:
+                self._retry()
+        except SearchUnavailable as error:
+            raise CommandError(f"The search server is unreachable: {error}") from error
+
+    def _rebuild(self, backend: str | None, no_progress: bool, batch_size: int) -> None:
+        total = searchable_members().count()
+        started = time.perf_counter()
+        with tqdm(total=total, unit="member", disable=no_progress, file=self.stderr) as bar:
+            counts = index_rebuild(backend_name=backend, progress=bar.update, batch_size=batch_size)
+        elapsed = time.perf_counter() - started
+        for name, count in counts.items():
+            self.stdout.write(f"{name}: {count} members indexed")
+        indexed = sum(counts.values())
+        rate = indexed / elapsed if elapsed else 0
+        self.stdout.write(self.style.SUCCESS(f"Search index rebuilt in {elapsed:.1f} s ({rate:,.0f} members/s)."))
+
+    def _check(self, backend: str | None) -> None:
+        problems = 0
+        for result in index_check(backend_name=backend):
+            self.stdout.write(
+                f"{result.backend}: {result.indexed} documents for {result.expected} searchable members; "
+                f"{len(result.missing)} missing, {len(result.stale)} stale, {len(result.extra)} extra"
+            )
+            for label, ids in (("missing", result.missing), ("stale", result.stale), ("extra", result.extra)):
+                if ids:
+                    shown = ", ".join(str(i) for i in ids[:20]) + (" ..." if len(ids) > 20 else "")
+                    self.stdout.write(f"  {label} member ids: {shown}")
+            problems += 0 if result.ok else 1
+        pending = OutboxEntry.objects.count()
+        if pending:
+            self.stdout.write(f"{pending} outbox entries waiting (search_index --retry sends them).")
+        if problems:
+            raise CommandError("The search index is out of date: run `python manage.py search_index --rebuild`.")
+        self.stdout.write(self.style.SUCCESS("The search index is up to date."))
+
+    def _retry(self) -> None:
+        from search.backends.elasticsearch import reset_circuit
+
+        reset_circuit()
+        done = failed = 0
+        while True:
+            report = outbox_process(force=True, limit=1000)
+            done += report.done
+            failed += report.failed
+            if report.failed or not (report.done):
+                break
+        if failed:
+            raise CommandError(f"{done} members sent, {failed} still failing: {'; '.join(report.errors)[:500]}")
+        self.stdout.write(self.style.SUCCESS(f"{done} members sent to the search index; outbox empty."))

@@ -1,0 +1,265 @@
+"""Query understanding, shared by both search backends.
+
+    >>> parsed = understand("j'ai besoin d'un graphsite pour mon logo")
+    >>> parsed.skill_slugs
+    ('graphic-design', 'logo-design')
+
+`understand(text)` tokenises the text (accents folded, FR/NL/EN stop words dropped, light
+stemming, see `search.text`), recognises the canonical skills of the taxonomy it names in any of
+the three languages ("traducteur", "vertaler", "translation" -> translation), typos included
+("archtect" -> architecture, by a Damerau-Levenshtein lookup over the taxonomy's words), and the
+spoken languages it mentions ("vertaler Frans" -> French). The backends turn a ParsedQuery into
+their own query language; none of them re-parses the text.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+
+from search.text import analyze, damerau_levenshtein, is_stop_word, max_typos, stem, tokenize
+
+MAX_QUERY_LENGTH = 500
+MAX_TERMS = 24
+MAX_PHRASE_WORDS = 5
+TAXONOMY_VERSION_KEY = "search:taxonomy-version"
+
+# Spoken languages people name in a request ("traducteur néerlandais", "vertaler Frans").
+LANGUAGE_WORDS: dict[str, str] = {
+    word: code
+    for code, words in {
+        "nl": "dutch flemish neerlandais nederlands vlaams",
+        "fr": "french francais frans",
+        "en": "english anglais engels",
+        "de": "german allemand duits deutsch",
+        "es": "spanish espagnol spaans",
+        "it": "italian italien italiaans",
+        "pt": "portuguese portugais portugees",
+        "ar": "arabic arabe arabisch",
+        "tr": "turkish turc turks",
+        "pl": "polish polonais pools",
+        "ro": "romanian roumain roemeens",
+    }.items()
+    for word in words.split()
+}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a typed request means, for any backend.
+
+    text: the request as typed (trimmed). terms: analysed terms (folded, no stop words, stemmed),
+    in order, at most MAX_TERMS. words: the same words folded but not stemmed (for highlighting
+    and fuzzy matching on original text). skill_slugs: canonical skills named, synonyms and
+    typos resolved. corrections: typed word -> taxonomy word it was read as. languages: spoken
+    languages mentioned (ISO codes). prefix: the last term, to be matched as a prefix while the
+    member is still typing (None when too short).
+    """
+
+    text: str
+    terms: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    skill_slugs: tuple[str, ...] = ()
+    corrections: dict[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    prefix: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and not self.skill_slugs
+
+    def all_terms(self) -> tuple[str, ...]:
+        """Terms to look for in the text fields: typed terms and the taxonomy words typos were read as."""
+        extra = tuple(stem(word) for word in self.corrections.values())
+        return tuple(dict.fromkeys(self.terms + extra))
+
+
+class QueryTooLong(ValueError):
+    """The request is longer than MAX_QUERY_LENGTH characters."""
+
+
+@dataclass
+class Taxonomy:
+    """Phrases of the skill taxonomy -> skill slugs, and its words for typo correction."""
+
+    phrases: dict[tuple[str, ...], set[str]]
+    words: set[str]
+    labels: dict[str, dict[str, str]]
+    # (folded form, slug, is a label rather than a synonym), for suggestions by prefix.
+    forms: list[tuple[str, str, bool]] = field(default_factory=list)
+    # Symmetric-delete index: a word with up to two letters deleted -> words it comes from.
+    deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def build(cls, skills: Iterable[tuple[str, str, str, str, str]]) -> Taxonomy:
+        """From (slug, name_en, name_fr, name_nl, synonyms) rows."""
+        phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        labels: dict[str, dict[str, str]] = {}
+        all_forms: dict[tuple[str, str], bool] = {}
+        for slug, name_en, name_fr, name_nl, synonyms in skills:
+            labels[slug] = {"en": name_en, "fr": name_fr, "nl": name_nl}
+            forms = [slug.replace("-", " "), name_en, name_fr, name_nl, *synonyms.splitlines()]
+            for i, form in enumerate(forms):
+                folded = " ".join(tokenize(form))
+                if folded:
+                    all_forms[(folded, slug)] = all_forms.get((folded, slug), False) or 1 <= i <= 3
+                tokens = tuple(stem(t) for t in tokenize(form))
+                if tokens:
+                    phrases[tokens].add(slug)
+                # The phrase without its stop words ("cours néerlandais" for "cours de néerlandais").
+                content = tuple(stem(t) for t in tokenize(form) if not is_stop_word(t))
+                if content and content != tokens:
+                    phrases[content].add(slug)
+        words = {word for phrase in phrases for word in phrase if len(word) >= 4}
+        taxonomy = cls(
+            phrases=dict(phrases),
+            words=words,
+            labels=labels,
+            forms=sorted((form, slug, is_label) for (form, slug), is_label in all_forms.items()),
+        )
+        for word in words:
+            for variant in _deletes(word, max_typos(word)):
+                taxonomy.deletes[variant].add(word)
+        return taxonomy
+
+    def correct(self, word: str) -> str | None:
+        """The taxonomy word `word` is most likely a typo of, or None."""
+        limit = max_typos(word)
+        if not limit or word in self.words:
+            return None
+        candidates: set[str] = set()
+        for variant in _deletes(word, limit):
+            candidates |= self.deletes.get(variant, set())
+        best: tuple[int, int, str] | None = None
+        for candidate in candidates:
+            distance = damerau_levenshtein(word, candidate, limit)
+            if distance <= min(limit, max_typos(candidate)):
+                key = (distance, abs(len(candidate) - len(word)), candidate)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None
+
+
+def _deletes(word: str, distance: int) -> set[str]:
+    """`word` and every string made by deleting up to `distance` letters."""
+    results = {word}
+    frontier = {word}
+    for _ in range(distance):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 1}
+        results |= frontier
+    return results
+
+
+_taxonomy_lock = threading.Lock()
+_taxonomy_cache: dict[str, object] = {"version": None, "taxonomy": None, "checked": 0.0}
+
+
+def taxonomy() -> Taxonomy:
+    """The taxonomy as it is in the database, rebuilt when a skill changes (any process)."""
+    now = time.monotonic()
+    cached = _taxonomy_cache["taxonomy"]
+    # Reading the shared version costs a cache hit; do it at most once a second per process.
+    if cached is not None and now - float(_taxonomy_cache["checked"]) < 1.0:  # type: ignore[arg-type]
+        return cached  # type: ignore[return-value]
+    version = cache.get(TAXONOMY_VERSION_KEY, 0)
+    with _taxonomy_lock:
+        _taxonomy_cache["checked"] = now
+        if _taxonomy_cache["taxonomy"] is None or _taxonomy_cache["version"] != version:
+            from profiles.models import Skill
+
+            rows = Skill.objects.values_list("slug", "name_en", "name_fr", "name_nl", "synonyms")
+            _taxonomy_cache["taxonomy"] = Taxonomy.build(rows)
+            _taxonomy_cache["version"] = version
+    return _taxonomy_cache["taxonomy"]  # type: ignore[return-value]
+
+
+def taxonomy_changed() -> None:
+    """Make every process rebuild its taxonomy (a skill was added, renamed or given synonyms)."""
+    try:
+        cache.incr(TAXONOMY_VERSION_KEY)
+    except ValueError:
+        cache.set(TAXONOMY_VERSION_KEY, 1, timeout=None)
+    _taxonomy_cache["taxonomy"] = None
+
+
+def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
+    """Parse a request typed in French, Dutch or English into a ParsedQuery.
+
+    Promises: never raises on any text up to MAX_QUERY_LENGTH characters (QueryTooLong beyond);
+    an empty or stop-words-only text gives an empty query (`is_empty`); the same text always
+    gives the same ParsedQuery. With `prefix`, the last word (when the text does not end with a
+    space) is also to be matched as a prefix, for search-as-you-type.
+    """
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryTooLong(f"{len(text)} characters")
+    tokens = tokenize(text)
+    if not tokens:
+        return ParsedQuery(text=text)
+    tax = taxonomy()
+
+    stems = [stem(token) for token in tokens]
+    corrections: dict[str, str] = {}
+    corrected = list(stems)
+    for i, token in enumerate(tokens):
+        if is_stop_word(token) or token in LANGUAGE_WORDS or stems[i] in tax.words:
+            continue
+        fix = tax.correct(stems[i])
+        if fix:
+            corrected[i] = fix
+
+    # Longest phrases first; a word belongs to one phrase at most ("garden architect" is not
+    # also "architect").
+    slugs: list[str] = []
+    used = [False] * len(tokens)
+    for size in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1):
+        for start in range(len(tokens) - size + 1):
+            if any(used[start : start + size]):
+                continue
+            # "ai" in "j'ai besoin" is not AI: a lone stop word names a skill only when typed alone.
+            if size == 1 and is_stop_word(tokens[start]) and len(tokens) > 1:
+                continue
+            window = range(start, start + size)
+            for candidate in _phrase_forms(stems, corrected, tokens, window):
+                found = tax.phrases.get(candidate)
+                if found:
+                    slugs.extend(sorted(found))
+                    for i in window:
+                        used[i] = True
+                        if corrected[i] != stems[i] and corrected[i] in candidate:
+                            corrections[tokens[i]] = corrected[i]
+                    break
+
+    languages = tuple(dict.fromkeys(LANGUAGE_WORDS[t] for t in tokens if t in LANGUAGE_WORDS))
+    terms = tuple(dict.fromkeys(analyze(text)))[:MAX_TERMS]
+    words = tuple(dict.fromkeys(t for t in tokens if not is_stop_word(t)))[:MAX_TERMS]
+    last_prefix = None
+    if prefix and terms and not text[-1].isspace() and not is_stop_word(tokens[-1]) and len(tokens[-1]) >= 2:
+        last_prefix = stems[-1] if stems[-1] == terms[-1] else None
+    return ParsedQuery(
+        text=text,
+        terms=terms,
+        words=words,
+        skill_slugs=tuple(dict.fromkeys(slugs)),
+        corrections=corrections,
+        languages=languages,
+        prefix=last_prefix,
+    )
+
+
+def _phrase_forms(stems: list[str], corrected: list[str], tokens: list[str], window: range):
+    """The window as typed, with typos corrected, and without stop words."""
+    typed = tuple(stems[i] for i in window)
+    yield typed
+    fixed = tuple(corrected[i] for i in window)
+    if fixed != typed:
+        yield fixed
+    if len(window) > 1 and not is_stop_word(tokens[window[0]]) and not is_stop_word(tokens[window[-1]]):
+        content = tuple(corrected[i] for i in window if not is_stop_word(tokens[i]))
+        if content and content != fixed:
+            yield content

@@ -1,0 +1,362 @@
+"""Reads of the search app: "who can help me?" for the page, the JSON API and other apps.
+
+    from search.selectors import search_members
+    page = search_members(query="vertaler Frans", searcher=request.user, filters={"region": "brussels"})
+    for result in page.results:
+        result.member, result.username, result.score, result.highlights
+
+The help board matches a request to members with the same call; `search.query.understand(text)`
+tells which canonical skills a text names.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from community.models import CheckIn, Region, Space
+from community.selectors import checked_in_member_ids
+from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, SkillTag
+from search.backends import SearchUnavailable, get_backend
+from search.backends.base import BackendResult, SearchContext, SearchFilters, SearchRequest
+from search.highlight import highlight_skill, highlight_text
+from search.models import OutboxEntry
+from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, taxonomy, understand
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 100
+MAX_FILTER_VALUES = 20
+FILTER_NAMES = {
+    "skill": "skills", "skills": "skills", "space": "spaces", "spaces": "spaces", "region": "regions",
+    "regions": "regions", "language": "languages", "languages": "languages", "available": "available",
+}
+TRUE_VALUES, FALSE_VALUES = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class InvalidSearch(ValueError):
+    """Bad input: `code` is stable for programs ("query_too_long", "unknown_filter", ...)."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+@dataclass
+class SearchResult:
+    """One member found: `member` is loaded with home space, languages and offered skills."""
+
+    member_id: int
+    username: str
+    score: float
+    highlights: dict[str, list[str]]
+    member: Member
+    skills: list[tuple[str, str, str | None]] = field(default_factory=list)  # (key, label, highlighted html)
+    languages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FacetValue:
+    key: str
+    name: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchPage:
+    """A page of results: exact `count` over all pages, facets over all filtered results."""
+
+    query: ParsedQuery
+    filters: SearchFilters
+    count: int
+    page: int
+    page_size: int
+    results: list[SearchResult]
+    facets: dict[str, list[FacetValue]]
+    backend: str
+    notice: str | None = None
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def parse_filters(filters: dict | None) -> SearchFilters:
+    """Validated filters from {"skill": "translation", "space": [...], "available": "true"}.
+
+    Raises InvalidSearch("unknown_filter", ...) for a filter or a value that does not exist."""
+    values: dict[str, list[str]] = {"skills": [], "spaces": [], "regions": [], "languages": []}
+    available: bool | None = None
+    for name, raw in (filters or {}).items():
+        target = FILTER_NAMES.get(name)
+        if target is None:
+            raise InvalidSearch("unknown_filter", _("Unknown filter: %(name)s") % {"name": name})
+        items = [raw] if isinstance(raw, str | bool | int) or raw is None else list(raw)
+        items = [item for item in items if item is not None and str(item).strip() != ""]
+        if target == "available":
+            if not items:
+                continue
+            text = str(items[-1]).strip().lower()
+            if isinstance(items[-1], bool):
+                available = items[-1]
+            elif text in TRUE_VALUES or text in FALSE_VALUES:
+                available = text in TRUE_VALUES
+            else:
+                raise InvalidSearch("unknown_filter", _("available must be true or false, not %(value)s") % {"value": text[:40]})
+            continue
+        if len(items) > MAX_FILTER_VALUES:
+            raise InvalidSearch("unknown_filter", _("Too many values for %(name)s.") % {"name": name})
+        values[target] += [str(item).strip() for item in items]
+    _check_known(values["skills"], _known_skills, _("Unknown skill: %(value)s"))
+    _check_known(values["spaces"], lambda v: set(Space.objects.filter(slug__in=v).values_list("slug", flat=True)), _("Unknown space: %(value)s"))
+    _check_known(values["regions"], lambda v: set(Region.values) & set(v), _("Unknown region: %(value)s"))
+    _check_known(values["languages"], _known_languages, _("Unknown language: %(value)s"))
+    return SearchFilters(
+        skills=tuple(dict.fromkeys(values["skills"])),
+        spaces=tuple(dict.fromkeys(values["spaces"])),
+        regions=tuple(dict.fromkeys(values["regions"])),
+        languages=tuple(dict.fromkeys(values["languages"])),
+        available=available,
+    )
+
+
+def _check_known(values: list[str], known, message: str) -> None:
+    if not values:
+        return
+    found = known(values)
+    for value in values:
+        if value not in found:
+            raise InvalidSearch("unknown_filter", message % {"value": value[:80]})
+
+
+def _known_skills(values: list[str]) -> set[str]:
+    canonical = set(taxonomy().labels) & set(values)
+    return canonical | set(SkillTag.objects.filter(slug__in=values, skill__isnull=True).values_list("slug", flat=True))
+
+
+def _known_languages(values: list[str]) -> set[str]:
+    return set(LANGUAGE_NAMES) & set(values) | set(Language.objects.filter(code__in=values).values_list("code", flat=True))
+
+
+def search_context(searcher: Member | None) -> SearchContext:
+    """Who searches: what they may see, where they are (checked in, else home space), who is there."""
+    if searcher is None or not getattr(searcher, "is_authenticated", False):
+        return SearchContext(visibilities=(Member.Visibility.PUBLIC,))
+    space_id = (
+        CheckIn.objects.filter(member=searcher, ended_at__isnull=True).values_list("space_id", flat=True).first()
+        or searcher.home_space_id
+    )
+    space = Space.objects.filter(id=space_id).values_list("slug", "region").first() if space_id else None
+    return SearchContext(
+        member_id=searcher.pk,
+        visibilities=(Member.Visibility.PUBLIC, Member.Visibility.MEMBERS),
+        space_id=space_id if space else None,
+        space_slug=space[0] if space else None,
+        region=space[1] if space else None,
+        checked_in_ids=frozenset(checked_in_member_ids(space_id=space_id)) if space else frozenset(),
+    )
+
+
+def search_members(
+    *,
+    query: str,
+    searcher: Member | None = None,
+    filters: dict | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> SearchPage:
+    """Members who can help with `query` (free text in FR/NL/EN, typos welcome), best first.
+
+    Promises: hidden and inactive members never appear; an anonymous searcher (None or
+    AnonymousUser) only finds public profiles; the searcher never finds themself; an empty query
+    lists members by the boosts alone (available, same space, same region) within the filters.
+    Ranking: relevance (skills offered, then headline/profession, name, bio) times boosts for
+    availability, being checked in where the searcher is, same space, same region and speaking a
+    language the query names. `count` and `facets` cover every filtered result, not just the page.
+    If Elasticsearch is configured but unreachable, the database backend answers and `notice`
+    says so. Raises InvalidSearch for bad input: a query longer than MAX_QUERY_LENGTH
+    ("query_too_long"), an unknown filter or value ("unknown_filter"), a bad page ("invalid_page").
+    """
+    if not isinstance(page, int) or page < 1 or page > 10_000:
+        raise InvalidSearch("invalid_page", _("The page must be a number from 1."))
+    if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidSearch("invalid_page", _("The page size must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE})
+    try:
+        parsed = understand(query or "")
+    except QueryTooLong:
+        raise InvalidSearch(
+            "query_too_long",
+            _("Your search is too long: keep it under %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
+        ) from None
+    parsed_filters = parse_filters(filters)
+    request = SearchRequest(
+        query=parsed, filters=parsed_filters, context=search_context(searcher), page=page, page_size=page_size
+    )
+    result, backend_name, notice = _run_search(request)
+    return SearchPage(
+        query=parsed,
+        filters=parsed_filters,
+        count=result.count,
+        page=page,
+        page_size=page_size,
+        results=_results(result, parsed, request.context),
+        facets=_facets(result, parsed_filters),
+        backend=backend_name,
+        notice=notice,
+    )
+
+
+def _run_search(request: SearchRequest) -> tuple[BackendResult, str, str | None]:
+    backend = get_backend()
+    try:
+        result = backend.search(request)
+    except SearchUnavailable as error:
+        if backend.name == "database":
+            raise
+        logger.warning("search backend %s unavailable, answering from the database: %s", backend.name, error)
+        notice = _("The search server is not answering right now: these results come from the built-in search.")
+        return get_backend("database").search(request), "database", notice
+    if backend.name != "database":
+        _catch_up_outbox()
+    return result, backend.name, None
+
+
+def _catch_up_outbox() -> None:
+    """The server answers: send it what it missed while it was down (a bounded batch)."""
+    if OutboxEntry.objects.filter(attempts__gt=0, next_attempt_at__lte=timezone.now()).exists():
+        from search.services import RETRY_BATCH, outbox_process
+
+        outbox_process(limit=RETRY_BATCH)
+
+
+MEMBER_FIELDS = (
+    "id", "username", "display_name", "headline", "profession", "bio", "avatar", "available", "visibility",
+    "offers_free_advice", "offers_paid_service", "offers_skill_swap", "kind", "home_space__id", "home_space__slug",
+    "home_space__name", "home_space__region", "home_space__city",
+)
+
+
+def _load_members(ids: list[int], visibilities: tuple[str, ...]) -> dict[int, Member]:
+    """The members of a page with what a result shows, in four queries whatever the page size."""
+    members = {
+        member.id: member
+        for member in Member.objects.filter(id__in=ids, is_active=True, visibility__in=visibilities)
+        .select_related("home_space")
+        .only(*MEMBER_FIELDS)
+    }
+    languages: dict[int, list[str]] = {member_id: [] for member_id in members}
+    for member_id, code in (
+        Member.languages.through.objects.filter(member_id__in=members).order_by("language_id").values_list("member_id", "language_id")
+    ):
+        languages[member_id].append(code)
+    lang = (translation.get_language() or "en")[:2]
+    skills: dict[int, list[tuple[str, str]]] = {member_id: [] for member_id in members}
+    for member_id, tag_slug, tag_name, skill_slug, en, fr, nl in OfferedSkill.objects.filter(
+        content_object_id__in=members
+    ).values_list("content_object_id", "tag__slug", "tag__name", "tag__skill__slug", "tag__skill__name_en", "tag__skill__name_fr", "tag__skill__name_nl"):
+        if skill_slug:
+            label = {"en": en, "fr": fr, "nl": nl}.get(lang) or en
+            skills[member_id].append((skill_slug, label))
+        else:
+            skills[member_id].append((tag_slug, tag_name))
+    for member_id, member in members.items():
+        member.search_languages = languages[member_id]
+        member.search_skills = sorted(skills[member_id], key=lambda item: item[1].lower())
+    return members
+
+
+def _results(result: BackendResult, parsed: ParsedQuery, context: SearchContext) -> list[SearchResult]:
+    members = _load_members([hit.member_id for hit in result.hits], context.visibilities)
+    results = []
+    for hit in result.hits:
+        member = members.get(hit.member_id)
+        if member is None:  # changed since it was indexed (hidden, deleted): never shown
+            continue
+        highlights = dict(hit.highlights) if hit.highlights is not None else _text_highlights(member, parsed)
+        skills = [
+            (key, label, highlight_skill(label, key, parsed) if not parsed.is_empty else None)
+            for key, label in member.search_skills
+        ]
+        marked = [html for _, _, html in skills if html]
+        if marked:
+            highlights["skills"] = marked
+        results.append(
+            SearchResult(
+                member_id=member.id, username=member.username, score=hit.score, highlights=highlights,
+                member=member, skills=skills, languages=member.search_languages,
+            )
+        )
+    return results
+
+
+def _text_highlights(member: Member, parsed: ParsedQuery) -> dict[str, list[str]]:
+    if parsed.is_empty:
+        return {}
+    highlights = {}
+    for name, text, fragment in (
+        ("display_name", member.display_name, False),
+        ("headline", member.headline, False),
+        ("profession", member.profession, False),
+        ("bio", member.bio, True),
+    ):
+        marked = highlight_text(text, parsed, fragment=fragment)
+        if marked:
+            highlights[name] = [marked]
+    return highlights
+
+
+def _facets(result: BackendResult, filters: SearchFilters) -> dict[str, list[FacetValue]]:
+    lang = (translation.get_language() or "en")[:2]
+    labels = taxonomy().labels
+    skill_keys = [key for key, _ in result.facets.get("skills", [])]
+    free_names = dict(SkillTag.objects.filter(slug__in=[k for k in skill_keys if k not in labels]).values_list("slug", "name"))
+    space_names = dict(Space.objects.filter(slug__in=[k for k, _ in result.facets.get("spaces", [])]).values_list("slug", "name"))
+    regions = dict(Region.choices)
+    return {
+        "skills": [
+            FacetValue(key, labels[key].get(lang) or labels[key]["en"] if key in labels else free_names.get(key, key), n, key in filters.skills)
+            for key, n in result.facets.get("skills", [])[:30]
+        ],
+        "spaces": [FacetValue(key, space_names.get(key, key), n, key in filters.spaces) for key, n in result.facets.get("spaces", [])],
+        "regions": [FacetValue(key, str(regions.get(key, key)), n, key in filters.regions) for key, n in result.facets.get("regions", [])],
+        "languages": [
+            FacetValue(key, str(LANGUAGE_NAMES.get(key, key)), n, key in filters.languages) for key, n in result.facets.get("languages", [])
+        ],
+        "available": [
+            FacetValue("true", _("Available to help"), n, filters.available is True) for _key, n in result.facets.get("available", [])
+        ],
+    }
+
+
+def suggest_skills(*, prefix: str, limit: int = 10) -> list[dict]:
+    """Skills whose name or synonym, in French, Dutch or English, starts with `prefix`.
+
+    Returns [{"name": label in the active language, "slug": filter key, "count": members
+    offering it}], best match first. Falls back to the database when Elasticsearch is down."""
+    backend = get_backend()
+    try:
+        found = backend.suggest_skills(prefix, limit=limit)
+    except SearchUnavailable:
+        if backend.name == "database":
+            raise
+        found = get_backend("database").suggest_skills(prefix, limit=limit)
+    lang = (translation.get_language() or "en")[:2]
+    labels = taxonomy().labels
+    free_names = dict(SkillTag.objects.filter(slug__in=[k for k, _ in found if k not in labels]).values_list("slug", "name"))
+    return [
+        {"name": (labels[key].get(lang) or labels[key]["en"]) if key in labels else free_names.get(key, key), "slug": key, "count": count}
+        for key, count in found
+    ]
