@@ -46,11 +46,17 @@ def _decide(modeladmin, request, queryset, *, accept: bool) -> None:
             services.trial_request_decide(trial=trial, by=request.user, accept=accept)
             done += 1
         except (ValidationError, PermissionDenied) as error:
-            modeladmin.message_user(request, f"{trial}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.WARNING)
+            modeladmin.message_user(
+                request, f"{trial}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.WARNING
+            )
     if done:
         modeladmin.message_user(
             request,
-            ngettext("%(count)d request answered; the visitor was emailed.", "%(count)d requests answered; the visitors were emailed.", done)
+            ngettext(
+                "%(count)d request answered; the visitor was emailed.",
+                "%(count)d requests answered; the visitors were emailed.",
+                done,
+            )
             % {"count": done},
             messages.SUCCESS,
         )

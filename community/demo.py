@@ -56,36 +56,54 @@ SPACE_EVENTS = {
             "Apéro des coworkers",
             "Un verre, quelques chips et les voisins de bureau qu'on n'a pas encore eu le temps de "
             "rencontrer. Membres, anciens membres et curieux bienvenus.",
-            3, "18:00", "20:00", None,
+            3,
+            "18:00",
+            "20:00",
+            None,
         ),
         (
             "Atelier : facturer sans stress (TVA, factures, relances)",
             "Une comptable du réseau répond à vos questions d'indépendant·e : numéro de TVA, "
             "mentions obligatoires, relances polies mais fermes. Apportez vos cas concrets.",
-            1, "12:30", "14:00", 14,
+            1,
+            "12:30",
+            "14:00",
+            14,
         ),
         (
             "Petit-déjeuner réseau",
             "Croissants, café et un tour de table de deux minutes chacun : qui fait quoi, qui cherche quoi.",
-            4, "08:30", "10:00", 25,
+            4,
+            "08:30",
+            "10:00",
+            25,
         ),
     ],
     "nl": [
         (
             "Afterwork met de coworkers",
             "Een drankje en een babbel met de buren van je bureau. Leden, oud-leden en nieuwsgierigen welkom.",
-            3, "17:30", "19:30", None,
+            3,
+            "17:30",
+            "19:30",
+            None,
         ),
         (
             "Workshop: je website vertalen naar het Frans",
             "Een vertaler uit het netwerk legt uit hoe je een meertalige site aanpakt: wat vertaal je zelf, "
             "wat besteed je uit, en hoe blijft alles vindbaar in Google.",
-            1, "12:30", "14:00", 12,
+            1,
+            "12:30",
+            "14:00",
+            12,
         ),
         (
             "Netwerkontbijt",
             "Koffie, koffiekoeken en een rondje van twee minuten per persoon: wie doet wat, wie zoekt wat.",
-            4, "08:30", "10:00", 25,
+            4,
+            "08:30",
+            "10:00",
+            25,
         ),
     ],
     "en": [
@@ -93,25 +111,40 @@ SPACE_EVENTS = {
             "Friday drinks",
             "A drink, some crisps and the desk neighbours you have not met yet. Members, former members and "
             "the curious are all welcome.",
-            4, "17:30", "19:30", None,
+            4,
+            "17:30",
+            "19:30",
+            None,
         ),
         (
             "Lunch & learn: pitching your freelance business in three languages",
             "A coach and a translator from the network help you say what you do in French, Dutch and "
             "English, in one minute each. Bring your lunch.",
-            2, "12:30", "14:00", 8,
+            2,
+            "12:30",
+            "14:00",
+            8,
         ),
     ],
 }
 
 OPEN_DAY = {
-    "fr": ("Portes ouvertes – Semaine du coworking", "Venez tester l'espace gratuitement toute la journée : "
-           "visite, café, et rencontre avec les coworkers. Inscrivez-vous pour un essai gratuit si vous voulez "
-           "revenir un autre jour."),
-    "nl": ("Opendeurdag – Coworkingweek", "Kom de ruimte gratis uitproberen, de hele dag: rondleiding, koffie "
-           "en kennismaking met de coworkers. Vraag een gratis proefdag aan als je later terug wilt komen."),
-    "en": ("Open day – Coworking Week", "Try the space for free all day: a tour, coffee and the coworkers. "
-           "Ask for a free trial day if you would like to come back another time."),
+    "fr": (
+        "Portes ouvertes – Semaine du coworking",
+        "Venez tester l'espace gratuitement toute la journée : "
+        "visite, café, et rencontre avec les coworkers. Inscrivez-vous pour un essai gratuit si vous voulez "
+        "revenir un autre jour.",
+    ),
+    "nl": (
+        "Opendeurdag – Coworkingweek",
+        "Kom de ruimte gratis uitproberen, de hele dag: rondleiding, koffie "
+        "en kennismaking met de coworkers. Vraag een gratis proefdag aan als je later terug wilt komen.",
+    ),
+    "en": (
+        "Open day – Coworking Week",
+        "Try the space for free all day: a tour, coffee and the coworkers. "
+        "Ask for a free trial day if you would like to come back another time.",
+    ),
 }
 
 TRIAL_VISITORS = [
@@ -154,12 +187,19 @@ def _ensure_memberships(spaces: list[Space], base: int) -> int:
     region_of = {space.pk: space.region for space in spaces}
     rows = []
     for member_id, space_id, joined in (
-        Member.objects.filter(home_space__isnull=False).order_by("pk").values_list("pk", "home_space_id", "date_joined")
+        Member.objects.filter(home_space__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "home_space_id", "date_joined")
     ):
         if (member_id, space_id) not in have:
             kind = _rng(base, "plan", member_id).choices(kinds, weights=[45, 25, 30])[0]
             rows.append(
-                Membership(member_id=member_id, space_id=space_id, plan=plans[space_id].get(kind), started_on=joined.date())
+                Membership(
+                    member_id=member_id,
+                    space_id=space_id,
+                    plan=plans[space_id].get(kind),
+                    started_on=joined.date(),
+                )
             )
         # Some members also drop in, by the hour, at another space of their region.
         visitor_rng = _rng(base, "visits", member_id)
@@ -170,7 +210,10 @@ def _ensure_memberships(spaces: list[Space], base: int) -> int:
                 if (member_id, other) not in have:
                     rows.append(
                         Membership(
-                            member_id=member_id, space_id=other, plan=plans[other].get(Plan.Kind.HOURLY), started_on=joined.date()
+                            member_id=member_id,
+                            space_id=other,
+                            plan=plans[other].get(Plan.Kind.HOURLY),
+                            started_on=joined.date(),
                         )
                     )
     before = Membership.objects.count()
@@ -178,8 +221,17 @@ def _ensure_memberships(spaces: list[Space], base: int) -> int:
     return Membership.objects.count() - before
 
 
-def _event(*, space: Space | None, title: str, description: str, language: str, starts: dt.datetime,
-           ends: dt.datetime, capacity: int | None, place: str = "") -> tuple[Event, bool]:
+def _event(
+    *,
+    space: Space | None,
+    title: str,
+    description: str,
+    language: str,
+    starts: dt.datetime,
+    ends: dt.datetime,
+    capacity: int | None,
+    place: str = "",
+) -> tuple[Event, bool]:
     return Event.objects.get_or_create(
         space=space,
         title=title,
@@ -238,28 +290,48 @@ def _ensure_events(spaces: list[Space], today: dt.date, base: int) -> list[tuple
     for space in spaces:
         language = space.description_language if space.description_language in SPACE_EVENTS else "fr"
         title, description = OPEN_DAY[language]
-        open_days = [monday + dt.timedelta(days=i) for i in range(5) if space.is_open_on(monday + dt.timedelta(days=i))]
+        open_days = [
+            monday + dt.timedelta(days=i) for i in range(5) if space.is_open_on(monday + dt.timedelta(days=i))
+        ]
         space_rng = _rng(base, "events", space.slug)
         if open_days:
             day = space_rng.choice(open_days)
             hours = space.hours_on(day)
             events.append(
-                _event(space=space, title=title, description=description, language=language,
-                       starts=_at(day, hours[0]), ends=_at(day, hours[1]), capacity=30)
+                _event(
+                    space=space,
+                    title=title,
+                    description=description,
+                    language=language,
+                    starts=_at(day, hours[0]),
+                    ends=_at(day, hours[1]),
+                    capacity=30,
+                )
             )
         for index, (title, description, weekday, start, end, capacity) in enumerate(SPACE_EVENTS[language]):
             if space_rng.random() < 0.35 and index:  # not every space runs every format
                 continue
             day = _next_weekday(today, weekday, min_days=1 + 7 * space_rng.randint(0, 4))
             events.append(
-                _event(space=space, title=title, description=description, language=language,
-                       starts=_at(day, start), ends=_at(day, end), capacity=capacity)
+                _event(
+                    space=space,
+                    title=title,
+                    description=description,
+                    language=language,
+                    starts=_at(day, start),
+                    ends=_at(day, end),
+                    capacity=capacity,
+                )
             )
     return events
 
 
-def _ensure_rsvps(events: list[tuple[Event, bool]], members_by_space: dict[int, list[int]],
-                  all_members: list[int], base: int) -> int:
+def _ensure_rsvps(
+    events: list[tuple[Event, bool]],
+    members_by_space: dict[int, list[int]],
+    all_members: list[int],
+    base: int,
+) -> int:
     demo = Member.objects.filter(username=DEMO_USERNAME).values_list("pk", flat=True).first()
     rows = []
     for event, created in events:
@@ -271,7 +343,11 @@ def _ensure_rsvps(events: list[tuple[Event, bool]], members_by_space: dict[int, 
         rng = _rng(base, "rsvps", event.pk)
         if event.capacity:
             # Some small workshops are popular: full, with a waiting list.
-            wanted = event.capacity + rng.randint(1, 4) if event.capacity <= 8 else rng.randint(event.capacity // 3, event.capacity)
+            wanted = (
+                event.capacity + rng.randint(1, 4)
+                if event.capacity <= 8
+                else rng.randint(event.capacity // 3, event.capacity)
+            )
         else:
             wanted = rng.randint(5, 25)
         chosen = rng.sample(pool, k=min(wanted, len(pool)))
@@ -300,7 +376,11 @@ def _ensure_trials(spaces: list[Space], today: dt.date, rng: random.Random) -> i
     rows = []
     for index, (name, language, message) in enumerate(TRIAL_VISITORS):
         space = rng.choice(spaces)
-        days = [today + dt.timedelta(days=d) for d in range(1, 21) if space.is_open_on(today + dt.timedelta(days=d))]
+        days = [
+            today + dt.timedelta(days=d)
+            for d in range(1, 21)
+            if space.is_open_on(today + dt.timedelta(days=d))
+        ]
         if not days:
             continue
         status = TrialRequest.Status.ACCEPTED if index % 3 == 2 else TrialRequest.Status.PENDING
@@ -319,11 +399,19 @@ def _ensure_trials(spaces: list[Space], today: dt.date, rng: random.Random) -> i
     # The hub always has a couple waiting, for the demo manager page.
     hub = next((s for s in spaces if s.slug == HUB_SLUG), None)
     if hub:
-        days = [today + dt.timedelta(days=d) for d in range(1, 15) if hub.is_open_on(today + dt.timedelta(days=d))]
+        days = [
+            today + dt.timedelta(days=d) for d in range(1, 15) if hub.is_open_on(today + dt.timedelta(days=d))
+        ]
         for name, language, message in TRIAL_VISITORS[:2]:
             rows.append(
-                TrialRequest(space=hub, name=name, email=f"{name.split()[0].lower()}@example.net", date=days[0],
-                             message=message, language=language)
+                TrialRequest(
+                    space=hub,
+                    name=name,
+                    email=f"{name.split()[0].lower()}@example.net",
+                    date=days[0],
+                    message=message,
+                    language=language,
+                )
             )
     TrialRequest.objects.bulk_create(rows)
     return len(rows)
@@ -335,8 +423,12 @@ def _ensure_check_ins(spaces: list[Space], members_by_space: dict[int, list[int]
     check_ins_close_stale(now=now)
     demo = Member.objects.filter(username=DEMO_USERNAME).values_list("pk", flat=True).first()
     # Today's presence is seeded once per space: a second run the same day adds nobody.
-    busy_today = set(CheckIn.objects.filter(started_at__gte=start_of_today(now)).values_list("space_id", flat=True))
-    in_today = set(CheckIn.objects.filter(started_at__gte=start_of_today(now)).values_list("member_id", flat=True))
+    busy_today = set(
+        CheckIn.objects.filter(started_at__gte=start_of_today(now)).values_list("space_id", flat=True)
+    )
+    in_today = set(
+        CheckIn.objects.filter(started_at__gte=start_of_today(now)).values_list("member_id", flat=True)
+    )
     seed_history = not CheckIn.objects.filter(started_at__lt=start_of_today(now)).exists()
     rows = []
     for space in spaces:
@@ -364,7 +456,9 @@ def _ensure_check_ins(spaces: list[Space], members_by_space: dict[int, list[int]
     return len(rows)
 
 
-def _history(member_id: int, space: Space, today: dt.date, rng: random.Random, attendance: float = 0.5) -> list[CheckIn]:
+def _history(
+    member_id: int, space: Space, today: dt.date, rng: random.Random, attendance: float = 0.5
+) -> list[CheckIn]:
     """Past visits over the last five weeks, so hours and the managers' CSV have something to show."""
     visits = []
     for back in range(1, 36):
@@ -391,8 +485,10 @@ def seed(*, rng: random.Random, stdout) -> None:
     base = rng.getrandbits(32)
     today = timezone.localdate()
     members_by_space: dict[int, list[int]] = defaultdict(list)
-    for pk, space_id in Member.objects.filter(is_active=True, home_space__isnull=False).order_by("pk").values_list(
-        "pk", "home_space_id"
+    for pk, space_id in (
+        Member.objects.filter(is_active=True, home_space__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "home_space_id")
     ):
         members_by_space[space_id].append(pk)
     all_members = [pk for pks in members_by_space.values() for pk in pks]

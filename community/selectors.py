@@ -22,9 +22,9 @@ from profiles.models import Member
 def checked_in_member_ids(*, space_id: int) -> set[int]:
     """Members checked in at a space right now (open check-ins begun today)."""
     return set(
-        CheckIn.objects.filter(space_id=space_id, ended_at__isnull=True, started_at__gte=start_of_today()).values_list(
-            "member_id", flat=True
-        )
+        CheckIn.objects.filter(
+            space_id=space_id, ended_at__isnull=True, started_at__gte=start_of_today()
+        ).values_list("member_id", flat=True)
     )
 
 
@@ -117,7 +117,10 @@ def member_main_space(*, member) -> Space | None:
     if member.home_space_id:
         return member.home_space
     membership = (
-        Membership.objects.filter(member=member, is_active=True).select_related("space").order_by("started_on").first()
+        Membership.objects.filter(member=member, is_active=True)
+        .select_related("space")
+        .order_by("started_on")
+        .first()
     )
     return membership.space if membership else None
 
@@ -145,7 +148,9 @@ def whos_in_today(*, space: Space, viewer) -> WhosIn:
     """Members checked in at `space` now, as `viewer` may see them."""
     today = CheckIn.objects.filter(space=space, ended_at__isnull=True, started_at__gte=start_of_today())
     visible = list(
-        today.filter(visible_members_q(viewer, prefix="member__")).select_related("member").order_by("started_at")
+        today.filter(visible_members_q(viewer, prefix="member__"))
+        .select_related("member")
+        .order_by("started_at")
     )
     return WhosIn(check_ins=visible, total=today.count())
 
@@ -183,10 +188,12 @@ def member_hours(*, member, year: int, month: int, now: dt.datetime | None = Non
     now = now or timezone.now()
     start, end = month_bounds(year, month)
     rows: dict[int, HoursRow] = {}
-    for check_in in CheckIn.objects.filter(member=member, started_at__gte=start, started_at__lt=end).select_related(
-        "space"
-    ):
-        row = rows.setdefault(check_in.space_id, HoursRow(space=check_in.space, member=member, visits=0, seconds=0))
+    for check_in in CheckIn.objects.filter(
+        member=member, started_at__gte=start, started_at__lt=end
+    ).select_related("space"):
+        row = rows.setdefault(
+            check_in.space_id, HoursRow(space=check_in.space, member=member, visits=0, seconds=0)
+        )
         row.visits += 1
         row.seconds += _seconds(check_in, now)
     return sorted(rows.values(), key=lambda row: row.space.name)
@@ -197,10 +204,12 @@ def space_hours(*, space: Space, year: int, month: int, now: dt.datetime | None 
     now = now or timezone.now()
     start, end = month_bounds(year, month)
     rows: dict[int, HoursRow] = {}
-    for check_in in CheckIn.objects.filter(space=space, started_at__gte=start, started_at__lt=end).select_related(
-        "member"
-    ):
-        row = rows.setdefault(check_in.member_id, HoursRow(space=space, member=check_in.member, visits=0, seconds=0))
+    for check_in in CheckIn.objects.filter(
+        space=space, started_at__gte=start, started_at__lt=end
+    ).select_related("member"):
+        row = rows.setdefault(
+            check_in.member_id, HoursRow(space=space, member=check_in.member, visits=0, seconds=0)
+        )
         row.visits += 1
         row.seconds += _seconds(check_in, now)
     return sorted(rows.values(), key=lambda row: (str(row.member).lower(), row.member.pk))
@@ -224,7 +233,11 @@ def upcoming_events(
     """Events not over yet, soonest first; of one space (plus the network's) or of all."""
     events = Event.objects.filter(ends_at__gte=now or timezone.now())
     if space is not None:
-        events = events.filter(Q(space=space) | Q(space__isnull=True)) if include_network else events.filter(space=space)
+        events = (
+            events.filter(Q(space=space) | Q(space__isnull=True))
+            if include_network
+            else events.filter(space=space)
+        )
     return _with_counts(events).order_by("starts_at", "id")
 
 
@@ -283,5 +296,9 @@ def trial_requests_for_managers(*, space: Space) -> QuerySet[TrialRequest]:
 
 
 def trial_days_left(*, space: Space, day: dt.date) -> int:
-    booked = TrialRequest.objects.filter(space=space, date=day).exclude(status=TrialRequest.Status.DECLINED).count()
+    booked = (
+        TrialRequest.objects.filter(space=space, date=day)
+        .exclude(status=TrialRequest.Status.DECLINED)
+        .count()
+    )
     return max(space.trial_capacity - booked, 0)

@@ -41,6 +41,11 @@ TRIAL_LIMIT_PER_IP = (10, 3600)
 # ---------------------------------------------------------------------------------------------
 
 
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    # ValidationError({field: message}, code=...) drops the code; tests and API callers rely on it.
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _close_at(check_in: CheckIn, now: dt.datetime) -> dt.datetime:
     # A forgotten check-out ends at the midnight that closed its day, never later.
     return min(now, midnight_after(check_in.started_at))
@@ -54,7 +59,9 @@ def check_ins_close_stale(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     closed = 0
     with transaction.atomic():
-        stale = CheckIn.objects.select_for_update().filter(ended_at__isnull=True, started_at__lt=start_of_today(now))
+        stale = CheckIn.objects.select_for_update().filter(
+            ended_at__isnull=True, started_at__lt=start_of_today(now)
+        )
         for check_in in stale:
             check_in.ended_at = midnight_after(check_in.started_at)
             check_in.save(update_fields=["ended_at"])
@@ -111,7 +118,7 @@ def check_in_end(*, member: Member, now: dt.datetime | None = None) -> CheckIn |
 def membership_set(*, member: Member, space: Space, plan: Plan | None = None) -> Membership:
     """Make `member` a member of `space` on `plan` (creating or updating the one membership)."""
     if plan is not None and plan.space_id != space.pk:
-        raise ValidationError({"plan": _("This plan belongs to another space.")}, code="plan_of_other_space")
+        raise _field_error("plan", _("This plan belongs to another space."), "plan_of_other_space")
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             member=member, space=space, defaults={"plan": plan, "is_active": True}
@@ -176,16 +183,15 @@ def trial_request_create(
     name = name.strip()
     today = timezone.localdate()
     if date < today:
-        raise ValidationError({"date": _("This day is in the past. Pick today or a later day.")}, code="past_day")
+        raise _field_error("date", _("This day is in the past. Pick today or a later day."), "past_day")
     if date > today + dt.timedelta(days=TRIAL_MAX_DAYS_AHEAD):
-        raise ValidationError({"date": _("Pick a day within the next six months.")}, code="too_far")
+        raise _field_error("date", _("Pick a day within the next six months."), "too_far")
     if not space.is_open_on(date):
-        raise ValidationError(
-            {
-                "date": _("%(space)s is closed on %(weekday)s. Pick one of its opening days.")
-                % {"space": space.name, "weekday": formats.date_format(date, "l")}
-            },
-            code="closed",
+        raise _field_error(
+            "date",
+            _("%(space)s is closed on %(weekday)s. Pick one of its opening days.")
+            % {"space": space.name, "weekday": formats.date_format(date, "l")},
+            "closed",
         )
     # Only requests that went through count; a refused form is not a flood.
     email_key, ip_key = f"trial:email:{email}", f"trial:ip:{ip}"
@@ -193,19 +199,23 @@ def trial_request_create(
     ip_limit = {"limit": TRIAL_LIMIT_PER_IP[0], "window": TRIAL_LIMIT_PER_IP[1]}
     if rate_limit_exceeded(email_key, **email_limit) or (ip and rate_limit_exceeded(ip_key, **ip_limit)):
         raise ValidationError(
-            _("You have asked for several trial days already. Please try again tomorrow, or write to the space."),
+            _(
+                "You have asked for several trial days already. Please try again tomorrow, or write to the space."
+            ),
             code="rate_limited",
         )
     with transaction.atomic():
         locked = Space.objects.select_for_update().get(pk=space.pk)
-        booked = TrialRequest.objects.filter(space=locked, date=date).exclude(status=TrialRequest.Status.DECLINED)
+        booked = TrialRequest.objects.filter(space=locked, date=date).exclude(
+            status=TrialRequest.Status.DECLINED
+        )
         if booked.filter(email=email).exists():
-            raise ValidationError(
-                {"date": _("You have already asked for this day. We will answer by email.")}, code="duplicate"
+            raise _field_error(
+                "date", _("You have already asked for this day. We will answer by email."), "duplicate"
             )
         if booked.count() >= locked.trial_capacity:
-            raise ValidationError(
-                {"date": _("This day is fully booked for free trials. Please pick another day.")}, code="full"
+            raise _field_error(
+                "date", _("This day is fully booked for free trials. Please pick another day."), "full"
             )
         trial = TrialRequest.objects.create(
             space=locked,
@@ -239,7 +249,9 @@ def trial_request_decide(*, trial: TrialRequest, by: Member, accept: bool) -> Tr
         locked.save(update_fields=["status", "decided_at", "decided_by"])
         template = "trial_accepted" if accept else "trial_declined"
         transaction.on_commit(
-            lambda: _send(to=[locked.email], template=template, context={"trial": locked}, language=locked.language)
+            lambda: _send(
+                to=[locked.email], template=template, context={"trial": locked}, language=locked.language
+            )
         )
     return locked
 
@@ -267,9 +279,9 @@ def event_create(
     if space is not None and not can_manage_space(by, space):
         raise PermissionDenied(_("Only the managers of this space can create its events."))
     if ends_at < starts_at:
-        raise ValidationError({"ends_at": _("An event cannot end before it starts.")}, code="ends_before_start")
+        raise _field_error("ends_at", _("An event cannot end before it starts."), "ends_before_start")
     if capacity is not None and capacity < 1:
-        raise ValidationError({"capacity": _("Leave empty for no limit, or give at least one seat.")}, code="capacity")
+        raise _field_error("capacity", _("Leave empty for no limit, or give at least one seat."), "capacity")
     return Event.objects.create(
         space=space,
         title=title.strip(),
@@ -278,7 +290,8 @@ def event_create(
         starts_at=starts_at,
         ends_at=ends_at,
         capacity=capacity,
-        language=language or (space.description_language if space else translation.get_language() or "en")[:2],
+        language=language
+        or (space.description_language if space else translation.get_language() or "en")[:2],
         created_by=by,
     )
 
@@ -338,7 +351,9 @@ def rsvp_going(*, event: Event, member: Member, now: dt.datetime | None = None) 
         if rsvp is not None and rsvp.status in (RSVP.Status.GOING, RSVP.Status.WAITING):
             return rsvp
         going = RSVP.objects.filter(event=locked, status=RSVP.Status.GOING).count()
-        status = RSVP.Status.GOING if locked.capacity is None or going < locked.capacity else RSVP.Status.WAITING
+        status = (
+            RSVP.Status.GOING if locked.capacity is None or going < locked.capacity else RSVP.Status.WAITING
+        )
         if rsvp is None:
             rsvp = RSVP.objects.create(event=locked, member=member, status=status, requested_at=now)
         else:

@@ -77,9 +77,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if space is not None:
             context.update(
                 whos_in=selectors.whos_in_today(space=space, viewer=request.user),
-                recent_members=selectors.space_members(space=space, viewer=request.user).exclude(pk=request.user.pk)[
-                    :8
-                ],
+                recent_members=selectors.space_members(space=space, viewer=request.user).exclude(
+                    pk=request.user.pk
+                )[:8],
             )
     else:
         context.update(events=selectors.upcoming_events()[:3], regions=Region.choices)
@@ -184,7 +184,9 @@ def check_out(request: HttpRequest) -> HttpResponse:
     if closed is None:
         messages.info(request, _("You were not checked in."))
     else:
-        messages.success(request, _("You are checked out of %(space)s. See you soon!") % {"space": closed.space.name})
+        messages.success(
+            request, _("You are checked out of %(space)s. See you soon!") % {"space": closed.space.name}
+        )
     return redirect(_next_or(request, reverse("home")))
 
 
@@ -265,7 +267,9 @@ def space_hours_csv(request: HttpRequest, slug: str) -> HttpResponse:
     space = _managed_space(request, slug)
     form = MonthForm(request.GET or None)
     if form.errors:
-        return HttpResponseBadRequest(" ".join(form.errors["month"]), content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            " ".join(form.errors["month"]), content_type="text/plain; charset=utf-8"
+        )
     year, month = form.year_month(timezone.localdate())
     rows = selectors.space_hours(space=space, year=year, month=month)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -274,7 +278,14 @@ def space_hours_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer.writerow(["month", "username", "name", "email", "visits", "hours"])
     for row in rows:
         writer.writerow(
-            [f"{year:04d}-{month:02d}", row.member.username, str(row.member), row.member.email, row.visits, f"{row.hours:.2f}"]
+            [
+                f"{year:04d}-{month:02d}",
+                row.member.username,
+                str(row.member),
+                row.member.email,
+                row.visits,
+                f"{row.hours:.2f}",
+            ]
         )
     return response
 
@@ -293,7 +304,10 @@ def event_create(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("The event is published."))
             return redirect(event)
     return render(
-        request, "community/event_form.html", {"space": space, "form": form}, status=400 if form.errors else 200
+        request,
+        "community/event_form.html",
+        {"space": space, "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -313,7 +327,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
         events = events.filter(space__isnull=True)
     events = list(events)
     if request.user.is_authenticated:
-        mine = dict(RSVP.objects.filter(member=request.user, event__in=events).values_list("event_id", "status"))
+        mine = dict(
+            RSVP.objects.filter(member=request.user, event__in=events).values_list("event_id", "status")
+        )
         for event in events:
             event.my_status = mine.get(event.pk, "")
     return render(
@@ -363,7 +379,12 @@ def event_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
             if rsvp.status == RSVP.Status.GOING:
                 messages.success(request, _("You are going. See you there!"))
             else:
-                messages.info(request, _("The event is full: you are on the waiting list. We will email you if a seat frees up."))
+                messages.info(
+                    request,
+                    _(
+                        "The event is full: you are on the waiting list. We will email you if a seat frees up."
+                    ),
+                )
     elif action == "cancel":
         services.rsvp_cancel(event=event, member=request.user)
         messages.success(request, _("Cancelled. Thanks for freeing your seat."))
@@ -399,5 +420,7 @@ def events_feed(request: HttpRequest) -> HttpResponse:
         space = get_object_or_404(Space, slug=space_slug)
         events = events.filter(Q(space=space) | Q(space__isnull=True))
         name = f"{space.name}: {name}"
-    body = ical.calendar_bytes(events, url_for=lambda e: request.build_absolute_uri(e.get_absolute_url()), name=name)
+    body = ical.calendar_bytes(
+        events, url_for=lambda e: request.build_absolute_uri(e.get_absolute_url()), name=name
+    )
     return _ics_response(body, "coworking-events.ics", attachment=False)
