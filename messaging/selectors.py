@@ -28,7 +28,9 @@ def participation_get(*, member: Member, conversation_id: int) -> Participant | 
     """The member's participation, with the conversation, or None if they are not in it."""
     return (
         Participant.objects.select_related("conversation", "conversation__space")
-        .filter(member=member, conversation_id=conversation_id)
+        # `conversation__id`, not `conversation_id`: its lookup turns an id too large for the column
+        # into "no rows" instead of an OverflowError (a 500 on /messages/99999999999999999999/).
+        .filter(member=member, conversation__id=conversation_id)
         .first()
     )
 

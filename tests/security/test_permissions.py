@@ -1,0 +1,318 @@
+"""The permission matrix: every URL and API endpoint, asked by the five roles, with the expected
+status. A new URL pattern that is not in the matrix fails `test_every_url_pattern_is_in_the_matrix`,
+so nothing is forgotten.
+
+Roles (see conftest.World): anonymous; `member`, who owns the profile, conversation and help
+request used; `other`, a member with no part in them; `manager` of the space; `staff`.
+`LOGIN` means a redirect to the login page, `REDIRECT` any other redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.security.conftest import ROLES, World
+
+LOGIN = "login"
+REDIRECT = "redirect"
+
+
+def everyone(status) -> dict[str, Any]:
+    return dict.fromkeys(ROLES, status)
+
+
+def members(status, *, anonymous=LOGIN, **overrides) -> dict[str, Any]:
+    return {**dict.fromkeys(ROLES, status), "anonymous": anonymous, **overrides}
+
+
+def owner_only(status, *, others=404, anonymous=LOGIN, **overrides) -> dict[str, Any]:
+    return {**dict.fromkeys(ROLES, others), "anonymous": anonymous, "member": status, **overrides}
+
+
+def managers(status, *, others=403, anonymous=LOGIN) -> dict[str, Any]:
+    return {**dict.fromkeys(ROLES, others), "anonymous": anonymous, "manager": status, "staff": status}
+
+
+@dataclass
+class Case:
+    route: str
+    path: str  # formatted with w=World
+    expect: dict[str, Any]
+    method: str = "get"
+    data: dict | Callable[[World], dict] = field(default_factory=dict)
+    label: str = ""
+    headers: dict = field(default_factory=dict)
+    xfail: str = ""  # a known, reported defect: strict, so the row fails once it is fixed
+
+    @property
+    def id(self) -> str:
+        return f"{self.method.upper()} {self.route}{' ' + self.label if self.label else ''}"
+
+
+API_JSON = {"HTTP_ACCEPT": "application/json"}
+
+MATRIX: list[Case] = [
+    # --- home, spaces, trials, check-ins, hours -------------------------------------------
+    Case("", "/", everyone(200)),
+    Case("spaces/", "/spaces/", everyone(200)),
+    Case("spaces/<slug:slug>/", "/spaces/{w.space.slug}/", everyone(200)),
+    Case("spaces/<slug:slug>/", "/spaces/no-such-space/", everyone(404), label="unknown"),
+    Case("spaces/<slug:slug>/trial/", "/spaces/{w.space.slug}/trial/", everyone(200)),
+    Case(
+        "spaces/<slug:slug>/trial/", "/spaces/{w.space.slug}/trial/", everyone(400), method="post",
+        data={"name": "", "email": "not-an-email"}, label="bad form",
+    ),
+    Case("spaces/<slug:slug>/trial/sent/", "/spaces/{w.space.slug}/trial/sent/", everyone(200)),
+    Case("spaces/<slug:slug>/check-in/", "/spaces/{w.space.slug}/check-in/", members(REDIRECT), method="post"),
+    Case("spaces/<slug:slug>/check-in/", "/spaces/{w.space.slug}/check-in/", members(405), label="GET"),
+    Case("spaces/<slug:slug>/manage/", "/spaces/{w.space.slug}/manage/", managers(200)),
+    Case(
+        "spaces/<slug:slug>/manage/trials/<int:pk>/<str:decision>/",
+        "/spaces/{w.space.slug}/manage/trials/{w.trial.pk}/accept/", managers(REDIRECT), method="post",
+    ),
+    Case(
+        "spaces/<slug:slug>/manage/trials/<int:pk>/<str:decision>/",
+        "/spaces/{w.space.slug}/manage/trials/{w.trial.pk}/explode/", members(404), method="post",
+        label="unknown decision",
+    ),
+    Case("spaces/<slug:slug>/manage/hours.csv", "/spaces/{w.space.slug}/manage/hours.csv", managers(200)),
+    Case(
+        "spaces/<slug:slug>/manage/hours.csv", "/spaces/{w.space.slug}/manage/hours.csv?month=2026-13",
+        managers(400), label="bad month",
+    ),
+    Case("spaces/<slug:slug>/manage/events/new/", "/spaces/{w.space.slug}/manage/events/new/", managers(200)),
+    Case(
+        "spaces/<slug:slug>/manage/events/new/", "/spaces/{w.space.slug}/manage/events/new/", managers(400),
+        method="post", data={"title": ""}, label="bad form",
+    ),
+    Case("check-out/", "/check-out/", members(REDIRECT), method="post"),
+    Case("hours/", "/hours/", members(200)),
+    # --- events ------------------------------------------------------------------------------
+    Case("events/", "/events/", everyone(200)),
+    Case("events/feed.ics", "/events/feed.ics", everyone(200)),
+    Case("events/<int:pk>/", "/events/{w.event.pk}/", everyone(200)),
+    Case("events/<int:pk>/", "/events/999999/", everyone(404), label="unknown"),
+    Case("events/<int:pk>/rsvp/", "/events/{w.event.pk}/rsvp/", members(REDIRECT), method="post",
+         data={"action": "going"}),
+    Case("events/<int:pk>/rsvp/", "/events/{w.event.pk}/rsvp/", members(400), method="post",
+         data={"action": "explode"}, label="bad action"),
+    Case("events/<int:pk>/event.ics", "/events/{w.event.pk}/event.ics", everyone(200)),
+    # --- accounts ------------------------------------------------------------------------------
+    Case("accounts/signup/", "/accounts/signup/", members(REDIRECT, anonymous=200)),
+    Case("accounts/login/", "/accounts/login/", members(REDIRECT, anonymous=200)),
+    Case("accounts/logout/", "/accounts/logout/", everyone(REDIRECT), method="post"),
+    Case("accounts/logout/", "/accounts/logout/", everyone(405), label="GET"),
+    Case("accounts/password/change/", "/accounts/password/change/", members(200)),
+    Case("accounts/password/change/done/", "/accounts/password/change/done/", members(200)),
+    Case("accounts/password/reset/", "/accounts/password/reset/", everyone(200)),
+    Case("accounts/password/reset/done/", "/accounts/password/reset/done/", everyone(200)),
+    Case("accounts/reset/<uidb64>/<token>/", "/accounts/reset/MQ/bad-token/", everyone(200)),
+    Case("accounts/reset/done/", "/accounts/reset/done/", everyone(200)),
+    # --- profiles --------------------------------------------------------------------------------
+    Case("members/", "/members/", everyone(200)),
+    Case("members/me/edit/", "/members/me/edit/", members(200)),
+    Case("members/skills/suggest/", "/members/skills/suggest/?prefix=tra", everyone(200)),
+    Case("members/skills/suggest", "/members/skills/suggest?prefix=tra", everyone(200)),
+    Case("members/<str:username>/", "/members/{w.member.username}/", members(200)),
+    Case("members/<str:username>/", "/members/{w.hidden.username}/", owner_only(404, others=404, anonymous=404),
+         label="hidden"),
+    Case("members/<str:username>/", "/members/nobody-at-all/", everyone(404), label="unknown"),
+    # --- search --------------------------------------------------------------------------------------
+    Case("search/", "/search/?q=traducteur", everyone(200)),
+    # --- messages ------------------------------------------------------------------------------------
+    Case("messages/", "/messages/", members(200)),
+    Case("messages/<int:conversation_id>/", "/messages/{w.conversation.pk}/", owner_only(200)),
+    Case("messages/<int:conversation_id>/", "/messages/{w.conversation.pk}/", owner_only(REDIRECT),
+         method="post", data={"body": "hi", "client_id": "matrix-1"}, label="send"),
+    Case("messages/<int:conversation_id>/", "/messages/99999999999999999999/", members(404),
+         label="huge id"),
+    Case("messages/<int:conversation_id>/<str:action>/", "/messages/{w.conversation.pk}/mute/",
+         owner_only(REDIRECT), method="post"),
+    Case("messages/<int:conversation_id>/<str:action>/", "/messages/{w.conversation.pk}/mute/",
+         members(405, other=405), label="GET"),
+    Case("messages/with/<str:username>/", "/messages/with/{w.peer.username}/", members(REDIRECT)),
+    Case("messages/with/<str:username>/", "/messages/with/{w.hidden.username}/", members(404),
+         label="hidden", xfail="messaging/views.py with_member opens a conversation with a hidden member "
+         "(shows their name and presence to anyone who guesses the username); reported to the chat helper"),
+    Case("messages/groups/new/", "/messages/groups/new/", members(200)),
+    Case("messages/notifications/", "/messages/notifications/", members(200)),
+    # --- help board ----------------------------------------------------------------------------------
+    Case("help/", "/help/", members(200)),
+    Case("help/new/", "/help/new/", members(200)),
+    Case("help/new/", "/help/new/", members(400), method="post", data={"title": ""}, label="bad form"),
+    Case("help/preferences/", "/help/preferences/", members(REDIRECT), method="post"),
+    Case("help/<int:pk>/", "/help/{w.help_request.pk}/", members(200)),
+    Case("help/<int:pk>/", "/help/999999/", members(404), label="unknown"),
+    Case("help/<int:pk>/edit/", "/help/{w.help_request.pk}/edit/", owner_only(200, others=403)),
+    Case("help/<int:pk>/reply/", "/help/{w.help_request.pk}/reply/", members(REDIRECT), method="post",
+         data={"body": "I can help with that."}),
+    Case("help/<int:pk>/reply/", "/help/{w.help_request.pk}/reply/", members(400), method="post",
+         data={"body": ""}, label="empty"),
+    Case("help/<int:pk>/offer/", "/help/{w.help_request.pk}/offer/", members(REDIRECT, member=400),
+         method="post"),
+    Case("help/<int:pk>/solve/", "/help/{w.help_request.pk}/solve/", owner_only(REDIRECT, others=403),
+         method="post"),
+    Case("help/<int:pk>/close/", "/help/{w.help_request.pk}/close/", owner_only(REDIRECT, others=403),
+         method="post"),
+    Case("help/<int:pk>/reopen/", "/help/{w.help_request.pk}/reopen/", owner_only(400, others=403),
+         method="post"),
+    Case("help/<int:pk>/message/<str:username>/", "/help/{w.help_request.pk}/message/{w.member.username}/",
+         members(200, member=403)),
+    # The author may write to anyone (direct messages are open to members anyway); others only to the
+    # author, the matched members and those who replied.
+    Case("help/<int:pk>/message/<str:username>/", "/help/{w.help_request.pk}/message/{w.other.username}/",
+         members(403, member=200), label="to a stranger"),
+    # --- JSON API ------------------------------------------------------------------------------------
+    Case("api/openapi.json", "/api/openapi.json", everyone(200)),
+    Case("api/", "/api/", everyone(404)),
+    Case("api/conversations/", "/api/conversations/", members(200, anonymous=401)),
+    Case("api/conversations/", "/api/conversations/?folder=bogus", members(400, anonymous=401),
+         label="bad folder"),
+    Case("api/conversations/<conversation_id>/messages", "/api/conversations/{w.conversation.pk}/messages",
+         owner_only(200, anonymous=401)),
+    Case("api/conversations/<conversation_id>/messages",
+         "/api/conversations/99999999999999999999999/messages", members(404, anonymous=401), label="huge id"),
+    # --- i18n, media ---------------------------------------------------------------------------------
+    Case("i18n/setlang/", "/i18n/setlang/", everyone(REDIRECT), method="post", data={"language": "fr"}),
+    Case("i18n/js/", "/i18n/js/", everyone(200)),
+    Case("media/<path:path>", "/media/avatars/nothing.png", everyone(404)),
+    Case("media/<path:path>", "/media/../community/settings.py", everyone(400), label="traversal"),
+]
+
+# Patterns not in the matrix on purpose, with the reason.
+NOT_IN_MATRIX = {
+    "admin/": "the admin site: every registered model is checked by test_admin_is_staff_only",
+}
+
+
+def _walk(patterns, prefix: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def all_routes() -> set[str]:
+    return {
+        route for route in _walk(get_resolver().url_patterns)
+        if not any(route.startswith(skipped) for skipped in NOT_IN_MATRIX)
+    }
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    covered = {case.route for case in MATRIX}
+
+    missing = sorted(all_routes() - covered)
+    stale = sorted(covered - all_routes())
+
+    assert missing == [], f"URL patterns missing from the permission matrix: {missing}"
+    assert stale == [], f"matrix rows for URL patterns that no longer exist: {stale}"
+
+
+def _check(response, expected, where: str) -> None:
+    status = response.status_code
+    if expected == LOGIN:
+        assert status == 302, f"{where}: expected a login redirect, got {status}"
+        assert response.headers["Location"].startswith(reverse("login")), f"{where}: {response.headers['Location']}"
+    elif expected == REDIRECT:
+        assert status == 302, f"{where}: expected a redirect, got {status}"
+        assert not response.headers["Location"].startswith(reverse("login")), f"{where}: sent to log in"
+    else:
+        assert status == expected, f"{where}: expected {expected}, got {status}"
+    assert status < 500, where
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.xfail(reason=c.xfail, strict=True)) if c.xfail else c for c in MATRIX],
+    ids=lambda case: case.id,
+)
+def test_permission_matrix(world, case):
+    path = case.path.format(w=world)
+    data = case.data(world) if callable(case.data) else case.data
+
+    # The owner goes last: their successful writes must not change what the others see.
+    for role in ROLES:
+        client = world.client(role, raise_request_exception=False)
+        response = getattr(client, case.method)(path, data, **case.headers)
+        _check(response, case.expect[role], f"{case.id} as {role} ({path})")
+
+
+def test_api_token_sees_what_the_session_sees(world):
+    from profiles.models import ApiToken
+
+    ApiToken.objects.create(member=world.member, key="token-of-alice-0123456789")
+    ApiToken.objects.create(member=world.other, key="token-of-bob-0123456789")
+    client = world.client("anonymous")
+    path = f"/api/conversations/{world.conversation.pk}/messages"
+
+    owner = client.get(path, HTTP_AUTHORIZATION="Token token-of-alice-0123456789")
+    stranger = client.get(path, HTTP_AUTHORIZATION="Token token-of-bob-0123456789")
+    forged = client.get(path, HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    assert owner.status_code == 200
+    assert [m["body"] for m in owner.json()["results"]] == ["Our private plans", "Secret reply"]
+    assert stranger.status_code == 404
+    assert stranger.json()["error"] == "not_found"
+    assert forged.status_code == 401
+    assert forged.json() == {"error": "unauthenticated", "detail": forged.json()["detail"]}
+
+
+def test_deactivated_member_loses_api_and_pages(world):
+    from profiles.models import ApiToken
+
+    ApiToken.objects.create(member=world.member, key="token-of-alice-0123456789")
+    client = world.client("member")
+    world.member.is_active = False
+    world.member.save(update_fields=["is_active"])
+
+    page = client.get("/messages/")
+    api = world.client("anonymous").get("/api/conversations/", HTTP_AUTHORIZATION="Token token-of-alice-0123456789")
+
+    assert page.status_code == 302 and page.headers["Location"].startswith(reverse("login"))
+    assert api.status_code == 401
+
+
+def test_admin_is_staff_only(world):
+    # Every registered model's list and add pages: members and managers are sent to the admin
+    # login, staff (superuser) gets the page, and no admin page errors.
+    urls = ["/admin/"]
+    for model in admin.site._registry:
+        opts = model._meta
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert len(urls) > 10
+
+    for role in ("anonymous", "member", "manager", "staff"):
+        client = world.client(role, raise_request_exception=False)
+        for url in urls:
+            response = client.get(url)
+            if role == "staff":
+                assert response.status_code == 200, f"{url} as staff: {response.status_code}"
+            else:
+                assert response.status_code == 302, f"{url} as {role}: {response.status_code}"
+                assert response.headers["Location"].startswith("/admin/login/"), url
+
+
+def test_post_only_endpoints_refuse_cross_site_posts(world):
+    # CSRF: a logged-in member's browser tricked into posting from another site gets 403.
+    client = world.client("member", enforce_csrf_checks=True)
+
+    for path in (
+        f"/messages/{world.conversation.pk}/",
+        f"/help/{world.help_request.pk}/close/",
+        f"/events/{world.event.pk}/rsvp/",
+        "/members/me/edit/",
+        "/accounts/logout/",
+    ):
+        response = client.post(path, {"body": "x", "action": "going", "client_id": "csrf-1"})
+        assert response.status_code == 403, path
+
+    world.help_request.refresh_from_db()
+    assert world.help_request.status == "open"
