@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Region, Space
@@ -48,6 +49,13 @@ class SkillListField(forms.CharField):
         super().run_validators(", ".join(value))
 
 
+def _formfield(model_field, **kwargs):
+    # Links typed without a scheme ("vera.be") are taken as https.
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
 class ProfileForm(forms.ModelForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages I speak"),
@@ -73,6 +81,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Member
+        formfield_callback = _formfield
         fields = [
             "display_name",
             "headline",

@@ -90,8 +90,12 @@ def member_exists_for_login(*, username: str) -> bool:
 
 @dataclass
 class SkillFilters:
-    tags: list[SkillTag] = field(default_factory=list)
+    chosen: list[tuple[str, SkillTag]] = field(default_factory=list)  # (value as given, its tag)
     unknown: list[str] = field(default_factory=list)
+
+    @property
+    def tags(self) -> list[SkillTag]:
+        return [tag for _, tag in self.chosen]
 
 
 def resolve_skill_filters(values: Iterable[str | SkillTag]) -> SkillFilters:
@@ -100,7 +104,7 @@ def resolve_skill_filters(values: Iterable[str | SkillTag]) -> SkillFilters:
     wanted: list[str] = []
     for value in values:
         if isinstance(value, SkillTag):
-            result.tags.append(value)
+            result.chosen.append((value.slug, value))
         elif isinstance(value, str) and value.strip():
             wanted.append(value.strip()[:100])
     if not wanted:
@@ -126,7 +130,7 @@ def resolve_skill_filters(values: Iterable[str | SkillTag]) -> SkillFilters:
             result.unknown.append(value)
         elif tag.pk not in seen:
             seen.add(tag.pk)
-            result.tags.append(tag)
+            result.chosen.append((value, tag))
     return result
 
 

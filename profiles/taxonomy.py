@@ -85,6 +85,12 @@ class _TermIndex:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._index: dict[str, str] | None = None
+        self._labels: frozenset[str] = frozenset()
+
+    def labels(self) -> frozenset[str]:
+        """The normalised labels (not synonyms) of the index last returned by get()."""
+        self.get()
+        return self._labels
 
     def get(self) -> dict[str, str]:
         version = cache.get(_VERSION_KEY)
@@ -97,8 +103,8 @@ class _TermIndex:
         if index is not None and self._version == version:
             return index
         with self._lock:
-            index = self._build()
-            self._index, self._version = index, version
+            index, labels = self._build()
+            self._index, self._labels, self._version = index, labels, version
         return index
 
     def clear(self) -> None:
@@ -106,23 +112,25 @@ class _TermIndex:
         cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
     @staticmethod
-    def _build() -> dict[str, str]:
+    def _build() -> tuple[dict[str, str], frozenset[str]]:
         from profiles.models import Skill
 
         rows = list(
             Skill.objects.values_list("slug", "name_en", "name_fr", "name_nl", "synonyms").order_by("id")
         )
         index: dict[str, str] = {}
+        label_terms: set[str] = set()
         synonym_pairs: list[tuple[str, str]] = []
         # Labels first: a skill's own name wins over another skill's synonym.
         for slug, en, fr, nl, synonyms in rows:
             labels, others = skill_terms(slug=slug, names=[en, fr, nl], synonyms=synonyms)
             for term in labels:
                 index.setdefault(term, slug)
+                label_terms.add(term)
             synonym_pairs.extend((term, slug) for term in others)
         for term, slug in synonym_pairs:
             index.setdefault(term, slug)
-        return index
+        return index, frozenset(label_terms)
 
 
 _term_index = _TermIndex()
@@ -159,19 +167,24 @@ def canonical_slug(term: str) -> str | None:
 
 
 def slugs_for_prefix(prefix: str, *, limit: int = 10) -> list[str]:
-    """Canonical skills with a label or synonym starting with the prefix, exact matches first."""
+    """Canonical skills for a prefix being typed, best first: the exact term, then skills whose
+    label starts with it, then synonyms starting with it, then word starts inside labels and
+    synonyms ("design" -> "graphic design")."""
     key = normalize_term(prefix)
     if not key:
         return []
     index = term_index()
+    labels = _term_index.labels()
     exact = index.get(key)
     found: dict[str, None] = dict.fromkeys([exact] if exact else [])
     terms = sorted(index.items())
-    # Terms starting with the prefix first, then word starts inside a term ("design" -> "graphic design").
-    for matches in (
+    tiers = (
+        lambda term: term in labels and term.startswith(key),
         lambda term: term.startswith(key),
+        lambda term: term in labels and f" {key}" in term,
         lambda term: f" {key}" in term,
-    ):
+    )
+    for matches in tiers:
         for term, slug in terms:
             if len(found) >= limit:
                 return list(found)

@@ -26,6 +26,7 @@ from profiles.selectors import (
     skill_suggestions,
 )
 from profiles.services import member_update_profile
+from profiles.templatetags.profiles_tags import chip_links
 
 
 def message_url(username: str) -> str:
@@ -60,7 +61,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "has_filters": any(filters[k] for k in ("q", "space", "region", "language", "available"))
         or chosen.tags,
-        "in_directory": True,
+        "chip_links": chip_links(query=request.GET, chosen=chosen.chosen),
     }
     template = (
         "profiles/_directory_results.html" if request.headers.get("HX-Request") else "profiles/directory.html"

@@ -25,7 +25,9 @@ def test_typed_terms_in_three_languages_become_one_canonical_skill(member):
     # given terms in Dutch, French and English for the same skill, and one nobody foresaw
     # when the member saves them
     result = member_set_skills(
-        member=member, offered=["vertaler", "Traductrice", "translation", "Brouwen van bier"], wanted=["comptable"]
+        member=member,
+        offered=["vertaler", "Traductrice", "translation", "Brouwen van bier"],
+        wanted=["comptable"],
     )
     # then the three land on the translation skill's tag once, the odd one stays a free tag
     translation = SkillTag.objects.get(skill__slug="translation")

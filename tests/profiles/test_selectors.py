@@ -1,0 +1,205 @@
+"""Who sees whom, the directory's filters, sorting and keyset pages, complementary members."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone, translation
+
+from community.models import Region
+from profiles.models import Member
+from profiles.selectors import (
+    BadCursor,
+    complementary_members,
+    directory_members,
+    directory_page,
+    member_profile,
+    skill_suggestions,
+    visible_members,
+)
+from tests.factories import MemberFactory, SpaceFactory
+from tests.profiles.conftest import make_member
+
+pytestmark = pytest.mark.django_db
+
+V = Member.Visibility
+
+
+@pytest.mark.parametrize(
+    ("viewer_kind", "visibility", "listed"),
+    [
+        ("anonymous", V.PUBLIC, True),
+        ("anonymous", V.MEMBERS, False),
+        ("anonymous", V.HIDDEN, False),
+        ("member", V.PUBLIC, True),
+        ("member", V.MEMBERS, True),
+        ("member", V.HIDDEN, False),
+    ],
+)
+def test_visibility_matrix(viewer_kind, visibility, listed):
+    # given a profile with this visibility and a viewer who is anonymous or another member
+    profile = MemberFactory(visibility=visibility)
+    viewer = AnonymousUser() if viewer_kind == "anonymous" else MemberFactory()
+    # then the directory, the visible set and the profile page agree
+    assert visible_members(viewer=viewer).filter(pk=profile.pk).exists() is listed
+    assert (profile in directory_members(viewer=viewer)) is listed
+    assert (member_profile(username=profile.username, viewer=viewer) is not None) is listed
+
+
+def test_members_see_their_own_hidden_profile_page_but_not_in_the_directory():
+    hidden = MemberFactory(visibility=V.HIDDEN)
+    assert member_profile(username=hidden.username, viewer=hidden) == hidden
+    assert hidden not in directory_members(viewer=hidden)
+
+
+def test_deactivated_members_are_never_listed():
+    gone = MemberFactory(visibility=V.PUBLIC, is_active=False)
+    assert gone not in directory_members(viewer=MemberFactory())
+    assert member_profile(username=gone.username, viewer=MemberFactory()) is None
+
+
+def test_skill_filter_needs_all_chosen_skills_and_understands_synonyms(member):
+    both = make_member(offers=["translation", "proofreading"])
+    only_one = make_member(offers=["translation"])
+    wants_it = make_member(wants=["translation", "proofreading"])
+    found = list(directory_members(viewer=member, skills=["vertaler", "proofreading"]))
+    assert found == [both]
+    assert set(directory_members(viewer=member, skills=["translation"])) == {both, only_one}
+    assert wants_it not in directory_members(viewer=member, skills=["translation"])
+
+
+def test_an_unknown_skill_matches_nobody(member):
+    make_member(offers=["translation"])
+    assert list(directory_members(viewer=member, skills=["underwater basket weaving"])) == []
+
+
+def test_space_region_language_and_available_filters(member):
+    brussels = SpaceFactory(region=Region.BRUSSELS)
+    ghent = SpaceFactory(region=Region.FLANDERS, city="Gent")
+    at_home = make_member(home_space=brussels, languages=["fr"], available=True)
+    visiting = make_member(home_space=ghent, languages=["nl"])
+    visiting.other_spaces.add(brussels)
+    elsewhere = make_member(home_space=ghent, languages=["nl", "fr"], available=True)
+
+    assert set(directory_members(viewer=member, space=brussels.slug)) == {at_home, visiting}
+    assert list(directory_members(viewer=member, space="no-such-space")) == []
+    assert set(directory_members(viewer=member, region=Region.FLANDERS)) == {visiting, elsewhere}
+    assert set(directory_members(viewer=member, language="fr")) == {at_home, elsewhere}
+    assert set(directory_members(viewer=member, available=True)) == {at_home, elsewhere}
+    assert list(directory_members(viewer=member, space=brussels.slug, language="fr", available=True)) == [
+        at_home
+    ]
+
+
+def test_text_query_searches_name_headline_profession_and_skills_in_any_language(member):
+    by_name = make_member(display_name="Anneleen Peeters")
+    by_headline = make_member(headline="Freelance vertaler FR/NL")
+    by_skill = make_member(offers=["traduction"])
+    make_member(display_name="Someone Else", headline="Architect")
+    assert list(directory_members(viewer=member, q="anneleen")) == [by_name]
+    # "vertaler": the headline has the word, the other member offers the skill it names
+    assert set(directory_members(viewer=member, q="vertaler")) == {by_headline, by_skill}
+    # every word must match something
+    assert list(directory_members(viewer=member, q="anneleen architect")) == []
+
+
+def test_relevance_puts_the_best_match_first(member):
+    now = timezone.now()
+    headline_only = make_member(headline="I also do some python", date_joined=now)
+    name_and_skill = make_member(
+        display_name="Python Pete", offers=["python"], date_joined=now - timedelta(days=30)
+    )
+    ranked = list(directory_members(viewer=member, q="python"))
+    assert ranked == [name_and_skill, headline_only]
+
+
+def test_sorting_by_name_and_newest(member):
+    now = timezone.now()
+    b = make_member(display_name="bernard", date_joined=now - timedelta(days=1))
+    a = make_member(display_name="Alice", date_joined=now - timedelta(days=2))
+    c = make_member(display_name="Chloé", date_joined=now)
+    others = [m for m in directory_members(viewer=member, sort="name") if m != member]
+    assert others == [a, b, c]
+    newest = [m for m in directory_members(viewer=member, sort="newest") if m != member]
+    assert newest == [c, b, a]
+    # a sort that does not exist falls back to newest, "relevance" without q too
+    assert list(directory_members(viewer=member, sort="shoe-size")) == list(directory_members(viewer=member))
+    assert list(directory_members(viewer=member, sort="relevance")) == list(directory_members(viewer=member))
+
+
+@pytest.mark.parametrize("sort", ["newest", "name", "relevance"])
+def test_keyset_pages_cover_everyone_once_forward_and_back(member, sort):
+    # given 23 members sharing names and join dates (ties the cursor must break by id)
+    joined = timezone.now()
+    for i in range(23):
+        make_member(
+            display_name=f"Twin {i % 3}", headline="python" if i % 2 else "python python", date_joined=joined
+        )
+    queryset = directory_members(viewer=member, q="python" if sort == "relevance" else "", sort=sort)
+    everyone = list(queryset)
+    # when walking forward five at a time
+    pages, cursor = [], ""
+    while True:
+        page = directory_page(queryset, cursor=cursor, size=5)
+        pages.append(page)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    # then every member appears once, in the queryset's order
+    assert [m for page in pages for m in page.members] == everyone
+    assert pages[0].is_first and pages[0].previous_cursor is None
+    # and walking back from the last page gives the same pages
+    back = directory_page(queryset, cursor=pages[-1].previous_cursor, size=5)
+    assert back.members == pages[-2].members
+    assert pages[0].count == len(everyone) and not pages[0].count_capped
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage!",
+        "WyJhZnRlciJd",
+        "eyJhIjogMX0",
+        "WyJzaWRld2F5cyIsICIyMDI0LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgMV0",
+    ],
+)
+def test_cursors_we_did_not_make_are_refused(member, cursor):
+    with pytest.raises(BadCursor):
+        directory_page(directory_members(viewer=member), cursor=cursor)
+
+
+def test_complementary_members_same_space_first_and_only_visible_ones():
+    hub, other = SpaceFactory(), SpaceFactory()
+    me = make_member(home_space=hub, offers=["web-development"], wants=["translation", "seo"])
+    far_double = make_member(home_space=other, offers=["vertaler", "seo"])
+    near_single = make_member(home_space=hub, offers=["translation"])
+    make_member(home_space=hub, offers=["translation"], visibility=V.HIDDEN)
+    needs_me = make_member(home_space=other, wants=["développeur web"])
+    make_member(offers=["python"], wants=["accounting"])  # nothing in common
+
+    result = complementary_members(member=me, viewer=me)
+
+    assert result.could_help_you == [near_single, far_double]
+    assert result.could_help_you[1].matched == 2
+    assert result.you_could_help == [needs_me]
+
+
+def test_complementary_members_for_an_anonymous_viewer_are_public_only():
+    me = make_member(wants=["translation"], visibility=V.PUBLIC)
+    public = make_member(offers=["translation"], visibility=V.PUBLIC)
+    make_member(offers=["translation"], visibility=V.MEMBERS)
+    assert complementary_members(member=me, viewer=AnonymousUser()).could_help_you == [public]
+
+
+def test_skill_suggestions_in_the_readers_language_with_free_tags_in_use():
+    make_member(offers=["vertaler", "Traductions techniques"])
+    MemberFactory()  # nobody else
+    with translation.override("fr"):
+        results = skill_suggestions(prefix="trad")
+    assert results[0] == {"name": "Traduction", "slug": "translation", "count": 1}
+    assert {"name": "Traductions techniques", "slug": "traductions-techniques", "count": 1} in results
+    with translation.override("nl"):
+        assert skill_suggestions(prefix="vert")[0]["name"] == "Vertaling"
+    assert skill_suggestions(prefix="   ") == []
