@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -110,6 +111,7 @@ class MemberAdmin(UserAdmin):
     inlines = [OfferedSkillInline, WantedSkillInline]
     ordering = ["-date_joined"]
     show_full_result_count = False  # no COUNT(*) of 100,000 rows on every page
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (
