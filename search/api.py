@@ -1,5 +1,137 @@
-"""Search endpoints of the JSON API (filled in by the search issue)."""
+"""Search endpoints of the JSON API: GET /api/search/members and GET /api/skills/suggest.
 
-from ninja import Router
+Session or token auth (the API default): anonymous callers get 401. Bad input answers 400 with
+{"error": code, "detail": text}: a query over 500 characters ("query_too_long"), an unknown
+filter value ("unknown_filter"), a malformed number or boolean ("invalid").
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from community.api import ApiError
+from search.selectors import InvalidSearch, search_members, suggest_skills
 
 router = Router(tags=["search"])
+
+
+class SpaceOut(Schema):
+    slug: str
+    name: str
+    region: str
+
+
+class MemberHitOut(Schema):
+    username: str
+    display_name: str
+    headline: str
+    skills: list[str]
+    languages: list[str]
+    space: SpaceOut | None
+    available: bool
+    score: float
+    highlights: dict[str, list[str]]
+    profile_url: str
+    message_url: str
+
+
+class FacetOut(Schema):
+    name: str
+    count: int
+    value: str
+
+
+class FacetsOut(Schema):
+    skills: list[FacetOut]
+    spaces: list[FacetOut]
+    regions: list[FacetOut]
+    languages: list[FacetOut]
+    available: list[FacetOut]
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[MemberHitOut]
+    facets: FacetsOut
+    notice: str | None = None
+
+
+class SuggestionOut(Schema):
+    name: str
+    slug: str
+    count: int
+
+
+class SuggestionsOut(Schema):
+    results: list[SuggestionOut]
+
+
+class SearchParams(Schema):
+    q: str = ""
+    skill: list[str] = []
+    space: list[str] = []
+    region: list[str] = []
+    language: list[str] = []
+    available: bool | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+@router.get("/search/members", response=SearchOut, url_name="search_members")
+def search_members_endpoint(request: HttpRequest, params: Query[SearchParams]):
+    """Members who can help with `q` (FR/NL/EN, typos welcome), best first, with facets."""
+    filters = {
+        "skill": params.skill, "space": params.space, "region": params.region, "language": params.language,
+        "available": params.available,
+    }
+    try:
+        page = search_members(
+            query=params.q, searcher=request.user, filters=filters, page=params.page, page_size=params.page_size
+        )
+    except InvalidSearch as error:
+        raise ApiError(400, error.code, error.detail) from None
+    results = []
+    for result in page.results:
+        member = result.member
+        space = member.home_space
+        results.append(
+            {
+                "username": member.username,
+                "display_name": member.display_name,
+                "headline": member.headline,
+                "skills": [label for _, label, _ in result.skills],
+                "languages": result.languages,
+                "space": {"slug": space.slug, "name": space.name, "region": space.region} if space else None,
+                "available": member.available,
+                "score": result.score,
+                "highlights": result.highlights,
+                "profile_url": member.get_absolute_url(),
+                "message_url": reverse("messaging:with_member", args=[member.username]),
+            }
+        )
+    return {
+        "count": page.count,
+        "page": page.page,
+        "page_size": page.page_size,
+        "results": results,
+        "facets": {
+            kind: [{"name": value.name, "count": value.count, "value": value.key} for value in values]
+            for kind, values in page.facets.items()
+        },
+        "notice": page.notice,
+    }
+
+
+@router.get("/skills/suggest", response=SuggestionsOut, url_name="suggest_skills")
+def suggest_skills_endpoint(request: HttpRequest, prefix: str = "", limit: int = 10):
+    """Skills whose name or synonym, in French, Dutch or English, starts with `prefix`."""
+    if len(prefix) > 100:
+        raise ApiError(400, "prefix_too_long", _("The prefix must be at most 100 characters."))
+    if not 1 <= limit <= 50:
+        raise ApiError(400, "invalid", _("limit must be between 1 and 50."))
+    return {"results": suggest_skills(prefix=prefix, limit=limit)}

@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 DOWN_KEY = "search:elasticsearch-down-until"
 REBUILD_TARGET_KEY = "search:elasticsearch-rebuild-target:{alias}"
 DOWN_SECONDS = 10
+CANON_BOOST_FACTOR = 2.5
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "\x02", "\x03"
 TEXT_FIELDS = ("skills", "headline", "profession", "bio", "name")
 HIGHLIGHT_FIELDS = ("display_name", "headline", "profession", "bio")
@@ -320,7 +321,9 @@ class ElasticsearchBackend(SearchBackend):
         clauses = []
         # Canonical skills, without fuzziness: the slugs found by the shared query understanding,
         # and the taxonomy's synonym graph (search analyser of `canon`) on the text as typed.
-        canon_weight = FIELD_WEIGHTS["canon"]
+        # A terms query scores a constant, bm25 clauses grow with matching words: the constant
+        # must outweigh a member merely mentioning the words in several fields.
+        canon_weight = FIELD_WEIGHTS["canon"] * CANON_BOOST_FACTOR
         skill_clauses = [Q("match", canon={"query": parsed.text, "boost": canon_weight})]
         if parsed.skill_slugs:
             skill_clauses.append(Q("terms", skill_keys=list(parsed.skill_slugs), boost=canon_weight))
