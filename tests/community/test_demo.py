@@ -1,0 +1,47 @@
+import io
+import random
+
+import pytest
+
+from community import demo, demo_members
+from community.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
+
+
+def counts() -> dict[str, int]:
+    return {
+        "memberships": Membership.objects.count(),
+        "events": Event.objects.count(),
+        "rsvps": RSVP.objects.count(),
+        "trials": TrialRequest.objects.count(),
+        "check_ins": CheckIn.objects.count(),
+        "managers": Space.managers.through.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_demo_seed_brings_the_network_to_life_and_is_idempotent():
+    demo_members.load_spaces()
+    demo_members.seed_members(count=120)
+    demo_members.ensure_demo_login()
+
+    demo.seed(rng=random.Random(demo_members.SEED), stdout=io.StringIO())
+    first = counts()
+    demo.seed(rng=random.Random(demo_members.SEED), stdout=io.StringIO())
+
+    assert counts() == first
+    assert first["memberships"] >= 121 and first["trials"] > 0 and first["check_ins"] > 0
+    assert Event.objects.filter(space__isnull=True, title__startswith="Coworking Week").exists()
+    assert Event.objects.filter(space__isnull=True, title__contains="European coworking conference").exists()
+    assert Event.objects.filter(space__isnull=False, language="nl").exists()
+    assert Event.objects.filter(space__isnull=False, language="fr").exists()
+    # Seeded RSVPs never exceed a capacity; the waiting list only exists when full.
+    for event in Event.objects.exclude(capacity=None):
+        going = event.rsvps.filter(status="going").count()
+        assert going <= event.capacity
+        if event.rsvps.filter(status="waiting").exists():
+            assert going == event.capacity
+    assert (
+        CheckIn.objects.filter(ended_at__isnull=True).values("member").distinct().count()
+        == CheckIn.objects.filter(ended_at__isnull=True).count()
+    )
+    assert Space.objects.get(slug="hub-porte-de-namur").managers.filter(username="demo").exists()
