@@ -171,6 +171,10 @@ MATRIX: list[Case] = [
     # --- JSON API ------------------------------------------------------------------------------------
     Case("api/openapi.json", "/api/openapi.json", everyone(200)),
     Case("api/", "/api/", everyone(404)),
+    Case("api/search/members", "/api/search/members?q=traducteur", members(200, anonymous=401)),
+    Case("api/search/members", "/api/search/members?q=" + "x" * 600, members(400, anonymous=401),
+         label="query too long"),
+    Case("api/skills/suggest", "/api/skills/suggest?prefix=tra", members(200, anonymous=401)),
     Case("api/conversations/", "/api/conversations/", members(200, anonymous=401)),
     Case("api/conversations/", "/api/conversations/?folder=bogus", members(400, anonymous=401),
          label="bad folder"),
