@@ -132,11 +132,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._join(room_group(room))
             self.rooms.add(room)
         self.groups_refreshed = time.monotonic()
-        await self.accept()
+        # Registered before the handshake completes: once the browser sees the socket open, the
+        # member counts as online everywhere and the contacts list below is already taken.
         await database_sync_to_async(services.connection_open)(member=user, channel_name=self.channel_name)
         self.registered = True
         presence_keeper.add(self)
-        for username in await database_sync_to_async(selectors.online_contacts)(member_id=user.pk):
+        online = await database_sync_to_async(selectors.online_contacts)(member_id=user.pk)
+        await self.accept()
+        for username in online:
             await self.send_frame({"type": "presence", "username": username, "online": True})
 
     async def _join(self, group: str) -> None:

@@ -73,6 +73,8 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         form = MessageForm(initial={"client_id": new_client_id()})
 
     before = _int_param(request, "before")
+    # Read before the history: chat.js syncs from here, so nothing committed meanwhile is missed.
+    sync_from = selectors.latest_message_id(member=request.user)
     history, has_older = selectors.messages_page(conversation=conv, before=before, limit=HISTORY_PAGE)
     if history and before is None and participant.status != Participant.Status.DECLINED:
         # Opening the page reads the conversation (requests too: reading is not accepting).
@@ -97,6 +99,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "viewing_older": before is not None,
             "names": names,
             "last_seq": conv.last_seq,
+            "sync_from": sync_from,
             "form": form,
         },
         status=status,

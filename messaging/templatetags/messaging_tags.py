@@ -37,7 +37,7 @@ def chat_state(context) -> dict:
                 "offline_member": _("offline"),
                 "older": _("Older messages"),
                 "noOlder": _("This is the beginning of the conversation."),
-                "newRequest": _("New message request"),
+                "tooLong": _("A message has at most 4,000 characters."),
             },
         },
     }

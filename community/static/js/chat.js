@@ -1,0 +1,588 @@
+// Live chat on every page of a logged-in member: one WebSocket per tab carries all conversations
+// (protocol: ARCHITECTURE.md, /ws/chat/). The database is the truth; frames are hints that may be
+// dropped, so the client reconnects with backoff, asks for `sync` with the last id it saw, spots
+// `seq` gaps, and resends what it typed offline with the same `client_id` (the server stores it once).
+// User text only ever reaches the page through textContent.
+(() => {
+  "use strict";
+  const configElement = document.getElementById("chat-config");
+  if (!configElement || !("WebSocket" in window)) return;
+  const config = JSON.parse(configElement.textContent);
+  const S = config.strings || {};
+  const me = config.username;
+
+  const chat = document.getElementById("chat");
+  const page = chat
+    ? {
+        conversation: Number(chat.dataset.conversation),
+        kind: chat.dataset.kind,
+        viewingOlder: chat.dataset.viewingOlder === "1",
+        messagesUrl: chat.dataset.messagesUrl,
+        list: document.getElementById("chat-messages"),
+        scroller: document.getElementById("chat-scroll"),
+        form: document.getElementById("chat-form"),
+        typing: document.getElementById("chat-typing"),
+        status: document.getElementById("chat-status"),
+        older: document.getElementById("chat-older"),
+        names: readJson("chat-names") || {},
+        loadingOlder: false,
+        hasOlder: !!document.getElementById("chat-older"),
+      }
+    : null;
+
+  const OUTBOX_KEY = "chat-outbox:" + me;
+  const state = {
+    socket: null,
+    synced: false,
+    attempt: 0,
+    reconnectTimer: null,
+    // Where the next `sync` starts: the newest id this tab knows it has.
+    lastId: Number(config.lastId) || 0,
+    seen: new Set(),
+    seenOrder: [],
+    lastSeq: new Map(), // conversation -> {seq, id} of the newest message seen
+    gapSyncAfter: null,
+    unread: new Map(),
+    total: Number((document.getElementById("nav-unread") || {}).dataset?.count || 0),
+    outbox: loadOutbox(),
+    readSent: new Map(),
+    lastTypingSent: 0,
+    typingTimer: null,
+  };
+  if (page && chat.dataset.syncFrom) {
+    // The page's history was read before the nav computed lastId: start from the older point.
+    state.lastId = Math.min(state.lastId, Number(chat.dataset.syncFrom) || 0);
+  }
+
+  function readJson(id) {
+    const element = document.getElementById(id);
+    if (!element) return null;
+    try {
+      return JSON.parse(element.textContent);
+    } catch {
+      return null;
+    }
+  }
+
+  function loadOutbox() {
+    try {
+      return JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]");
+    } catch {
+      return [];
+    }
+  }
+
+  function saveOutbox() {
+    try {
+      sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(state.outbox));
+    } catch {
+      /* private mode: the queue lives as long as the page */
+    }
+  }
+
+  function remember(id) {
+    if (state.seen.has(id)) return false;
+    state.seen.add(id);
+    state.seenOrder.push(id);
+    if (state.seenOrder.length > 5000) state.seen.delete(state.seenOrder.shift());
+    return true;
+  }
+
+  function newClientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  // --- the socket -------------------------------------------------------------------------
+
+  function connect() {
+    clearTimeout(state.reconnectTimer);
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + config.wsPath);
+    state.socket = socket;
+    state.synced = false;
+    socket.addEventListener("open", () => {
+      state.attempt = 0;
+      socket.send(JSON.stringify({ type: "sync", after: state.lastId }));
+    });
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      handle(frame);
+    });
+    socket.addEventListener("close", () => {
+      if (state.socket !== socket) return;
+      state.socket = null;
+      state.synced = false;
+      showStatus();
+      scheduleReconnect();
+    });
+  }
+
+  function scheduleReconnect() {
+    // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
+    const ceiling = Math.min(30000, 500 * 2 ** state.attempt);
+    state.attempt += 1;
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(connect, ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  function reconnectSoon() {
+    if (state.socket) return;
+    state.attempt = 0;
+    scheduleReconnect();
+  }
+
+  function sendFrame(frame) {
+    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
+    state.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function showStatus() {
+    if (!page || !page.status) return;
+    const offline = !state.synced && state.outbox.length > 0;
+    page.status.hidden = !offline;
+    page.status.textContent = offline ? S.offline || "" : "";
+  }
+
+  // --- frames from the server -------------------------------------------------------------
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "message":
+        onMessage(frame.message);
+        break;
+      case "ack":
+        onAck(frame.client_id, frame.message);
+        break;
+      case "synced":
+        onSynced(frame.last);
+        break;
+      case "error":
+        onError(frame);
+        break;
+      case "typing":
+        onTyping(frame);
+        break;
+      case "read":
+        onRead(frame);
+        break;
+      case "presence":
+        onPresence(frame.username, frame.online);
+        break;
+      case "unread":
+        if (frame.conversation != null) setUnread(frame.conversation, frame.count);
+        if (typeof frame.total === "number") setTotal(frame.total);
+        break;
+      case "notification":
+        onNotification(frame.notification);
+        break;
+      case "notification_unread":
+        setBadge(document.getElementById("nav-notifications"), frame.count);
+        break;
+      default:
+        break;
+    }
+  }
+
+  function noteSeq(message) {
+    const previous = state.lastSeq.get(message.conversation);
+    if (previous && state.synced && message.seq > previous.seq + 1) {
+      // A frame went missing (the channel layer drops when a socket falls behind): catch up.
+      requestGapSync(previous.id);
+    }
+    if (!previous || message.seq > previous.seq) {
+      state.lastSeq.set(message.conversation, { seq: message.seq, id: message.id });
+    }
+  }
+
+  function requestGapSync(after) {
+    if (state.gapSyncAfter !== null && state.gapSyncAfter <= after) return;
+    state.gapSyncAfter = after;
+    if (sendFrame({ type: "sync", after: after })) state.synced = false;
+  }
+
+  function onMessage(message) {
+    noteSeq(message);
+    if (!remember(message.id)) return;
+    if (message.id > state.lastId) state.lastId = message.id;
+    const mine = message.sender === me;
+    const here = page && message.conversation === page.conversation;
+    if (here && !page.viewingOlder) {
+      insertMessage(message);
+    }
+    updatePreview(message);
+    if (!mine) {
+      if (here && pageIsWatched()) {
+        markRead();
+      } else {
+        setUnread(message.conversation, (state.unread.get(message.conversation) || 0) + 1);
+        setTotal(state.total + 1);
+      }
+    }
+  }
+
+  function onAck(clientId, message) {
+    state.outbox = state.outbox.filter((item) => item.client_id !== clientId);
+    saveOutbox();
+    showStatus();
+    const pending = page ? page.list.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`) : null;
+    noteSeq(message);
+    const fresh = remember(message.id);
+    if (message.id > state.lastId) state.lastId = message.id;
+    if (!pending) {
+      if (fresh && page && message.conversation === page.conversation && !page.viewingOlder) insertMessage(message);
+      return;
+    }
+    if (!fresh) {
+      pending.remove(); // the broadcast got here first and is already on the page
+      return;
+    }
+    pending.remove();
+    insertMessage(message);
+    updatePreview(message);
+  }
+
+  function onSynced(last) {
+    if (typeof last === "number" && last > state.lastId) state.lastId = last;
+    state.synced = true;
+    state.gapSyncAfter = null;
+    // The server follows `synced` with the authoritative unread counts.
+    state.unread.forEach((_count, conversation) => setUnread(conversation, 0));
+    setTotal(0);
+    showStatus();
+    flushOutbox();
+  }
+
+  function onError(frame) {
+    if (!frame.client_id) {
+      if (window.console) console.warn("chat:", frame.code, frame.detail);
+      return;
+    }
+    const item = state.outbox.find((entry) => entry.client_id === frame.client_id);
+    if (!item) return;
+    if (frame.code === "rate_limited") {
+      setTimeout(flushOutbox, 5000);
+      return;
+    }
+    state.outbox = state.outbox.filter((entry) => entry !== item);
+    saveOutbox();
+    showStatus();
+    const pending = page && page.list.querySelector(`[data-client-id="${CSS.escape(item.client_id)}"]`);
+    if (pending) markFailed(pending, item, frame.detail || S.notDelivered);
+  }
+
+  function onTyping(frame) {
+    if (!page || frame.conversation !== page.conversation || frame.username === me) return;
+    const name = page.names[frame.username] || frame.username;
+    page.typing.textContent = (S.typing || "%(name)s…").replace("%(name)s", name);
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(() => {
+      page.typing.textContent = "";
+    }, 4000);
+  }
+
+  function onRead(frame) {
+    if (!page || frame.conversation !== page.conversation || frame.username === me) return;
+    page.list.querySelectorAll(".chat-message.mine[data-id]").forEach((element) => {
+      if (Number(element.dataset.id) <= frame.message) element.classList.add("read");
+    });
+  }
+
+  function onPresence(username, online) {
+    document.querySelectorAll(`[data-presence="${CSS.escape(username)}"]`).forEach((element) => {
+      element.classList.toggle("online", !!online);
+      element.title = online ? S.online || "" : S.offline_member || "";
+    });
+  }
+
+  function onNotification(notification) {
+    const list = document.getElementById("nav-notifications-list");
+    if (!list || !notification) return;
+    const empty = document.getElementById("nav-notifications-empty");
+    if (empty) empty.remove();
+    const item = document.createElement("li");
+    item.dir = "ltr";
+    item.className = "notification unread";
+    const link = document.createElement("a");
+    link.textContent = notification.title;
+    link.href = safeUrl(notification.url) || config.notificationsUrl;
+    item.appendChild(link);
+    list.insertBefore(item, list.firstChild);
+    const items = list.querySelectorAll("li.notification");
+    for (let i = 5; i < items.length; i += 1) items[i].remove();
+  }
+
+  function safeUrl(url) {
+    if (typeof url !== "string") return "";
+    if (url.startsWith("/") && !url.startsWith("//")) return url;
+    if (url.startsWith("https://") || url.startsWith("http://")) return url;
+    return "";
+  }
+
+  // --- unread badges ----------------------------------------------------------------------
+
+  function setBadge(element, count) {
+    if (!element) return;
+    const value = Math.max(0, Number(count) || 0);
+    element.dataset.count = String(value);
+    element.textContent = String(value);
+    element.hidden = value === 0;
+  }
+
+  function setUnread(conversation, count) {
+    state.unread.set(conversation, count);
+    document.querySelectorAll(`[data-unread-for="${Number(conversation)}"]`).forEach((element) => setBadge(element, count));
+  }
+
+  function setTotal(total) {
+    state.total = Math.max(0, total);
+    setBadge(document.getElementById("nav-unread"), state.total);
+  }
+
+  function updatePreview(message) {
+    const preview = document.querySelector(`[data-preview-for="${Number(message.conversation)}"]`);
+    if (!preview) return;
+    const name = (page && page.names[message.sender]) || message.sender;
+    preview.textContent = name + ": " + (message.body.length > 100 ? message.body.slice(0, 99) + "…" : message.body);
+  }
+
+  // --- the conversation page --------------------------------------------------------------
+
+  function pageIsWatched() {
+    if (!page || page.viewingOlder || document.visibilityState !== "visible") return false;
+    const scroller = page.scroller;
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+  }
+
+  function markRead() {
+    if (!page) return;
+    const items = page.list.querySelectorAll(".chat-message[data-id]");
+    if (!items.length) return;
+    const newest = Number(items[items.length - 1].dataset.id);
+    if ((state.readSent.get(page.conversation) || 0) >= newest) return;
+    if (sendFrame({ type: "read", conversation: page.conversation, message: newest })) {
+      state.readSent.set(page.conversation, newest);
+    }
+  }
+
+  function formatTime(iso) {
+    try {
+      return new Date(iso).toLocaleString(document.documentElement.lang || undefined, {
+        dateStyle: "short",
+        timeStyle: "short",
+      });
+    } catch {
+      return iso;
+    }
+  }
+
+  function buildMessage(message, options = {}) {
+    const item = document.createElement("li");
+    item.className = "chat-message" + (message.sender === me ? " mine" : "");
+    if (message.id) {
+      item.id = "message-" + message.id;
+      item.dataset.id = String(message.id);
+      item.dataset.seq = String(message.seq);
+    }
+    item.dataset.sender = message.sender;
+    const meta = document.createElement("span");
+    meta.className = "chat-meta";
+    const sender = document.createElement("strong");
+    sender.className = "chat-sender";
+    sender.textContent = (page && page.names[message.sender]) || message.sender;
+    meta.appendChild(sender);
+    meta.appendChild(document.createTextNode(" "));
+    const time = document.createElement("time");
+    if (message.created) {
+      time.dateTime = message.created;
+      time.textContent = formatTime(message.created);
+    } else {
+      time.textContent = S.sending || "…";
+    }
+    meta.appendChild(time);
+    const body = document.createElement("p");
+    body.className = "chat-body";
+    body.textContent = message.body;
+    item.appendChild(meta);
+    item.appendChild(body);
+    if (options.clientId) {
+      item.classList.add("pending");
+      item.dataset.clientId = options.clientId;
+    }
+    return item;
+  }
+
+  function insertMessage(message) {
+    if (!page) return;
+    if (document.getElementById("message-" + message.id)) return;
+    const empty = document.getElementById("chat-empty");
+    if (empty) empty.remove();
+    const stick = pageIsWatched() || message.sender === me;
+    const element = buildMessage(message);
+    // Keep seq order (a sync may deliver an older one late); pending bubbles stay last.
+    let before = page.list.querySelector(".chat-message.pending");
+    for (const other of page.list.querySelectorAll(".chat-message[data-seq]")) {
+      if (Number(other.dataset.seq) > message.seq) {
+        before = other;
+        break;
+      }
+    }
+    page.list.insertBefore(element, before);
+    if (stick) scrollToBottom();
+  }
+
+  function scrollToBottom() {
+    page.scroller.scrollTop = page.scroller.scrollHeight;
+  }
+
+  function markFailed(element, item, detail) {
+    element.classList.remove("pending");
+    element.classList.add("failed");
+    const note = document.createElement("span");
+    note.className = "chat-failure";
+    note.textContent = detail;
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "outline";
+    retry.textContent = S.retry || "Retry";
+    retry.addEventListener("click", () => {
+      element.remove();
+      queueSend(item.conversation, item.body);
+    });
+    note.appendChild(retry);
+    element.appendChild(note);
+  }
+
+  function queueSend(conversation, body) {
+    const item = { client_id: newClientId(), conversation: conversation, body: body };
+    state.outbox.push(item);
+    saveOutbox();
+    if (page && conversation === page.conversation) {
+      page.list.appendChild(buildMessage({ sender: me, body: body }, { clientId: item.client_id }));
+      const empty = document.getElementById("chat-empty");
+      if (empty) empty.remove();
+      scrollToBottom();
+    }
+    if (state.synced) sendFrame({ type: "send", conversation: conversation, body: body, client_id: item.client_id });
+    showStatus();
+    return item.client_id;
+  }
+
+  function flushOutbox() {
+    if (!state.synced) return;
+    for (const item of state.outbox) {
+      sendFrame({ type: "send", conversation: item.conversation, body: item.body, client_id: item.client_id });
+    }
+  }
+
+  function renderPendingFromOutbox() {
+    if (!page) return;
+    for (const item of state.outbox) {
+      if (item.conversation === page.conversation) {
+        page.list.appendChild(buildMessage({ sender: me, body: item.body }, { clientId: item.client_id }));
+      }
+    }
+  }
+
+  async function loadOlder() {
+    if (!page || page.loadingOlder || !page.hasOlder) return;
+    const first = page.list.querySelector(".chat-message[data-id]");
+    if (!first) return;
+    page.loadingOlder = true;
+    try {
+      const url = `${page.messagesUrl}?before=${Number(first.dataset.id)}&limit=30`;
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const data = await response.json();
+      const scroller = page.scroller;
+      const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+      const fragment = document.createDocumentFragment();
+      for (const message of data.results) {
+        remember(message.id);
+        if (!document.getElementById("message-" + message.id)) fragment.appendChild(buildMessage(message));
+      }
+      page.list.insertBefore(fragment, page.list.firstChild);
+      scroller.scrollTop = scroller.scrollHeight - fromBottom;
+      page.hasOlder = data.has_more;
+      if (!data.has_more && page.older) {
+        const note = document.createElement("span");
+        note.className = "muted";
+        note.textContent = S.noOlder || "";
+        page.older.replaceWith(note);
+        page.older = null;
+      }
+    } finally {
+      page.loadingOlder = false;
+    }
+  }
+
+  function setUpPage() {
+    if (!page) return;
+    page.list.querySelectorAll(".chat-message[data-id]").forEach((element) => {
+      const id = Number(element.dataset.id);
+      remember(id);
+      const seq = Number(element.dataset.seq);
+      const previous = state.lastSeq.get(page.conversation);
+      if (!previous || seq > previous.seq) state.lastSeq.set(page.conversation, { seq: seq, id: id });
+    });
+    renderPendingFromOutbox();
+    if (!page.viewingOlder) scrollToBottom();
+    const textarea = page.form.querySelector("textarea");
+    page.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = textarea.value.trim();
+      if (!body) return;
+      if (body.length > 4000) {
+        textarea.setCustomValidity(S.tooLong || "4000");
+        textarea.reportValidity();
+        return;
+      }
+      textarea.setCustomValidity("");
+      queueSend(page.conversation, body);
+      textarea.value = "";
+    });
+    textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        page.form.requestSubmit();
+      }
+    });
+    textarea.addEventListener("input", () => {
+      const now = Date.now();
+      if (state.synced && now - state.lastTypingSent > 3000 && textarea.value.trim()) {
+        state.lastTypingSent = now;
+        sendFrame({ type: "typing", conversation: page.conversation });
+      }
+    });
+    page.scroller.addEventListener("scroll", () => {
+      if (page.scroller.scrollTop < 60) loadOlder();
+      if (pageIsWatched()) markRead();
+    });
+    if (page.older) {
+      page.older.addEventListener("click", (event) => {
+        event.preventDefault();
+        loadOlder();
+      });
+    }
+    document.addEventListener("visibilitychange", () => {
+      if (pageIsWatched()) markRead();
+    });
+  }
+
+  window.addEventListener("online", reconnectSoon);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") reconnectSoon();
+  });
+
+  setUpPage();
+  connect();
+
+  // For browser tests and the curious: the live state and a way to send.
+  window.CoworkingChat = { state: state, send: queueSend };
+})();
