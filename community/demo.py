@@ -312,6 +312,8 @@ def _ensure_events(spaces: list[Space], today: dt.date, base: int) -> list[tuple
             if space_rng.random() < 0.35 and index:  # not every space runs every format
                 continue
             day = _next_weekday(today, weekday, min_days=1 + 7 * space_rng.randint(0, 4))
+            while (day.month, day.day) >= (12, 24) or (day.month, day.day) <= (1, 1):
+                day += dt.timedelta(days=7)  # nobody runs an apéro over Christmas
             events.append(
                 _event(
                     space=space,

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.ratelimit import client_ip, rate_limit_allow, rate_limit_exceeded
@@ -119,6 +120,11 @@ class TrialRequestForm(forms.Form):
     )
     # Bots fill every field; people never see this one.
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser's date picker starts at today; the service checks again whatever arrives.
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -95,6 +95,10 @@ class Space(models.Model):
     def is_open_on(self, day) -> bool:
         return self.hours_on(day) is not None
 
+    def open_days(self) -> list[tuple[str, tuple[str, str]]]:
+        """Only the days the space opens, with their hours (for one-line summaries)."""
+        return [(day, hours) for day, hours in self.opening_hours_rows() if hours]
+
     def opening_hours_rows(self) -> list[tuple[str, tuple[str, str] | None]]:
         """(weekday name in the active language, hours or None) from Monday to Sunday."""
         from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES

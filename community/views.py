@@ -193,8 +193,9 @@ def check_out(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_hours(request: HttpRequest) -> HttpResponse:
-    form = MonthForm(request.GET or None)
-    year, month = form.year_month(timezone.localdate())
+    today = timezone.localdate()
+    form = MonthForm(request.GET or None, initial={"month": today.strftime("%Y-%m")})
+    year, month = form.year_month(today)
     rows = selectors.member_hours(member=request.user, year=year, month=month)
     return render(
         request,
