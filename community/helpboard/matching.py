@@ -1,20 +1,34 @@
 """Who can help with a request: skills inferred with the search's query understanding, members
-found with the search backend, then ranked for the board (skills, same space, available).
+found with the search backend, then ranked for the board.
 
 Read-only: the services store what this returns.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from profiles.models import Member, Skill
 from profiles.taxonomy import canonical_slug
+from search.query import MAX_QUERY_LENGTH, understand
+from search.selectors import InvalidSearch, SearchResult, search_members
+
+logger = logging.getLogger(__name__)
 
 # How many members a request suggests (and notifies).
 MATCH_LIMIT = 5
-# How many candidates the search is asked for before ranking them.
+# How many candidates each search is asked for before ranking them.
 CANDIDATE_POOL = 40
+# Candidates scoring at least this share of the best one are "as relevant": among them the
+# request's space and availability decide.
+RELEVANT_SHARE = 0.5
+# Below this share of the best score, a candidate who offers none of the skills is a stray word
+# match ("tuin" in a bio): not suggested, not notified.
+MIN_SHARE = 0.35
+# Skills a bare language word names ("néerlandais" -> Dutch lessons): in "traduire en
+# néerlandais" the language qualifies the other skill, it is not a need of its own.
+LANGUAGE_LESSONS = {"dutch-lessons", "french-lessons", "english-lessons", "other-language-lessons"}
 
 
 @dataclass(frozen=True)
@@ -26,41 +40,46 @@ class Candidate:
     available: bool
 
 
+def _chunks(text: str, size: int = MAX_QUERY_LENGTH) -> list[str]:
+    """The text in pieces the query understanding accepts, cut between words."""
+    chunks: list[str] = []
+    current = ""
+    for word in text.split():
+        word = word[:size]
+        if current and len(current) + 1 + len(word) > size:
+            chunks.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def infer_skill_slugs(text: str) -> list[str]:
-    """Canonical skills the text talks about, in the order the search's query understanding finds them."""
-    try:
-        from search.query import understand
-    except ModuleNotFoundError:  # TEMPORARY until the search issue lands
-        return _fallback_infer(text)
+    """Canonical skills the text names (FR/NL/EN, synonyms and typos), as the search understands them.
 
-    parsed = understand(text)
-    return list(dict.fromkeys(_parsed_skills(parsed)))
-
-
-def _fallback_infer(text: str) -> list[str]:
-    from profiles.taxonomy import normalize_term, term_index
-
-    words = normalize_term(text).split()
-    index = term_index()
-    found: list[str] = []
-    for size in (4, 3, 2, 1):
-        for start in range(len(words) - size + 1):
-            slug = index.get(" ".join(words[start : start + size]))
-            if slug and slug not in found:
-                found.append(slug)
-    return found
-
-
-def _parsed_skills(parsed) -> list[str]:
-    for attribute in ("skills", "skill_slugs"):
-        value = getattr(parsed, attribute, None)
-        if value is not None:
-            return [str(slug) for slug in value]
-    return []
+    Language lessons named only alongside another skill and a language ("traduire mon site en
+    néerlandais") are left out: the language qualifies the other need.
+    """
+    slugs: list[str] = []
+    languages: set[str] = set()
+    for chunk in _chunks(text):
+        parsed = understand(chunk, prefix=False)
+        slugs.extend(parsed.skill_slugs)
+        languages.update(parsed.languages)
+    slugs = list(dict.fromkeys(slugs))
+    if languages and any(slug not in LANGUAGE_LESSONS for slug in slugs):
+        slugs = [slug for slug in slugs if slug not in LANGUAGE_LESSONS]
+    return slugs
 
 
 def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
-    """Split what the author typed into canonical skill slugs and free-text skills (kept as written)."""
+    """Split what the author typed into canonical skill slugs and free-text skills (kept as written).
+
+    A typed term is canonical when the taxonomy knows it (any label or synonym, any language), or
+    when the search's understanding reads exactly one skill in it ("traductrice néerlandais").
+    """
     slugs: list[str] = []
     free: list[str] = []
     seen_free: set[str] = set()
@@ -68,7 +87,12 @@ def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
         term = " ".join(raw.split())
         if not term:
             continue
-        slug = canonical_slug(term) or (term if Skill.objects.filter(slug=term).exists() else None)
+        slug = canonical_slug(term)
+        if slug is None:
+            understood = understand(term[:MAX_QUERY_LENGTH], prefix=False).skill_slugs
+            slug = understood[0] if len(understood) == 1 else None
+        if slug is None and Skill.objects.filter(slug=term).exists():
+            slug = term
         if slug:
             if slug not in slugs:
                 slugs.append(slug)
@@ -76,6 +100,20 @@ def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
             seen_free.add(term.casefold())
             free.append(term)
     return slugs, free
+
+
+def _query_text(text: str) -> str:
+    """The start of the text, as long as a search query may be."""
+    chunks = _chunks(text)
+    return chunks[0] if chunks else ""
+
+
+def _search(**kwargs) -> list[SearchResult]:
+    try:
+        return search_members(**kwargs).results
+    except InvalidSearch as error:  # a skill that vanished from the taxonomy meanwhile
+        logger.warning("help matching search refused: %s", error.detail)
+        return []
 
 
 def find_helpers(
@@ -88,79 +126,57 @@ def find_helpers(
 ) -> list[Candidate]:
     """The best members to help, best first; never the author, never hidden or inactive members.
 
-    Candidates come from the shared search (the same ranking "who can help me?" uses). Among
-    them, members offering more of the needed skills come first, then those of the request's
-    space (the author's home space for a network-wide request), then the available ones, then
-    the search score.
+    Candidates come from the shared search, ranked as "who can help me?" ranks them (skills named
+    in any language, then headline, bio; boosts for available members and the author's space),
+    for the text of the request with its skills; then everyone offering one of the skills, by the
+    search's boosts alone. Stray word matches are dropped. Among the clearly relevant ones (at least RELEVANT_SHARE of the best
+    score), members of the request's space come first, then available members, then the score:
+    a weak match in the same space never beats a strong one elsewhere.
     """
-    try:
-        from search.selectors import search_members
-    except ModuleNotFoundError:  # TEMPORARY until the search issue lands
-        search_members = _fallback_search
-
     wanted = set(skill_slugs)
     home_space_id = space_id or author.home_space_id
+    found: dict[int, SearchResult] = {}
     scores: dict[int, float] = {}
-    # One query on the skills, one on the words: a request may need a skill nobody typed.
-    queries = []
+    for result in _search(query=_query_text(text), searcher=author, page_size=CANDIDATE_POOL):
+        found[result.member_id] = result
+        scores[result.member_id] = result.score
     if wanted:
-        queries.append(" ".join(Skill.objects.filter(slug__in=wanted).values_list("name_en", flat=True)))
-    queries.append(text)
-    for query in queries:
-        page = search_members(query=query, searcher=author, page_size=CANDIDATE_POOL)
-        for result in page.results:
-            member_id = _result_member_id(result)
-            if member_id is not None and member_id != author.pk:
-                scores[member_id] = max(scores.get(member_id, 0.0), float(_result_score(result)))
-    if not scores:
+        # Empty query + skill filter: every member offering a needed skill, by the search's boosts.
+        for result in _search(query="", searcher=author, filters={"skill": sorted(wanted)}, page_size=CANDIDATE_POOL):
+            found.setdefault(result.member_id, result)
+            scores.setdefault(result.member_id, 0.0)
+    found.pop(author.pk, None)
+    if not found:
         return []
 
-    members = (
-        Member.objects.filter(pk__in=scores, is_active=True)
-        .exclude(visibility=Member.Visibility.HIDDEN)
-        .exclude(pk=author.pk)
-        .prefetch_related("offered_items__tag__skill", "other_spaces")
-    )
+    other_spaces: dict[int, set[int]] = {}
+    for member_id, other_space_id in Member.other_spaces.through.objects.filter(member_id__in=found).values_list(
+        "member_id", "space_id"
+    ):
+        other_spaces.setdefault(member_id, set()).add(other_space_id)
+
     candidates = []
-    for member in members:
-        offered = {tag.skill.slug for tag in member.offered_tags if tag.skill_id}
-        overlap = len(offered & wanted)
-        if wanted and not overlap:
-            continue
+    for member_id, result in found.items():
+        member = result.member
+        offered = {key for key, _label, _html in result.skills}
         in_space = home_space_id is not None and (
-            member.home_space_id == home_space_id or any(s.pk == home_space_id for s in member.other_spaces.all())
+            member.home_space_id == home_space_id or home_space_id in other_spaces.get(member_id, set())
         )
         candidates.append(
             Candidate(
                 member=member,
-                score=scores[member.pk],
-                skill_overlap=overlap,
+                score=scores[member_id],
+                skill_overlap=len(offered & wanted),
                 same_space=in_space,
                 available=member.available,
             )
         )
-    candidates.sort(key=lambda c: (-c.skill_overlap, not c.same_space, not c.available, -c.score, c.member.pk))
+    best = max(c.score for c in candidates)
+    candidates = [c for c in candidates if c.skill_overlap or c.score >= MIN_SHARE * best]
+    threshold = RELEVANT_SHARE * best
+
+    def rank(c: Candidate) -> tuple:
+        return (c.score < threshold, not c.same_space, not c.available, -c.skill_overlap, -c.score, c.member.pk)
+
+    candidates.sort(key=rank)
     return candidates[:limit]
-
-
-def _result_member_id(result) -> int | None:
-    for attribute in ("member_id", "id", "pk"):
-        value = result.get(attribute) if isinstance(result, dict) else getattr(result, attribute, None)
-        if value is not None:
-            return int(value)
-    return None
-
-
-def _result_score(result) -> float:
-    value = result.get("score") if isinstance(result, dict) else getattr(result, "score", 0.0)
-    return float(value or 0.0)
-
-
-def _fallback_search(*, query: str, searcher=None, page_size: int = 20, **kwargs):
-    from types import SimpleNamespace
-
-    slugs = _fallback_infer(query)
-    ids = (
-        Member.objects.filter(offered_items__tag__skill__slug__in=slugs).values_list("pk", flat=True).distinct()
-    )
-    return SimpleNamespace(results=[{"id": pk, "score": 1.0} for pk in ids[:page_size]])

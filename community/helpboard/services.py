@@ -102,7 +102,9 @@ def _apply_fields(
     help_request.urgency = urgency
     typed_slugs, free = matching.resolve_typed_skills(_clean_skills(skills))
     help_request.free_skills = free
-    inferred = matching.infer_skill_slugs(f"{help_request.title}\n{help_request.description}")
+    # The title says the need in a few words; a description names more skills in passing ("the
+    # meeting room" is not a venue request), so its words count for matching, not for the tags.
+    inferred = matching.infer_skill_slugs(help_request.title)
     return list(dict.fromkeys([*typed_slugs, *inferred]))[:MAX_SKILLS]
 
 
@@ -171,9 +173,11 @@ def help_request_match(*, help_request: HelpRequest, notify: bool = False) -> li
 
 
 def _store_matches(help_request: HelpRequest, *, slugs: list[str], notify: bool) -> list[HelpMatch]:
+    names = list(Skill.objects.filter(slug__in=slugs).values_list("name_en", flat=True))
     candidates = matching.find_helpers(
         author=help_request.author,
-        text=f"{help_request.title}\n{help_request.description}",
+        # Title and skills first: the search reads at most its query length of this.
+        text="\n".join([help_request.title, " ".join([*names, *help_request.free_skills]), help_request.description]),
         skill_slugs=slugs,
         space_id=help_request.space_id,
     )

@@ -6,21 +6,42 @@ import pytest
 from django.test import Client
 
 from profiles.models import Member, SkillTag
+from search.services import index_members_now
 from tests.factories import MemberFactory, SpaceFactory
 
 
 def give_skills(member: Member, *slugs: str) -> Member:
-    """Offer canonical skills by slug (the taxonomy's own tags, as the profile editor stores them)."""
+    """Offer canonical skills by slug (the taxonomy's own tags, as the profile editor stores them),
+    and index the member as the search's outbox does after a commit (a test in a transaction
+    never commits)."""
     tags = list(SkillTag.objects.filter(skill__slug__in=slugs))
     assert len(tags) == len(slugs), f"unknown skill in {slugs}"
     member.skills_offered.add(*tags)
+    reindex(member)
     return member
+
+
+def reindex(*members: Member) -> None:
+    errors = index_members_now(member_ids=[m.pk for m in members])
+    assert not errors, errors
 
 
 def client_for(member: Member) -> Client:
     client = Client()
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def taxonomy(db):
+    """The skill taxonomy, for transactional tests: an earlier one's flush empties what the data
+    migration loaded (serialized_rollback clashes with the content types other flushes recreate)."""
+    from profiles.models import Skill, SkillCategory
+    from profiles.taxonomy import clear_term_index, load_taxonomy
+
+    if not Skill.objects.exists():
+        load_taxonomy(skill_model=Skill, category_model=SkillCategory, tag_model=SkillTag)
+        clear_term_index()
 
 
 @pytest.fixture
