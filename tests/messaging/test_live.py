@@ -1,0 +1,121 @@
+"""Real processes: two Daphne servers sharing Redis and the database; a server killed mid-conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from django.db import connection
+
+from messaging import services
+from messaging.models import Message
+from tests.factories import MemberFactory
+from tests.fixtures.daphne import cookie_header
+from tests.messaging.live_client import LiveChatClient
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _pair():
+    alice, bob = MemberFactory(username="alice"), MemberFactory(username="bob")
+    conversation = services.conversation_direct_get_or_create(member=alice, other=bob)
+    services.request_accept(member=bob, conversation=conversation)
+    return alice, bob, conversation
+
+
+def _client(server, member) -> LiveChatClient:
+    return LiveChatClient(
+        ws_url=server.ws_url(), origin=server.origin, cookie=cookie_header(member), name=member.username
+    )
+
+
+def _in_thread(fn, *args, **kwargs):
+    """Run ORM code from inside the event loop (as another process would), closing its connection."""
+    result: list = []
+
+    def target() -> None:
+        try:
+            result.append(fn(*args, **kwargs))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    return result[0] if result else None
+
+
+def test_a_message_sent_on_one_server_reaches_a_client_of_the_other(daphne_factory, redis_url):
+    alice, bob, conversation = _pair()
+    server_a = daphne_factory(redis_url=redis_url)
+    server_b = daphne_factory(redis_url=redis_url)
+    alice_client, bob_client = _client(server_a, alice), _client(server_b, bob)
+
+    async def scenario() -> tuple[dict, dict, dict]:
+        await bob_client.connect()
+        online = asyncio.ensure_future(bob_client.wait_for(lambda f: f["type"] == "presence" and f["online"]))
+        await alice_client.connect()
+        presence = await online
+        client_id = await alice_client.send(conversation.pk, "Hallo Bob, vanuit de andere server!")
+        received = await bob_client.wait_for(lambda f: f["type"] == "message")
+        ack = await alice_client.wait_for(lambda f: f["type"] == "ack" and f["client_id"] == client_id)
+        offline = asyncio.ensure_future(bob_client.wait_for(lambda f: f["type"] == "presence" and not f["online"]))
+        await alice_client.close()
+        presence_off = await offline
+        await bob_client.close()
+        return presence | {"off": presence_off}, received, ack
+
+    presence, received, ack = asyncio.run(scenario())
+
+    assert presence["username"] == "alice" and presence["off"]["online"] is False
+    assert received["message"] == ack["message"]
+    assert received["message"]["body"] == "Hallo Bob, vanuit de andere server!"
+    assert server_a.port != server_b.port
+
+
+def test_after_a_crash_and_restart_every_message_arrives_exactly_once(daphne_factory, redis_url):
+    alice, bob, conversation = _pair()
+    carol = MemberFactory(username="carol")
+    with_carol = services.conversation_direct_get_or_create(member=carol, other=bob)
+    services.request_accept(member=bob, conversation=with_carol)
+    server = daphne_factory(redis_url=redis_url)
+    alice_client, bob_client = _client(server, alice), _client(server, bob)
+
+    async def scenario() -> None:
+        await bob_client.connect()
+        await alice_client.connect()
+        for n in range(5):
+            client_id = await alice_client.send(conversation.pk, f"before the crash {n}")
+            await alice_client.wait_for(lambda f, c=client_id: f["type"] == "ack" and f["client_id"] == c)
+        # The last one goes out and the server dies before anyone hears back.
+        await alice_client.send(conversation.pk, "in flight when the server died")
+        server.kill()
+        await asyncio.sleep(0.2)
+        # Typed while offline: stays in the outbox.
+        await alice_client.send(conversation.pk, "typed offline 1")
+        await alice_client.send(conversation.pk, "typed offline 2")
+        # Written meanwhile through another way in (another process, the plain form...).
+        await asyncio.to_thread(
+            _in_thread, services.message_send, sender=carol, conversation=with_carol, body="while you were away",
+            client_id="carol-1",
+        )
+        server.start()
+        await bob_client.connect_retrying()
+        await alice_client.connect_retrying()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 15
+        while (alice_client.outbox or len(set(bob_client.received_ids())) < 9) and loop.time() < end:
+            await asyncio.sleep(0.05)
+        await alice_client.close()
+        await bob_client.close()
+
+    asyncio.run(scenario())
+
+    stored = list(Message.objects.filter(conversation__participants__member=bob).order_by("id").values_list("id", flat=True))
+    assert len(stored) == 9  # 5 + the one in flight + 2 typed offline + carol's
+    assert Message.objects.filter(sender=alice).values("client_id").distinct().count() == 8
+    assert bob_client.duplicates() == []
+    assert sorted(bob_client.received_ids()) == stored
+    assert alice_client.outbox == {}
+    assert [m.seq for m in Message.objects.filter(conversation=conversation).order_by("id")] == list(range(1, 9))
