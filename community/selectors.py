@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from community.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
@@ -69,16 +69,26 @@ def network_totals() -> dict[str, int]:
 
 def space_member_counts() -> dict[int, int]:
     """Active members per space id: home space or an active membership, each member counted once."""
-    members: dict[int, set[int]] = defaultdict(set)
-    for space_id, member_id in Member.objects.filter(is_active=True, home_space__isnull=False).values_list(
-        "home_space_id", "id"
-    ):
-        members[space_id].add(member_id)
-    for space_id, member_id in Membership.objects.filter(is_active=True, member__is_active=True).values_list(
-        "space_id", "member_id"
-    ):
-        members[space_id].add(member_id)
-    return {space_id: len(ids) for space_id, ids in members.items()}
+    counts: dict[int, int] = defaultdict(int)
+    at_home = (
+        Member.objects.filter(is_active=True, home_space__isnull=False)
+        .values_list("home_space_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for space_id, n in at_home:
+        counts[space_id] += n
+    # Members of a space that is not their home space (the others were counted above).
+    visiting = (
+        Membership.objects.filter(is_active=True, member__is_active=True)
+        .exclude(member__home_space_id=F("space_id"))
+        .values_list("space_id")
+        .annotate(n=Count("member_id"))
+        .order_by()
+    )
+    for space_id, n in visiting:
+        counts[space_id] += n
+    return dict(counts)
 
 
 def spaces_for_list(*, region: str = "") -> list[Space]:
