@@ -239,13 +239,22 @@ class Member(AbstractUser):
         return _tags_of(self, "wanted_items")
 
     @property
+    def spoken_languages(self) -> list[Language]:
+        prefetched = getattr(self, "prefetched_languages", None)
+        return prefetched if prefetched is not None else list(self.languages.all())
+
+    @property
     def initials(self) -> str:
         words = [w for w in str(self).split() if w[:1].isalnum()]
         return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
 def _tags_of(member: Member, relation: str) -> list[SkillTag]:
-    if relation in getattr(member, "_prefetched_objects_cache", {}):
+    # The selectors prefetch into plain lists (`prefetched_offered_items`): no queryset per member.
+    prefetched = getattr(member, f"prefetched_{relation}", None)
+    if prefetched is not None:
+        items = prefetched
+    elif relation in getattr(member, "_prefetched_objects_cache", {}):
         items = getattr(member, relation).all()
     else:
         items = getattr(member, relation).select_related("tag__skill").order_by("id")

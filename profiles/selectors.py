@@ -48,11 +48,31 @@ def _is_member(viewer: Viewer) -> bool:
 
 def with_profile_data(queryset: QuerySet[Member]) -> QuerySet[Member]:
     """What a member card or profile shows, fetched in a fixed number of queries."""
+    # Synonym lists are for the search, not for showing: leave them in the database.
+    offered = OfferedSkill.objects.select_related("tag__skill").defer("tag__skill__synonyms").order_by("id")
+    wanted = WantedSkill.objects.select_related("tag__skill").defer("tag__skill__synonyms").order_by("id")
+    # to_attr: plain lists, so Django builds no queryset per member (a third of a page's ORM time).
     return queryset.select_related("home_space").prefetch_related(
-        Prefetch("offered_items", queryset=OfferedSkill.objects.select_related("tag__skill").order_by("id")),
-        Prefetch("wanted_items", queryset=WantedSkill.objects.select_related("tag__skill").order_by("id")),
-        "languages",
+        Prefetch("offered_items", queryset=offered, to_attr="prefetched_offered_items"),
+        Prefetch("wanted_items", queryset=wanted, to_attr="prefetched_wanted_items"),
+        Prefetch("languages", to_attr="prefetched_languages"),
     )
+
+
+# Columns a member card never shows; a page of cards skips reading (and JSON-decoding) them.
+CARD_DEFERRED = (
+    "password",
+    "bio",
+    "home_space__amenities",
+    "home_space__opening_hours",
+    "home_space__tagline",
+    "home_space__description",
+)
+
+
+def for_cards(queryset: QuerySet[Member]) -> QuerySet[Member]:
+    """`with_profile_data` minus what a card does not show."""
+    return with_profile_data(queryset).defer(*CARD_DEFERRED)
 
 
 def visible_members(*, viewer: Viewer) -> QuerySet[Member]:
@@ -67,7 +87,9 @@ def visible_members(*, viewer: Viewer) -> QuerySet[Member]:
 
 def member_profile(*, username: str, viewer: Viewer) -> Member | None:
     """The profile page's member if the viewer may see it (everyone sees their own, even hidden)."""
-    queryset = with_profile_data(Member.objects.filter(username=username)).prefetch_related("other_spaces")
+    queryset = with_profile_data(Member.objects.filter(username=username)).prefetch_related(
+        Prefetch("other_spaces", to_attr="prefetched_other_spaces")
+    )
     member = queryset.first()
     if member is None:
         return None
@@ -178,7 +200,7 @@ def directory_members(
     if skill_values:
         resolved = resolve_skill_filters(skill_values)
         if resolved.unknown:
-            return with_profile_data(members.none())
+            return for_cards(members.none())
         for tag in resolved.tags:
             # IN (subquery) lets the database start from the skill's few members.
             members = members.filter(pk__in=_offering([tag.pk]))
@@ -189,7 +211,7 @@ def directory_members(
             else Space.objects.filter(slug=space).values_list("pk", flat=True).first()
         )
         if space_id is None:
-            return with_profile_data(members.none())
+            return for_cards(members.none())
         # Two indexable conditions (home space, the other-spaces table) rather than a join that repeats rows.
         members = members.filter(
             Q(home_space_id=space_id)
@@ -210,7 +232,7 @@ def directory_members(
     if sort not in SORTS or (sort == "relevance" and not q):
         sort = "relevance" if q else "newest"
     members = members.annotate(name_key=Lower("display_name"))
-    return with_profile_data(members.order_by(*_ORDERINGS[sort]))
+    return for_cards(members.order_by(*_ORDERINGS[sort]))
 
 
 def _filter_text(members: QuerySet[Member], q: str) -> QuerySet[Member]:
@@ -407,7 +429,7 @@ def complementary_members(*, member: Member, viewer: Viewer, limit: int = 6) -> 
             )
             .order_by("-same_space", "-matched", "-available", "-date_joined", "-id")
         )
-        return list(with_profile_data(queryset)[:limit])
+        return list(for_cards(queryset)[:limit])
 
     return Complements(
         could_help_you=ranked(OfferedSkill, wanted_ids),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django import template
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.html import format_html
 
 from profiles.models import SkillTag
 
@@ -22,12 +23,15 @@ class ChipLinks:
     query: QueryDict  # the current filters, without the page cursor
     chosen: dict[int, str] = field(default_factory=dict)  # tag pk -> the `skill=` value that chose it
 
+    def __post_init__(self) -> None:
+        encoded = self.query.urlencode()
+        self._current = f"{self.url}?{encoded}"
+        self._prefix = f"{self.url}?{encoded}&skill=" if encoded else f"{self.url}?skill="
+
     def adding(self, tag: SkillTag) -> str:
         if tag.pk in self.chosen:
-            return f"{self.url}?{self.query.urlencode()}"
-        query = self.query.copy()
-        query.appendlist("skill", tag.slug)
-        return f"{self.url}?{query.urlencode()}"
+            return self._current
+        return self._prefix + quote(tag.slug, safe="")
 
     def removing(self, tag: SkillTag) -> str:
         query = self.query.copy()
@@ -54,6 +58,21 @@ def skill_chip_url(context, tag: SkillTag) -> str:
     if links is not None:
         return links.adding(tag)
     return f"{reverse('profiles:directory')}?{urlencode({'skill': tag.slug})}"
+
+
+@register.simple_tag(takes_context=True)
+def skill_chip(context, tag: SkillTag, wanted: bool = False) -> str:
+    """One skill chip: its label in the reader's language, linking to the directory filtered by it.
+
+    Rendered here rather than by a template include: a directory page has about 150 chips and an
+    include per chip was a third of the page's rendering time.
+    """
+    classes = "chip wanted" if wanted else "chip"
+    if not tag.skill_id:
+        classes += " free"
+    return format_html(
+        '<a class="{}" href="{}" rel="nofollow">{}</a>', classes, skill_chip_url(context, tag), tag.label
+    )
 
 
 @register.simple_tag(takes_context=True)
