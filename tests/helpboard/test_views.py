@@ -332,3 +332,13 @@ def test_an_empty_message_is_a_form_error(author, author_client, translator):
 
     assert response.status_code == 400
     assert response.context["form"].errors["body"]
+
+
+def test_the_profile_page_shows_how_many_coworkers_a_member_helped(author, other_member):
+    help_request = ask(author)
+    services.help_reply_create(help_request=help_request, author=other_member, body="Je passe demain.")
+    services.help_request_solve(help_request=help_request, by=author, helpers=[other_member])
+
+    html = client_for(author).get(other_member.get_absolute_url()).content.decode()
+
+    assert "helped 1 coworker" in html
