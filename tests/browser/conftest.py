@@ -17,6 +17,7 @@ data migrations loaded, which search and the profile form need.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -121,11 +122,49 @@ class BrowserSession:
     page_errors: list[str] = field(default_factory=list)
     allowed: list[re.Pattern] = field(default_factory=list)
     shots: int = 0
+    # JSON frames the page's WebSockets received, in order, across reconnects.
+    frames: list[dict] = field(default_factory=list)
+    sockets_opened: int = 0
+
+    def _on_websocket(self, websocket) -> None:
+        self.sockets_opened += 1
+
+        def received(payload) -> None:
+            try:
+                self.frames.append(json.loads(payload))
+            except (TypeError, ValueError):
+                self.frames.append({"type": "<not json>", "raw": str(payload)[:200]})
+
+        websocket.on("framereceived", received)
+
+    def wait_for_frame(self, predicate: Callable[[dict], bool], *, after: int = 0, timeout: float = TIMEOUT_MS) -> dict:
+        """The first frame from index `after` on that matches, waiting for it (Playwright delivers
+        events while the page waits)."""
+        waited = 0
+        while True:
+            for frame in self.frames[after:]:
+                if predicate(frame):
+                    return frame
+            if waited >= timeout:
+                raise AssertionError(f"{self.name}: no matching frame in {timeout} ms; got {self.frames[after:][-10:]}")
+            self.page.wait_for_timeout(50)
+            waited += 50
+
+    def wait_synced(self, *, after: int = 0) -> dict:
+        """Wait until the page's socket has caught up (`synced`), i.e. it is live."""
+        return self.wait_for_frame(lambda f: f.get("type") == "synced", after=after)
 
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
         assert response is not None and response.status < 500, f"{path}: {response and response.status}"
         return response
+
+    def nav(self, link_name: str) -> None:
+        """Follow a link of the site's header, opening the menu first on a phone."""
+        toggle = self.page.locator(".nav-toggle-label")
+        if toggle.is_visible():
+            toggle.click()
+        self.page.locator("header.site-header a").filter(has_text=link_name).first.click()
 
     def shot(self, label: str) -> Path:
         self.shots += 1
@@ -181,6 +220,7 @@ def browser_session(browser, artifacts_dir, request) -> Iterator[Callable[..., B
             and session.console_errors.append(f"{msg.text} [{(msg.location or {}).get('url', '')}]"),
         )
         page.on("pageerror", lambda error: session.page_errors.append(str(error)))
+        page.on("websocket", session._on_websocket)
         sessions.append(session)
         return session
 
