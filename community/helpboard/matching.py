@@ -34,6 +34,7 @@ LANGUAGE_LESSONS = {"dutch-lessons", "french-lessons", "english-lessons", "other
 @dataclass(frozen=True)
 class Candidate:
     member: Member
+    # Relevance relative to the best answer of the search it came from: 1.0 is the best.
     score: float
     skill_overlap: int
     same_space: bool
@@ -119,27 +120,36 @@ def _search(**kwargs) -> list[SearchResult]:
 def find_helpers(
     *,
     author: Member,
-    text: str,
+    need: str,
+    details: str,
     skill_slugs: list[str],
     space_id: int | None,
     limit: int = MATCH_LIMIT,
 ) -> list[Candidate]:
     """The best members to help, best first; never the author, never hidden or inactive members.
 
+    `need` is the request in a few words (its title and skills), `details` its description.
     Candidates come from the shared search, ranked as "who can help me?" ranks them (skills named
-    in any language, then headline, bio; boosts for available members and the author's space),
-    for the text of the request with its skills; then everyone offering one of the skills, by the
-    search's boosts alone. Stray word matches are dropped. Among the clearly relevant ones (at least RELEVANT_SHARE of the best
-    score), members of the request's space come first, then available members, then the score:
-    a weak match in the same space never beats a strong one elsewhere.
+    in any language, then headline and bio; boosts for available members and the author's space):
+    once for the need alone, once for the need with its details, each relative to its own best
+    score (so a precise title is not drowned by a long description, nor the other way round);
+    then everyone offering one of the skills, by the search's boosts alone. Stray word matches
+    (below MIN_SHARE, offering none of the skills) are dropped. Among the clearly relevant ones
+    (at least RELEVANT_SHARE), members of the request's space come first, then available
+    members, then relevance: a weak match in the same space never beats a strong one elsewhere.
     """
     wanted = set(skill_slugs)
     home_space_id = space_id or author.home_space_id
     found: dict[int, SearchResult] = {}
     scores: dict[int, float] = {}
-    for result in _search(query=_query_text(text), searcher=author, page_size=CANDIDATE_POOL):
-        found[result.member_id] = result
-        scores[result.member_id] = result.score
+    queries = list(dict.fromkeys([_query_text(need), _query_text(f"{need}\n{details}")]))
+    for query in queries:
+        results = _search(query=query, searcher=author, page_size=CANDIDATE_POOL)
+        best = max((r.score for r in results), default=0.0)
+        for result in results:
+            found.setdefault(result.member_id, result)
+            share = result.score / best if best > 0 else 0.0
+            scores[result.member_id] = max(scores.get(result.member_id, 0.0), share)
     if wanted:
         # Empty query + skill filter: every member offering a needed skill, by the search's boosts.
         for result in _search(query="", searcher=author, filters={"skill": sorted(wanted)}, page_size=CANDIDATE_POOL):
@@ -171,12 +181,10 @@ def find_helpers(
                 available=member.available,
             )
         )
-    best = max(c.score for c in candidates)
-    candidates = [c for c in candidates if c.skill_overlap or c.score >= MIN_SHARE * best]
-    threshold = RELEVANT_SHARE * best
+    candidates = [c for c in candidates if c.skill_overlap or c.score >= MIN_SHARE]
 
     def rank(c: Candidate) -> tuple:
-        return (c.score < threshold, not c.same_space, not c.available, -c.skill_overlap, -c.score, c.member.pk)
+        return (c.score < RELEVANT_SHARE, not c.same_space, not c.available, -c.skill_overlap, -c.score, c.member.pk)
 
     candidates.sort(key=rank)
     return candidates[:limit]

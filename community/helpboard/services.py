@@ -176,8 +176,8 @@ def _store_matches(help_request: HelpRequest, *, slugs: list[str], notify: bool)
     names = list(Skill.objects.filter(slug__in=slugs).values_list("name_en", flat=True))
     candidates = matching.find_helpers(
         author=help_request.author,
-        # Title and skills first: the search reads at most its query length of this.
-        text="\n".join([help_request.title, " ".join([*names, *help_request.free_skills]), help_request.description]),
+        need=" ".join([help_request.title, *names, *help_request.free_skills]),
+        details=help_request.description,
         skill_slugs=slugs,
         space_id=help_request.space_id,
     )
