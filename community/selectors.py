@@ -135,6 +135,14 @@ def member_main_space(*, member) -> Space | None:
     return membership.space if membership else None
 
 
+def member_membership(*, member, space: Space) -> Membership | None:
+    if member is None or not member.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(member=member, space=space, is_active=True).select_related("plan").first()
+    )
+
+
 def member_memberships(*, member) -> QuerySet[Membership]:
     return Membership.objects.filter(member=member, is_active=True).select_related("space", "plan")
 

@@ -119,6 +119,7 @@ def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "open_check_in": selectors.open_check_in(member=request.user),
             "lobby_url": _lobby_url(space, request.user),
             "can_manage": selectors.can_manage_space(request.user, space),
+            "my_membership": selectors.member_membership(member=request.user, space=space),
         },
     )
 

@@ -178,3 +178,15 @@ def test_the_space_list_does_not_query_per_space(client, django_assert_max_num_q
 
     with django_assert_max_num_queries(8):
         client.get(reverse("community:space_list"))
+
+
+@pytest.mark.django_db
+def test_space_page_marks_the_members_own_plan(member_client, member, space):
+    half_time = PlanFactory(space=space, kind=Plan.Kind.HALF_TIME, price_eur=200)
+    PlanFactory(space=space, kind=Plan.Kind.FULL_TIME, price_eur=300)
+    services.membership_set(member=member, space=space, plan=half_time)
+
+    response = member_client.get(space.get_absolute_url())
+
+    assert response.context["my_membership"].plan == half_time
+    assert response.content.decode().count("your plan") == 1
