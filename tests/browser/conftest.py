@@ -88,6 +88,13 @@ def orm(function: Callable[[], T]) -> T:
         return pool.submit(run).result()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="module")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -226,6 +233,13 @@ def browser_session(browser, artifacts_dir, request) -> Iterator[Callable[..., B
 
     yield open_session
 
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:  # what each page showed when the test failed
+        for session in sessions:
+            try:
+                session.shot("at-failure")
+            except Exception:
+                pass
     problems = {s.name: s.problems() for s in sessions}
     for session in sessions:
         session.context.close()
