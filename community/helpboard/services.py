@@ -128,10 +128,12 @@ def help_request_create(
         raise RateLimited(_("You posted several requests in a short time. Try again in an hour."))
     help_request = HelpRequest(author=author, space=space)
     slugs = _apply_fields(help_request, title=title, description=description, skills=skills, urgency=urgency)
+    # Searching takes a while; do it before the write transaction (SQLite has one writer at a time).
+    candidates = _find_candidates(help_request, slugs)
     with transaction.atomic():
         help_request.save()
         help_request.skills.set(Skill.objects.filter(slug__in=slugs))
-        _store_matches(help_request, slugs=slugs, notify=True)
+        _store_matches(help_request, candidates, notify=True)
     rate_limit_allow(_post_key(author), limit=POSTS_PER_WINDOW, window=POST_WINDOW_SECONDS)
     return help_request
 
@@ -158,29 +160,33 @@ def help_request_update(
     _require_author(help_request, editor)
     slugs = _apply_fields(help_request, title=title, description=description, skills=skills, urgency=urgency)
     help_request.space = space
+    candidates = _find_candidates(help_request, slugs)
     with transaction.atomic():
         help_request.save()
         help_request.skills.set(Skill.objects.filter(slug__in=slugs))
-        _store_matches(help_request, slugs=slugs, notify=help_request.is_open)
+        _store_matches(help_request, candidates, notify=help_request.is_open)
     return help_request
 
 
 def help_request_match(*, help_request: HelpRequest, notify: bool = False) -> list[HelpMatch]:
     """(Re)compute and store the request's matches; by default nobody is notified (demo data, backfills)."""
-    slugs = list(help_request.skills.values_list("slug", flat=True))
+    candidates = _find_candidates(help_request, list(help_request.skills.values_list("slug", flat=True)))
     with transaction.atomic():
-        return _store_matches(help_request, slugs=slugs, notify=notify)
+        return _store_matches(help_request, candidates, notify=notify)
 
 
-def _store_matches(help_request: HelpRequest, *, slugs: list[str], notify: bool) -> list[HelpMatch]:
+def _find_candidates(help_request: HelpRequest, slugs: list[str]) -> list[matching.Candidate]:
     names = list(Skill.objects.filter(slug__in=slugs).values_list("name_en", flat=True))
-    candidates = matching.find_helpers(
+    return matching.find_helpers(
         author=help_request.author,
         need=" ".join([help_request.title, *names, *help_request.free_skills]),
         details=help_request.description,
         skill_slugs=slugs,
         space_id=help_request.space_id,
     )
+
+
+def _store_matches(help_request: HelpRequest, candidates: list[matching.Candidate], *, notify: bool) -> list[HelpMatch]:
     already_notified = set(
         HelpMatch.objects.filter(help_request=help_request, notified=True).values_list("member_id", flat=True)
     )
