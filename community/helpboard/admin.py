@@ -28,7 +28,6 @@ class HelpRequestAdmin(admin.ModelAdmin):
     list_filter = ["status", "urgency", "space__region"]
     search_fields = ["title", "description", "author__username", "author__display_name"]
     raw_id_fields = ["author"]
-    autocomplete_fields = []
     filter_horizontal = ["skills"]
     date_hierarchy = "created_at"
     inlines = [HelpMatchInline, HelpReplyInline, HelpThanksInline]

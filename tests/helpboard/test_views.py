@@ -342,3 +342,20 @@ def test_the_profile_page_shows_how_many_coworkers_a_member_helped(author, other
     html = client_for(author).get(other_member.get_absolute_url()).content.decode()
 
     assert "helped 1 coworker" in html
+
+
+@pytest.mark.parametrize("action", ["detail", "edit", "reply", "offer", "solve", "close", "reopen"])
+def test_an_absurdly_large_request_id_is_a_404(author_client, action):
+    url = reverse(f"help:{action}", args=[10**30])
+
+    response = author_client.post(url) if action not in ("detail", "edit") else author_client.get(url)
+
+    assert response.status_code == 404
+
+
+def test_messaging_an_unknown_member_is_a_404(author, author_client):
+    help_request = ask(author)
+
+    response = author_client.get(reverse("help:contact", args=[help_request.pk, "nobody-by-that-name"]))
+
+    assert response.status_code == 404
