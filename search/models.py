@@ -23,14 +23,26 @@ class IndexedMember(models.Model):
     region = models.CharField(max_length=10, blank=True)
     # "|fr|nl|": the language boost reads it without a join.
     languages = models.CharField(max_length=200, blank=True)
-    # Distinct analysed terms, to keep the vocabulary's document frequencies right on updates.
-    terms = models.TextField(blank=True)
+    # "s:translation p:hub-brussels r:brussels l:fr a:1": facet counts come from one string per hit.
+    facets = models.TextField(blank=True)
     content_hash = models.CharField(max_length=40)
     indexed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("indexed member")
         verbose_name_plural = _("indexed members")
+
+    def __str__(self) -> str:
+        return f"member {self.member_id}"
+
+
+class IndexedMemberTerms(models.Model):
+    """The distinct analysed terms of an indexed member, to keep the vocabulary's document
+    frequencies right on updates (apart from IndexedMember, whose rows a search reads by the
+    thousand and must stay small)."""
+
+    member_id = models.BigIntegerField(primary_key=True)
+    terms = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"member {self.member_id}"
@@ -55,6 +67,26 @@ class IndexedFacet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.kind}={self.value}"
+
+
+class IndexChange(models.Model):
+    """One member whose documents changed in the database backend: the processes' facet caches
+    catch up from here. `stamp` tells a row apart from one that reused its id after a rollback."""
+
+    member_id = models.BigIntegerField()
+    stamp = models.CharField(max_length=12)
+
+    def __str__(self) -> str:
+        return f"change {self.pk}: member {self.member_id}"
+
+
+class IndexState(models.Model):
+    """A single row: `generation` changes at every rebuild (caches then reload everything)."""
+
+    generation = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.generation
 
 
 class IndexTerm(models.Model):

@@ -68,6 +68,11 @@ class ParsedQuery:
     corrections: dict[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = ()
     prefix: str | None = None
+    # Terms that belong to a skill the request names: the backends match the skill itself
+    # (canonical slug), and these words in the headline, profession and name only (a bio saying
+    # "I'm looking for a comptable" is noise, and "développement" of "développement durable"
+    # must not match every "développement web").
+    skill_terms: frozenset[str] = frozenset()
 
     @property
     def is_empty(self) -> bool:
@@ -195,6 +200,7 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
     gives the same ParsedQuery. With `prefix`, the last word (when the text does not end with a
     space) is also to be matched as a prefix, for search-as-you-type.
     """
+    still_typing = bool(text) and not text[-1].isspace()
     text = (text or "").strip()
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryTooLong(f"{len(text)} characters")
@@ -216,6 +222,7 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
     # Longest phrases first; a word belongs to one phrase at most ("garden architect" is not
     # also "architect").
     slugs: list[str] = []
+    covered: set[str] = set()
     used = [False] * len(tokens)
     for size in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1):
         for start in range(len(tokens) - size + 1):
@@ -231,6 +238,8 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
                     slugs.extend(sorted(found))
                     for i in window:
                         used[i] = True
+                        if not is_stop_word(tokens[i]):
+                            covered.update({stems[i], corrected[i]})
                         if corrected[i] != stems[i] and corrected[i] in candidate:
                             corrections[tokens[i]] = corrected[i]
                     break
@@ -239,7 +248,7 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
     terms = tuple(dict.fromkeys(analyze(text)))[:MAX_TERMS]
     words = tuple(dict.fromkeys(t for t in tokens if not is_stop_word(t)))[:MAX_TERMS]
     last_prefix = None
-    if prefix and terms and not text[-1].isspace() and not is_stop_word(tokens[-1]) and len(tokens[-1]) >= 2:
+    if prefix and still_typing and terms and not is_stop_word(tokens[-1]) and len(tokens[-1]) >= 2:
         last_prefix = stems[-1] if stems[-1] == terms[-1] else None
     return ParsedQuery(
         text=text,
@@ -249,6 +258,7 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
         corrections=corrections,
         languages=languages,
         prefix=last_prefix,
+        skill_terms=frozenset(covered),
     )
 
 

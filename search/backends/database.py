@@ -9,11 +9,11 @@ count and every facet come from one SQL statement.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from profiles.models import SkillTag
@@ -29,18 +29,63 @@ from search.backends.base import (
     SearchBackend,
     SearchRequest,
 )
+from search.backends.facets import facet_cache, new_stamp
 from search.documents import MemberDocument, canonical_token
-from search.models import IndexedFacet, IndexedMember, IndexTerm
+from search.models import IndexChange, IndexedFacet, IndexedMember, IndexedMemberTerms, IndexState, IndexTerm
 from search.query import ParsedQuery, taxonomy
 from search.text import damerau_levenshtein, fold, max_typos
 
 TEXT_COLUMNS = ("skills", "headline", "profession", "bio", "name")
+# Where words that name a canonical skill are looked for: the canon token already stands for the
+# skill itself, so its labels (and a bio mentioning it in passing) would only widen the hits.
+STRONG_COLUMNS = ("headline", "profession", "name")
 FTS_COLUMNS = ("canon", *TEXT_COLUMNS)
+SQLITE_FTS_COLUMNS = (*FTS_COLUMNS, "meta")
 FACET_NAMES = {"s": "skills", "p": "spaces", "r": "regions", "l": "languages", "a": "available"}
 FILTER_KINDS = (("skills", "s"), ("spaces", "p"), ("regions", "r"), ("languages", "l"))
+REGION_CODES = {"brussels": 1, "flanders": 2, "wallonia": 3}
+# Spoken languages with a bit of their own in the rowid (the language boost).
+LANGUAGE_BITS = {code: 1 << i for i, code in enumerate(["fr", "nl", "en", "de", "es", "it", "pt", "ar", "tr", "pl", "ro"])}
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: bio, headline/profession/name, skills, canon.
 PG_RANK_WEIGHTS = "{0.1, 0.25, 0.4, 1.0}"
 MAX_FIXES_PER_TERM = 2
+CHANGE_LOG_KEEP = 20_000
+# The same statement as migration 0004 (a rebuild drops and recreates the table).
+SQLITE_MEMBER_FTS = """CREATE VIRTUAL TABLE search_member_fts USING fts5(
+        canon, skills, headline, profession, bio, name, meta,
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
+    )"""
+
+
+def facet_token(kind: str, value: str) -> str:
+    """A facet value as one FTS token of [a-z0-9]: "p", "hub-brussels" -> "pzhuby002dbrussels".
+
+    Letters y and z and anything outside [a-x0-9] become y + four hex digits: no two values meet."""
+    encoded = "".join(ch if ch in _PLAIN else f"y{ord(ch):04x}" for ch in value.lower())
+    return f"{kind}z{encoded}"
+
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwx0123456789")
+
+
+def language_mask(codes) -> int:
+    mask = 0
+    for code in codes:
+        mask |= LANGUAGE_BITS.get(code, 0)
+    return mask
+
+
+def sqlite_rowid(doc: MemberDocument) -> int:
+    """The member's FTS rowid: their id and the attributes the ranking multiplies by."""
+    space = doc.home_space_id if doc.home_space_id and doc.home_space_id < 4096 else 0
+    return (
+        doc.member_id << 32
+        | language_mask(doc.languages) << 16
+        | space << 4
+        | REGION_CODES.get(doc.region, 0) << 2
+        | (1 << 1 if doc.visibility == "public" else 0)
+        | (1 if doc.available else 0)
+    )
 
 
 class DatabaseBackend(SearchBackend):
@@ -54,51 +99,121 @@ class DatabaseBackend(SearchBackend):
     # --- searching ----------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> BackendResult:
-        parsed = request.query
-        params: list = []
-        if parsed.is_empty:
-            hits_sql = self._browse_sql(request, params)
-        elif self.vendor == "sqlite":
-            hits_sql = self._sqlite_hits_sql(request, params)
+        """Two statements: the page, ranked, and the ids of every hit (count and facets)."""
+        if self.vendor == "sqlite":
+            page_sql, page_params, ids_sql, ids_params = self._sqlite_statements(request)
         else:
-            hits_sql = self._postgres_hits_sql(request, params)
-        sql = f"""
-            WITH hits AS MATERIALIZED ({hits_sql}),
-            page AS (SELECT member_id, score FROM hits ORDER BY score DESC, member_id DESC LIMIT %s OFFSET %s)
-            SELECT 'h', '', member_id, score FROM page
-            UNION ALL SELECT 'c', '', COUNT(*), 0.0 FROM hits
-            UNION ALL SELECT f.kind, f.value, COUNT(*), 0.0
-                FROM hits JOIN search_indexedfacet f ON f.member_id = hits.member_id
-                GROUP BY f.kind, f.value
-        """
-        params += [request.page_size, request.offset]
+            page_sql, page_params, ids_sql, ids_params = self._postgres_statements(request)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        hits: list[RawHit] = []
-        count = 0
+            cursor.execute(page_sql, page_params)
+            page = cursor.fetchall()
+            cursor.execute(ids_sql, ids_params)
+            joined = cursor.fetchone()[0]
+        ids = [int(i) for i in joined.split(",")] if joined else []
+        if request.context.member_id is not None:
+            ids = [i for i in ids if i != request.context.member_id]
+        hits = [RawHit(member_id=int(member_id), score=round(float(score), 4)) for member_id, score in page]
+        return BackendResult(count=len(ids), hits=hits, facets=self._facets(ids))
+
+    def _facets(self, member_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
         facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACET_NAMES.values()}
-        for part, value, number, score in rows:
-            if part == "h":
-                hits.append(RawHit(member_id=int(number), score=round(float(score), 4)))
-            elif part == "c":
-                count = int(number)
-            elif part in FACET_NAMES:
-                key = "true" if part == "a" else value
-                facets[FACET_NAMES[part]].append((key, int(number)))
-        hits.sort(key=lambda hit: (-hit.score, -hit.member_id))
+        for token, n in facet_cache().counts(member_ids).items():
+            kind, _, key = token.partition(":")
+            if kind in FACET_NAMES:
+                facets[FACET_NAMES[kind]].append(("true" if kind == "a" else key, n))
         for values in facets.values():
             values.sort(key=lambda item: (-item[1], item[0]))
-        return BackendResult(count=count, hits=hits, facets=facets)
+        return facets
 
-    def _scope_sql(self, request: SearchRequest, params: list) -> str:
-        """Visibility, the searcher excluded, and the filters, as WHERE conditions on `d`."""
+    # SQLite: every condition is part of the FTS5 query (filters and visibility are tokens of the
+    # `meta` column), and the ranking attributes are bits of the rowid, so no row of any other
+    # table is read per hit. rowid = member id << 32 | languages << 16 | space << 4 | region << 2
+    # | public << 1 | available.
+
+    def _sqlite_statements(self, request: SearchRequest) -> tuple[str, list, str, list]:
+        match = self._sqlite_match(request)
+        weights = ", ".join(str(FIELD_WEIGHTS.get(column, 0.0)) for column in SQLITE_FTS_COLUMNS)
+        boost_params: list = []
+        boost = self._sqlite_boost(request, boost_params)
+        exclude, exclude_params = ("", [])
+        if request.context.member_id is not None:
+            exclude, exclude_params = " AND (rowid >> 32) <> %s", [request.context.member_id]
+        relevance = "1.0" if request.query.is_empty else f"(-bm25(search_member_fts, {weights}))"
+        page_sql = (
+            f"SELECT rowid >> 32, {relevance} * {boost} AS score FROM search_member_fts "
+            f"WHERE search_member_fts MATCH %s{exclude} ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
+        )
+        page_params = [*boost_params, match, *exclude_params, request.page_size, request.offset]
+        ids_sql = "SELECT group_concat(rowid >> 32) FROM search_member_fts WHERE search_member_fts MATCH %s"
+        return page_sql, page_params, ids_sql, [match]
+
+    def _sqlite_match(self, request: SearchRequest) -> str:
+        """The whole request as one FTS5 expression; every token is [a-z0-9]+, quoting is safe."""
+        parsed, ctx, filters = request.query, request.context, request.filters
+        relevance = "meta : zall" if parsed.is_empty else self._fts_match(parsed)
+        parts = [f"({relevance})"]
+        if "members" not in ctx.visibilities:
+            parts.append("meta : zpublic")
+        for attribute, kind in FILTER_KINDS:
+            values = getattr(filters, attribute)
+            if values:
+                parts.append(f"meta : ({' OR '.join(facet_token(kind, value) for value in values)})")
+        if filters.available is True:
+            parts.append(f"meta : {facet_token('a', '1')}")
+        expression = " AND ".join(parts)
+        if filters.available is False:
+            expression = f"({expression}) NOT meta : {facet_token('a', '1')}"
+        return expression
+
+    def _sqlite_boost(self, request: SearchRequest, params: list) -> str:
+        ctx = request.context
+        factors = [f"(CASE WHEN rowid & 1 THEN {BOOST_AVAILABLE} ELSE 1.0 END)"]
+        space_code = ctx.space_id if ctx.space_id is not None and 0 < ctx.space_id < 4096 else -1
+        region_code = REGION_CODES.get(ctx.region or "", -1)
+        if space_code > 0 or region_code > 0:
+            factors.append(
+                f"(CASE WHEN ((rowid >> 4) & 4095) = %s THEN {BOOST_SAME_SPACE} "
+                f"WHEN ((rowid >> 2) & 3) = %s THEN {BOOST_SAME_REGION} ELSE 1.0 END)"
+            )
+            params += [space_code, region_code]
+        if ctx.checked_in_ids:
+            ids = sorted(ctx.checked_in_ids)[:500]
+            factors.append(f"(CASE WHEN (rowid >> 32) IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN} ELSE 1.0 END)")
+            params += ids
+        mask = language_mask(request.query.languages)
+        if mask:
+            factors.append(f"(CASE WHEN (rowid & %s) <> 0 THEN {BOOST_LANGUAGE} ELSE 1.0 END)")
+            params.append(mask << 16)
+        return " * ".join(factors)
+
+    # PostgreSQL: the weighted tsvector and the attributes live in the same row.
+
+    def _postgres_statements(self, request: SearchRequest) -> tuple[str, list, str, list]:
+        parsed = request.query
+        boost_params: list = []
+        boost = self._pg_boost(request, boost_params)
+        scope_params: list = []
+        scope = self._pg_scope(request, scope_params)
+        if parsed.is_empty:
+            relevance, relevance_params, match, match_params = "1.0", [], "TRUE", []
+        else:
+            tsquery = self._tsquery(parsed)
+            relevance = f"ts_rank('{PG_RANK_WEIGHTS}', d.document, to_tsquery('simple', %s)) * 10"
+            relevance_params = [tsquery]
+            match, match_params = "d.document @@ to_tsquery('simple', %s)", [tsquery]
+        page_sql = (
+            f"SELECT d.member_id, {relevance} * {boost} AS score FROM search_indexedmember d "
+            f"WHERE {match} AND {scope} ORDER BY score DESC, d.member_id DESC LIMIT %s OFFSET %s"
+        )
+        page_params = [*relevance_params, *boost_params, *match_params, *scope_params, request.page_size, request.offset]
+        ids_sql = f"SELECT string_agg(d.member_id::text, ',') FROM search_indexedmember d WHERE {match} AND {scope}"
+        return page_sql, page_params, ids_sql, [*match_params, *scope_params]
+
+    def _pg_scope(self, request: SearchRequest, params: list) -> str:
+        """Visibility and the filters, as WHERE conditions on `d` (the searcher is dropped later)."""
         ctx, filters = request.context, request.filters
         conditions = [f"d.visibility IN ({', '.join(['%s'] * len(ctx.visibilities))})"]
         params += list(ctx.visibilities)
-        if ctx.member_id is not None:
-            conditions.append("d.member_id <> %s")
-            params.append(ctx.member_id)
         for attribute, kind in FILTER_KINDS:
             values = getattr(filters, attribute)
             if values:
@@ -112,7 +227,7 @@ class DatabaseBackend(SearchBackend):
             params.append(filters.available)
         return " AND ".join(conditions)
 
-    def _boost_sql(self, request: SearchRequest, params: list) -> str:
+    def _pg_boost(self, request: SearchRequest, params: list) -> str:
         """The ranking multipliers (see base.py), as one SQL expression on `d`."""
         ctx = request.context
         factors = [f"(CASE WHEN d.available THEN {BOOST_AVAILABLE} ELSE 1.0 END)"]
@@ -132,69 +247,49 @@ class DatabaseBackend(SearchBackend):
             params += [f"%|{code}|%" for code in request.query.languages]
         return " * ".join(factors)
 
-    def _browse_sql(self, request: SearchRequest, params: list) -> str:
-        boost = self._boost_sql(request, params)
-        scope = self._scope_sql(request, params)
-        return f"SELECT d.member_id AS member_id, {boost} AS score FROM search_indexedmember d WHERE {scope}"
-
-    def _sqlite_hits_sql(self, request: SearchRequest, params: list) -> str:
-        weights = ", ".join(str(FIELD_WEIGHTS[column]) for column in FTS_COLUMNS)
-        boost = self._boost_sql(request, params)
-        params.append(self._fts_match(request.query))
-        scope = self._scope_sql(request, params)
-        return f"""
-            SELECT d.member_id AS member_id, (-bm25(search_member_fts, {weights})) * {boost} AS score
-            FROM search_member_fts JOIN search_indexedmember d ON d.member_id = search_member_fts.rowid
-            WHERE search_member_fts MATCH %s AND {scope}
-        """
-
-    def _postgres_hits_sql(self, request: SearchRequest, params: list) -> str:
-        tsquery = self._tsquery(request.query)
-        boost_params: list = []
-        boost = self._boost_sql(request, boost_params)
-        scope_params: list = []
-        scope = self._scope_sql(request, scope_params)
-        params += [tsquery, *boost_params, tsquery, *scope_params]
-        return f"""
-            SELECT d.member_id AS member_id,
-                   ts_rank('{PG_RANK_WEIGHTS}', d.document, to_tsquery('simple', %s)) * 10 * {boost} AS score
-            FROM search_indexedmember d
-            WHERE d.document @@ to_tsquery('simple', %s) AND {scope}
-        """
-
-    def _term_groups(self, parsed: ParsedQuery) -> list[tuple[list[str], bool]]:
-        """Each query term with its typo fixes from the vocabulary, and whether it is the typed prefix."""
+    def _term_groups(self, parsed: ParsedQuery) -> list[tuple[list[str], bool, bool]]:
+        """Each query term with its typo fixes from the vocabulary, whether it is the typed
+        prefix, and whether it belongs to a skill the request names (strong fields only)."""
         terms = list(parsed.all_terms())
-        fixes = self.vocabulary_fixes(terms)
-        return [([term, *fixes.get(term, [])], term == parsed.prefix) for term in terms]
+        known = set(IndexTerm.objects.filter(term__in=terms).values_list("term", flat=True)) if terms else set()
+        fixes = self.vocabulary_fixes([t for t in terms if t not in parsed.skill_terms and t not in known], known=known)
+        # A last word the index knows as a whole was most likely typed in full: expanding it as a
+        # prefix would only add noise (and time) to the hits.
+        prefix = parsed.prefix if parsed.prefix not in known else None
+        return [([term, *fixes.get(term, [])], term == prefix, term in parsed.skill_terms) for term in terms]
 
     def _fts_match(self, parsed: ParsedQuery) -> str:
         """An FTS5 MATCH expression; terms are [a-z0-9]+ only (search.text), quoting is safe."""
-        alternatives: list[str] = []
-        for group, is_prefix in self._term_groups(parsed):
+        free: list[str] = []
+        skill: list[str] = []
+        for group, is_prefix, covered in self._term_groups(parsed):
             for i, term in enumerate(group):
-                alternatives.append(f'"{term}"*' if is_prefix and i == 0 and len(term) >= 2 else f'"{term}"')
+                (skill if covered else free).append(f'"{term}"*' if is_prefix and i == 0 and len(term) >= 2 else f'"{term}"')
         parts = []
-        if alternatives:
-            parts.append(f"{{{' '.join(TEXT_COLUMNS)}}} : ({' OR '.join(alternatives)})")
+        if free:
+            parts.append(f"{{{' '.join(TEXT_COLUMNS)}}} : ({' OR '.join(free)})")
+        if skill:
+            parts.append(f"{{{' '.join(STRONG_COLUMNS)}}} : ({' OR '.join(skill)})")
         if parsed.skill_slugs:
             parts.append(f"canon : ({' OR '.join(canonical_token(slug) for slug in parsed.skill_slugs)})")
         return " OR ".join(parts)
 
     def _tsquery(self, parsed: ParsedQuery) -> str:
         alternatives: list[str] = []
-        for group, is_prefix in self._term_groups(parsed):
+        for group, is_prefix, covered in self._term_groups(parsed):
+            weights = "C" if covered else "BCD"
             for i, term in enumerate(group):
-                alternatives.append(f"'{term}':*BCD" if is_prefix and i == 0 else f"'{term}':BCD")
+                alternatives.append(f"'{term}':*{weights}" if is_prefix and i == 0 else f"'{term}':{weights}")
         alternatives += [f"'{canonical_token(slug)}':A" for slug in parsed.skill_slugs]
         return " | ".join(alternatives)
 
-    def vocabulary_fixes(self, terms: list[str]) -> dict[str, list[str]]:
+    def vocabulary_fixes(self, terms: list[str], *, known: set[str] | None = None) -> dict[str, list[str]]:
         """Typo fixes for the terms the index does not know: the closest indexed terms."""
         candidates = [term for term in terms if max_typos(term)]
         if not candidates:
             return {}
-        known = set(IndexTerm.objects.filter(term__in=candidates).values_list("term", flat=True))
+        if known is None:
+            known = set(IndexTerm.objects.filter(term__in=candidates).values_list("term", flat=True))
         fixes: dict[str, list[str]] = {}
         for term in candidates:
             if term in known:
@@ -234,12 +329,8 @@ class DatabaseBackend(SearchBackend):
 
     def suggest_skills(self, prefix: str, *, limit: int = 10) -> list[tuple[str, int]]:
         candidates = suggestion_candidates(prefix, limit=limit * 3)
-        counts = dict(
-            IndexedFacet.objects.filter(kind=IndexedFacet.Kind.SKILL, value__in=[key for key, _ in candidates])
-            .values("value")
-            .annotate(n=Count("id"))
-            .values_list("value", "n")
-        )
+        cache = facet_cache()
+        counts = {key: cache.total(f"s:{key}") for key, _ in candidates}
         return rank_suggestions(candidates, counts, limit)
 
     # --- indexing -----------------------------------------------------------------------------
@@ -255,66 +346,80 @@ class DatabaseBackend(SearchBackend):
                 self._replace(list(member_ids), [])
 
     def _replace(self, member_ids: list[int], documents: list[MemberDocument]) -> None:
-        old_terms = dict(IndexedMember.objects.filter(member_id__in=member_ids).values_list("member_id", "terms"))
+        old_terms = dict(IndexedMemberTerms.objects.filter(member_id__in=member_ids).values_list("member_id", "terms"))
         delta: Counter[str] = Counter()
         for terms in old_terms.values():
             delta.subtract(terms.split())
         self._delete_rows(member_ids)
         delta.update(self._insert_rows(documents))
         self._apply_vocabulary(delta)
+        # Tell every process's facet cache which members changed.
+        changes = IndexChange.objects.bulk_create([IndexChange(member_id=i, stamp=new_stamp()) for i in member_ids])
+        newest = max((change.pk or 0) for change in changes) if changes else 0
+        if newest and newest % 1000 < len(member_ids):
+            IndexChange.objects.filter(id__lt=newest - CHANGE_LOG_KEEP).delete()
 
     def _delete_rows(self, member_ids: list[int]) -> None:
-        IndexedFacet.objects.filter(member_id__in=member_ids).delete()
         IndexedMember.objects.filter(member_id__in=member_ids).delete()
+        IndexedMemberTerms.objects.filter(member_id__in=member_ids).delete()
         if self.vendor == "sqlite":
             with connection.cursor() as cursor:
-                for start in range(0, len(member_ids), 500):
-                    chunk = member_ids[start : start + 500]
-                    cursor.execute(
-                        f"DELETE FROM search_member_fts WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk
-                    )
+                cursor.executemany(
+                    "DELETE FROM search_member_fts WHERE rowid BETWEEN %s AND %s",
+                    [(i << 32, (i << 32) | 0xFFFFFFFF) for i in member_ids],
+                )
+        else:
+            IndexedFacet.objects.filter(member_id__in=member_ids).delete()
 
     def _insert_rows(self, documents: list[MemberDocument]) -> Counter[str]:
         """Insert the documents' rows; returns the document frequency of each term they add.
 
-        Plain executemany rather than the ORM: a rebuild writes about ten rows per member."""
+        Plain executemany rather than the ORM: a rebuild writes several rows per member."""
         if not documents:
             return Counter()
         now = timezone.now()
-        members, facets, fts_rows = [], [], []
+        members, facets, fts_rows, term_rows = [], [], [], []
         frequencies: Counter[str] = Counter()
+        sqlite = self.vendor == "sqlite"
         for doc in documents:
             analysed = doc.analysed()
             terms = sorted({t for column in TEXT_COLUMNS for t in analysed[column].split()})
             frequencies.update(terms)
+            member_id = doc.member_id
+            member_facets = [("s", key[:120]) for key in dict.fromkeys(doc.skill_keys)]
+            member_facets += [("p", slug) for slug in doc.spaces]
+            member_facets += [("r", region) for region in doc.regions]
+            member_facets += [("l", code) for code in doc.languages]
+            if doc.available:
+                member_facets.append(("a", "1"))
+            term_rows.append((member_id, " ".join(terms)))
             row = [
-                doc.member_id, doc.visibility, doc.available, doc.home_space_id, doc.region,
-                "|" + "|".join(doc.languages) + "|" if doc.languages else "", " ".join(terms), doc.content_hash, now,
+                member_id, doc.visibility, doc.available, doc.home_space_id, doc.region,
+                "|" + "|".join(doc.languages) + "|" if doc.languages else "",
+                " ".join(f"{kind}:{value}" for kind, value in member_facets), doc.content_hash, now,
             ]
-            if self.vendor == "sqlite":
+            if sqlite:
                 members.append(row)
-                fts_rows.append([doc.member_id, *(analysed[column] for column in FTS_COLUMNS)])
+                meta = ["zall", *(["zpublic"] if doc.visibility == "public" else [])]
+                meta += [facet_token(kind, value) for kind, value in member_facets]
+                fts_rows.append([sqlite_rowid(doc), *(analysed[column] for column in FTS_COLUMNS), " ".join(meta)])
             else:
+                facets += [(member_id, kind, value) for kind, value in member_facets]
                 headline_profession_name = " ".join([analysed["headline"], analysed["profession"], analysed["name"]])
                 members.append([*row, analysed["canon"], analysed["skills"], headline_profession_name, analysed["bio"]])
-            member_id = doc.member_id
-            facets += [(member_id, "s", key[:120]) for key in dict.fromkeys(doc.skill_keys)]
-            facets += [(member_id, "p", slug) for slug in doc.spaces]
-            facets += [(member_id, "r", region) for region in doc.regions]
-            facets += [(member_id, "l", code) for code in doc.languages]
-            if doc.available:
-                facets.append((member_id, "a", "1"))
-        columns = "member_id, visibility, available, home_space_id, region, languages, terms, content_hash, indexed_at"
+        columns = "member_id, visibility, available, home_space_id, region, languages, facets, content_hash, indexed_at"
         with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO search_indexedfacet (member_id, kind, value) VALUES (%s, %s, %s)", facets)
-            if self.vendor == "sqlite":
+            cursor.executemany("INSERT INTO search_indexedmemberterms (member_id, terms) VALUES (%s, %s)", term_rows)
+            if sqlite:
                 cursor.executemany(f"INSERT INTO search_indexedmember ({columns}) VALUES ({', '.join(['%s'] * 9)})", members)
                 cursor.executemany(
-                    f"INSERT INTO search_member_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    f"INSERT INTO search_member_fts(rowid, {', '.join(SQLITE_FTS_COLUMNS)}) "
+                    f"VALUES ({', '.join(['%s'] * (len(SQLITE_FTS_COLUMNS) + 1))})",
                     fts_rows,
                 )
             else:
-                # The weighted tsvector is computed by PostgreSQL in the same INSERT.
+                # Filters read this table; the weighted tsvector is computed by PostgreSQL in the INSERT.
+                cursor.executemany("INSERT INTO search_indexedfacet (member_id, kind, value) VALUES (%s, %s, %s)", facets)
                 cursor.executemany(
                     f"INSERT INTO search_indexedmember ({columns}, document) VALUES ({', '.join(['%s'] * 9)}, "
                     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
@@ -366,9 +471,17 @@ class DatabaseBackend(SearchBackend):
         with transaction.atomic():
             IndexedFacet.objects.all().delete()
             IndexedMember.objects.all().delete()
+            IndexedMemberTerms.objects.all().delete()
+            IndexChange.objects.all().delete()
+            IndexState.objects.all().delete()
+            IndexState.objects.create(generation=uuid.uuid4().hex)
             with connection.cursor() as cursor:
                 if self.vendor == "sqlite":
-                    cursor.execute("DELETE FROM search_member_fts")
+                    # Dropping and recreating is much faster than deleting every row of an FTS5
+                    # table; a big page cache keeps the index B-trees in memory while filling.
+                    cursor.execute("PRAGMA cache_size = -262144")
+                    cursor.execute("DROP TABLE search_member_fts")
+                    cursor.execute(SQLITE_MEMBER_FTS)
                     cursor.execute("INSERT INTO search_term_trgm (search_term_trgm) VALUES ('delete-all')")
                 cursor.execute("DELETE FROM search_indexterm")
             frequencies: Counter[str] = Counter()
@@ -380,6 +493,7 @@ class DatabaseBackend(SearchBackend):
             if self.vendor == "sqlite":
                 with connection.cursor() as cursor:
                     cursor.execute("INSERT INTO search_member_fts(search_member_fts) VALUES ('optimize')")
+                    cursor.execute("PRAGMA cache_size = -2000")
         if self.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE search_indexedmember")

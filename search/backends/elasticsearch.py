@@ -58,6 +58,7 @@ DOWN_SECONDS = 10
 CANON_BOOST_FACTOR = 2.5
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "\x02", "\x03"
 TEXT_FIELDS = ("skills", "headline", "profession", "bio", "name")
+STRONG_FIELDS = ("headline", "profession", "name")
 HIGHLIGHT_FIELDS = ("display_name", "headline", "profession", "bio")
 
 _clients: dict[tuple[str, str], Elasticsearch] = {}
@@ -328,16 +329,20 @@ class ElasticsearchBackend(SearchBackend):
         if parsed.skill_slugs:
             skill_clauses.append(Q("terms", skill_keys=list(parsed.skill_slugs), boost=canon_weight))
         clauses.append(Q("dis_max", queries=skill_clauses))
-        # Free text, with fuzziness, on the analysed terms.
+        # Free text, with fuzziness, on the analysed terms; words that name a skill only in the
+        # strong fields (not the bio), like the database backend.
         terms = parsed.all_terms()
-        if terms:
-            fields = [f"{name}_terms^{FIELD_WEIGHTS[name]}" for name in TEXT_FIELDS]
-            clauses.append(
-                Q(
-                    "multi_match", query=" ".join(terms), fields=fields, type="best_fields", tie_breaker=0.3,
-                    fuzziness="AUTO", prefix_length=1, max_expansions=20,
+        for words, names in (
+            ([t for t in terms if t not in parsed.skill_terms], TEXT_FIELDS),
+            ([t for t in terms if t in parsed.skill_terms], STRONG_FIELDS),
+        ):
+            if words:
+                clauses.append(
+                    Q(
+                        "multi_match", query=" ".join(words), fields=[f"{name}_terms^{FIELD_WEIGHTS[name]}" for name in names],
+                        type="best_fields", tie_breaker=0.3, fuzziness="AUTO", prefix_length=1, max_expansions=20,
+                    )
                 )
-            )
         if parsed.prefix:
             clauses.append(
                 Q("bool", should=[
