@@ -20,6 +20,7 @@ class LiveChatClient:
         self.ws_url, self.origin, self.cookie, self.name = ws_url, origin, cookie, name
         self.socket: ClientConnection | None = None
         self.last_id = 0
+        self.frames: list[dict] = []  # every frame, in order
         self.received: list[dict] = []  # every message frame shown, duplicates included
         self.acks: dict[str, dict] = {}
         self.errors: list[dict] = []
@@ -75,6 +76,7 @@ class LiveChatClient:
             pass  # the server went away; the test decides what happens next
 
     def _handle(self, frame: dict) -> None:
+        self.frames.append(frame)
         kind = frame.get("type")
         if kind == "message":
             message = frame["message"]
@@ -97,7 +99,11 @@ class LiveChatClient:
             if not future.done() and predicate(frame):
                 future.set_result(frame)
 
-    async def wait_for(self, predicate, timeout: float = 10.0) -> dict:
+    async def wait_for(self, predicate, timeout: float = 10.0, *, since: int = 0) -> dict:
+        """The first frame (from index `since` on, already arrived or still to come) matching `predicate`."""
+        for frame in self.frames[since:]:
+            if predicate(frame):
+                return frame
         future = asyncio.get_running_loop().create_future()
         self._waiters.append((predicate, future))
         try:

@@ -54,15 +54,15 @@ def test_a_message_sent_on_one_server_reaches_a_client_of_the_other(daphne_facto
 
     async def scenario() -> tuple[dict, dict, dict]:
         await bob_client.connect()
-        online = asyncio.ensure_future(bob_client.wait_for(lambda f: f["type"] == "presence" and f["online"]))
         await alice_client.connect()
-        presence = await online
+        presence = await bob_client.wait_for(lambda f: f["type"] == "presence" and f["online"])
+        # Idle past redis-py's default 5 s read timeout: the layer's blocking pop must survive it.
+        await asyncio.sleep(6)
         client_id = await alice_client.send(conversation.pk, "Hallo Bob, vanuit de andere server!")
         received = await bob_client.wait_for(lambda f: f["type"] == "message")
         ack = await alice_client.wait_for(lambda f: f["type"] == "ack" and f["client_id"] == client_id)
-        offline = asyncio.ensure_future(bob_client.wait_for(lambda f: f["type"] == "presence" and not f["online"]))
         await alice_client.close()
-        presence_off = await offline
+        presence_off = await bob_client.wait_for(lambda f: f["type"] == "presence" and not f["online"])
         await bob_client.close()
         return presence | {"off": presence_off}, received, ack
 
