@@ -142,7 +142,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, which kills the layer's
+                # blocking 5 s BZPOPMIN on every idle socket (channels_redis#422): allow longer.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 # Set deliberately: a consumer that falls this far behind loses frames and
                 # recovers them through `seq` gaps and `sync`; groups outlive a long session.
                 "capacity": 500,
