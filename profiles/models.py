@@ -104,6 +104,8 @@ class OfferedSkill(TaggedItemBase):
 
     class Meta:
         unique_together = [("content_object", "tag")]
+        # "Who offers skill X" without reading the rows (directory skill filters, matching).
+        indexes = [models.Index(fields=["tag", "content_object"], name="offered_tag_member")]
 
 
 class WantedSkill(TaggedItemBase):
@@ -114,6 +116,7 @@ class WantedSkill(TaggedItemBase):
 
     class Meta:
         unique_together = [("content_object", "tag")]
+        indexes = [models.Index(fields=["tag", "content_object"], name="wanted_tag_member")]
 
 
 class Language(models.Model):
@@ -209,9 +212,50 @@ class Member(AbstractUser):
         verbose_name_plural = _("members")
         indexes = [
             models.Index(fields=["visibility", "-date_joined"]),
-            # The directory's keyset pagination walks these in order: newest first, or by name.
-            models.Index(fields=["date_joined", "id"], name="member_joined_id"),
-            models.Index(Lower("display_name"), "id", name="member_name_id"),
+            # The directory's keyset pagination walks these in order, newest first or by name. They
+            # carry the columns the directory filters on, so finding a page's 24 ids never reads
+            # the (wide) member rows: on 100,000 members that is the difference that matters.
+            models.Index(
+                fields=["date_joined", "id", "visibility", "is_active", "available", "home_space"],
+                name="member_joined_cover",
+            ),
+            models.Index(
+                Lower("display_name"),
+                "id",
+                "visibility",
+                "is_active",
+                "available",
+                "home_space",
+                name="member_name_cover",
+            ),
+            # The same columns by id, for a selective filter ("speaks German and offers drone
+            # filming") that starts from its few members and checks each one.
+            models.Index(
+                "id",
+                "date_joined",
+                Lower("display_name"),
+                "visibility",
+                "is_active",
+                "available",
+                "home_space",
+                name="member_id_cover",
+            ),
+            # A free-text directory query ("anneleen") reads names, professions and headlines of
+            # every visible member: from this index, about a sixth of the table's pages.
+            models.Index(
+                fields=[
+                    "is_active",
+                    "visibility",
+                    "date_joined",
+                    "id",
+                    "display_name",
+                    "profession",
+                    "headline",
+                    "available",
+                    "home_space",
+                ],
+                name="member_text_cover",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -24,6 +25,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -35,7 +37,7 @@ from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
 
 SORTS = ("relevance", "newest", "name")
 PAGE_SIZE = 24
-COUNT_CAP = 1000  # counting past this costs time and tells the reader nothing more
+COUNT_CAP = 500  # counting past this costs time and tells the reader nothing more
 MAX_SKILL_FILTERS = 5
 MAX_Q_WORDS = 6
 
@@ -186,24 +188,43 @@ def directory_members(
     language: str = "",
     available: bool | None = None,
     sort: str = "",
+    for_count: bool = False,
 ) -> QuerySet[Member]:
     """The directory's members for these filters, sorted, with their card data prefetched.
 
     `skills`: members offering all of them (slugs, taxonomy terms or tags; an unknown skill
-    matches nobody). `space`: home or other space (slug). `q`: every word must appear in the
-    name, headline or profession, or name a skill the member offers; sorted by relevance when
-    given. Sorting: "relevance" (with q), "newest" (default), "name". Ordered with a unique
-    tie-breaker so `directory_page` can paginate by keyset.
+    matches nobody). `space`: home or other space (slug). `q`: a skill in any of the three
+    languages ("vertaler") lists the members offering it; other words must each appear in the
+    name, headline or profession, or start a skill the member offers, and are sorted by
+    relevance. Sorting: "relevance" (with q), "newest" (default), "name", each ending with the
+    id so `directory_page` can paginate by keyset. `for_count`: the same members, unordered,
+    shaped for counting (every filter starts from its own members rather than from the sort).
     """
     members = visible_members(viewer=viewer)
+    total = _member_total()
+
+    def selective(matching: Callable[[], int]) -> bool:
+        # Counting always starts from each filter's own members: no estimate needed.
+        return for_count or matching() < total * SELECTIVE
+
+    def nobody() -> QuerySet[Member]:
+        return members.none() if for_count else for_cards(members.none())
+
     skill_values = list(skills)[:MAX_SKILL_FILTERS]
     if skill_values:
         resolved = resolve_skill_filters(skill_values)
         if resolved.unknown:
-            return for_cards(members.none())
+            return nobody()
+        usage = {} if for_count else skill_usage(tag.pk for tag in resolved.tags)
         for tag in resolved.tags:
-            # IN (subquery) lets the database start from the skill's few members.
-            members = members.filter(pk__in=_offering([tag.pk]))
+            offering = OfferedSkill.objects.filter(tag_id=tag.pk)
+            members = members.filter(
+                _member_in(
+                    offering,
+                    member_field="content_object_id",
+                    selective=selective(lambda pk=tag.pk: usage[pk]),
+                )
+            )
     if space:
         space_id = (
             space.pk
@@ -211,51 +232,87 @@ def directory_members(
             else Space.objects.filter(slug=space).values_list("pk", flat=True).first()
         )
         if space_id is None:
-            return for_cards(members.none())
-        # Two indexable conditions (home space, the other-spaces table) rather than a join that repeats rows.
-        members = members.filter(
-            Q(home_space_id=space_id)
-            | Q(pk__in=Member.other_spaces.through.objects.filter(space_id=space_id).values("member_id"))
-        )
+            return nobody()
+        visiting = Member.other_spaces.through.objects.filter(space_id=space_id)
+        residents = Member.objects.filter(home_space_id=space_id)
+        home = Q(pk__in=residents.values("pk")) if selective(residents.count) else Q(home_space_id=space_id)
+        # Home or other space: two conditions rather than a join that would repeat rows.
+        members = members.filter(home | _member_in(visiting, member_field="member_id", selective=for_count))
     if region:
-        members = members.filter(home_space__region=region)
+        # The region's spaces by id: the filter is then read from the directory's covering indexes.
+        region_spaces = list(Space.objects.filter(region=region).values_list("pk", flat=True))
+        members = members.filter(home_space_id__in=region_spaces)
     if language:
+        speakers = Member.languages.through.objects.filter(language_id=language)
         members = members.filter(
-            pk__in=Member.languages.through.objects.filter(language_id=language).values("member_id")
+            _member_in(speakers, member_field="member_id", selective=selective(speakers.count))
         )
     if available is not None:
         members = members.filter(available=available)
 
     q = " ".join(q.split())[:100]
-    if q:
-        members = _filter_text(members, q)
-    if sort not in SORTS or (sort == "relevance" and not q):
-        sort = "relevance" if q else "newest"
+    q_skill = canonical_slug(q) if q else None
+    if q_skill:
+        # A skill, named in any language: its members, found through the skill's index.
+        tag_id = SkillTag.objects.filter(skill__slug=q_skill).values_list("pk", flat=True).first()
+        if tag_id is None:
+            return nobody()
+        offering = OfferedSkill.objects.filter(tag_id=tag_id)
+        members = members.filter(
+            _member_in(offering, member_field="content_object_id", selective=selective(offering.count))
+        )
+    elif q:
+        members = _filter_text(members, q, scored=not for_count)
+    if for_count:
+        return members.order_by()
+    if sort not in SORTS or (sort == "relevance" and "score" not in members.query.annotations):
+        sort = "relevance" if "score" in members.query.annotations else "newest"
     members = members.annotate(name_key=Lower("display_name"))
     return for_cards(members.order_by(*_ORDERINGS[sort]))
 
 
-def _filter_text(members: QuerySet[Member], q: str) -> QuerySet[Member]:
-    phrase_tags = _tags_matching_text(q) if canonical_slug(q) else []
-    words = q.split()[:MAX_Q_WORDS]
-    word_conditions = Q()
+# Below this share of all members a filter is "selective": the database starts from its few
+# members (IN) and sorts them; above it, walking the sorted covering index and checking each
+# member (EXISTS) finds a page sooner. SQLite's planner cannot tell the two apart by itself.
+SELECTIVE = 0.02
+
+
+def _member_total() -> int:
+    """All members, cached for a few minutes (an estimate is all the filters need)."""
+    total = cache.get("profiles:member-total")
+    if total is None:
+        total = Member.objects.count()
+        cache.set("profiles:member-total", total, 300)
+    return max(total, 1)
+
+
+def _member_in(rows: QuerySet, *, member_field: str, selective: bool) -> Q | Exists:
+    """Members having one of `rows`: an IN list when the rows are few, else a correlated EXISTS."""
+    if selective:
+        return Q(pk__in=rows.values(member_field))
+    return Exists(rows.filter(**{member_field: OuterRef("pk")}))
+
+
+def _filter_text(members: QuerySet[Member], q: str, *, scored: bool) -> QuerySet[Member]:
+    """Every word in the name, headline or profession, or starting a skill the member offers.
+
+    A scan of the members, but of the narrow text index (member_text_cover), not of the rows.
+    """
+    condition = Q()
     score = Value(0, output_field=IntegerField())
-    for word in words:
+    for word in q.split()[:MAX_Q_WORDS]:
         tag_ids = _tags_matching_text(word)
-        in_text = (
-            Q(display_name__icontains=word) | Q(headline__icontains=word) | Q(profession__icontains=word)
-        )
         offers = Q(pk__in=_offering(tag_ids)) if tag_ids else Q(pk__in=[])
-        word_conditions &= in_text | offers
+        condition &= (
+            Q(display_name__icontains=word)
+            | Q(headline__icontains=word)
+            | Q(profession__icontains=word)
+            | offers
+        )
         score = score + _when(Q(display_name__icontains=word), 4) + _when(Q(profession__icontains=word), 3)
         score = score + _when(Q(headline__icontains=word), 2) + (_when(offers, 3) if tag_ids else Value(0))
-    if phrase_tags:
-        # "graphic design" or "traducteur juré" as one skill, whatever the words do.
-        condition = word_conditions | Q(pk__in=_offering(phrase_tags))
-        score = score + _when(Q(pk__in=_offering(phrase_tags)), 5)
-    else:
-        condition = word_conditions
-    return members.filter(condition).annotate(score=score)
+    members = members.filter(condition)
+    return members.annotate(score=score) if scored else members
 
 
 def _when(condition: Q, points: int) -> Case:
@@ -291,13 +348,14 @@ def _field_of(order: str) -> tuple[str, bool]:
     return order.lstrip("-"), order.startswith("-")
 
 
-def _encode_cursor(direction: str, values: list[Any]) -> str:
-    payload = [direction, *[v.isoformat() if isinstance(v, datetime) else v for v in values]]
+def _encode_cursor(direction: str, count: int, values: list[Any]) -> str:
+    # The first page's count travels with the cursor: later pages need not count again.
+    payload = [direction, count, *[v.isoformat() if isinstance(v, datetime) else v for v in values]]
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, ordering: Sequence[str]) -> tuple[str, list[Any]]:
-    """('after'|'before', values) from a cursor; BadCursor for anything a link of ours cannot make."""
+def decode_cursor(cursor: str, ordering: Sequence[str]) -> tuple[str, int, list[Any]]:
+    """('after'|'before', count, values) from a cursor; BadCursor for anything a link of ours cannot make."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
@@ -305,12 +363,15 @@ def decode_cursor(cursor: str, ordering: Sequence[str]) -> tuple[str, list[Any]]
         raise BadCursor(str(error)) from error
     if (
         not isinstance(payload, list)
-        or len(payload) != len(ordering) + 1
+        or len(payload) != len(ordering) + 2
         or payload[0] not in ("after", "before")
     ):
         raise BadCursor("shape")
+    count = payload[1]
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= COUNT_CAP + 1:
+        raise BadCursor("count")
     values: list[Any] = []
-    for order, value in zip(ordering, payload[1:], strict=True):
+    for order, value in zip(ordering, payload[2:], strict=True):
         name, _ = _field_of(order)
         if name == "date_joined":
             if not isinstance(value, str):
@@ -328,7 +389,7 @@ def decode_cursor(cursor: str, ordering: Sequence[str]) -> tuple[str, list[Any]]
             if not isinstance(value, str) or len(value) > 200:
                 raise BadCursor("name")
         values.append(value)
-    return payload[0], values
+    return payload[0], count, values
 
 
 def _keyset_condition(ordering: Sequence[str], values: list[Any], *, forward: bool) -> Q:
@@ -344,37 +405,56 @@ def _keyset_condition(ordering: Sequence[str], values: list[Any], *, forward: bo
     return condition
 
 
-def directory_page(queryset: QuerySet[Member], *, cursor: str = "", size: int = PAGE_SIZE) -> DirectoryPage:
-    """One page of an ordered directory queryset, by keyset (no OFFSET, so page 4,000 costs what page 1 does).
+def directory_page(
+    queryset: QuerySet[Member],
+    *,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+    count_queryset: QuerySet[Member] | None = None,
+) -> DirectoryPage:
+    """One page of an ordered directory queryset, by keyset: no OFFSET, so page 4,000 costs what
+    page 1 does. Raises BadCursor for a cursor we did not make.
 
-    The count is capped at COUNT_CAP ("1,000+"): an exact count of 100,000 filtered rows costs
-    more than the page itself. Raises BadCursor for a cursor we did not make.
+    Two steps: the page's ids and sort keys first, from the narrow covering indexes; then those
+    rows with their card data. The count is capped at COUNT_CAP ("more than 500"): counting
+    100,000 filtered rows would cost more than the page itself.
     """
     ordering = list(queryset.query.order_by)
-    direction, values = ("after", []) if not cursor else decode_cursor(cursor, ordering)
+    names = [_field_of(order)[0] for order in ordering]
+    direction, count, values = ("after", -1, []) if not cursor else decode_cursor(cursor, ordering)
     forward = direction == "after"
-    page_qs = queryset
+    keys_qs = queryset.prefetch_related(None).select_related(None)
     if values:
-        page_qs = page_qs.filter(_keyset_condition(ordering, values, forward=forward))
+        keys_qs = keys_qs.filter(_keyset_condition(ordering, values, forward=forward))
     if not forward:
-        page_qs = page_qs.reverse()
-    rows = list(page_qs[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
+        keys_qs = keys_qs.reverse()
+    positions = [list(row) for row in keys_qs.values_list(*names)[: size + 1]]
+    has_more = len(positions) > size
+    positions = positions[:size]
     if not forward:
-        rows.reverse()
-    count = queryset.order_by()[: COUNT_CAP + 1].count()
-
-    def position(member: Member) -> list[Any]:
-        return [getattr(member, _field_of(order)[0]) for order in ordering]
+        positions.reverse()
+    id_index = names.index("id")
+    by_id = {
+        member.pk: member for member in queryset.filter(pk__in=[p[id_index] for p in positions]).order_by()
+    }
+    rows = [by_id[p[id_index]] for p in positions if p[id_index] in by_id]
+    if count < 0:  # the first page counts; the cursor carries the count to the next ones
+        counting = queryset if count_queryset is None else count_queryset
+        count = (
+            counting.prefetch_related(None)
+            .select_related(None)
+            .order_by()
+            .values("pk")[: COUNT_CAP + 1]
+            .count()
+        )
 
     is_first = not values or (not forward and not has_more)
     next_cursor = None
-    if rows and (has_more or not forward):
-        next_cursor = _encode_cursor("after", position(rows[-1]))
+    if positions and (has_more or not forward):
+        next_cursor = _encode_cursor("after", count, positions[-1])
     previous_cursor = None
-    if rows and not is_first:
-        previous_cursor = _encode_cursor("before", position(rows[0]))
+    if positions and not is_first:
+        previous_cursor = _encode_cursor("before", count, positions[0])
     return DirectoryPage(
         members=rows,
         count=min(count, COUNT_CAP),
@@ -403,33 +483,26 @@ def complementary_members(*, member: Member, viewer: Viewer, limit: int = 6) -> 
     wanted_ids = list(WantedSkill.objects.filter(content_object=member).values_list("tag_id", flat=True))
     offered_ids = list(OfferedSkill.objects.filter(content_object=member).values_list("tag_id", flat=True))
     base = visible_members(viewer=viewer).exclude(pk=member.pk)
-    same_space = (
-        _when(Q(home_space_id=member.home_space_id), 1)
-        if member.home_space_id
-        else Value(0, output_field=IntegerField())
-    )
+    ordering = ("-matched", "-available", "-date_joined", "-id")
 
     def ranked(items_model, tag_ids: list[int]) -> list[Member]:
         if not tag_ids:
             return []
-        matched = items_model.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
-        queryset = (
-            base.filter(Exists(matched))
-            .annotate(
-                matched=Count(
-                    "offered_items" if items_model is OfferedSkill else "wanted_items",
-                    filter=Q(
-                        **{
-                            f"{'offered_items' if items_model is OfferedSkill else 'wanted_items'}__tag_id__in": tag_ids
-                        }
-                    ),
-                    distinct=True,
-                ),
-                same_space=same_space,
+        rows = items_model.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
+        count = rows.order_by().values("content_object").annotate(n=Count("id")).values("n")
+        candidates = base.filter(Exists(rows)).annotate(matched=Subquery(count, output_field=IntegerField()))
+        found: list[Member] = []
+        # The home space first, in its own query: on 100,000 members it ranks a few hundred
+        # candidates, where ranking everyone would sort thousands.
+        if member.home_space_id:
+            same_space = candidates.filter(home_space_id=member.home_space_id)
+            found = list(for_cards(same_space.order_by(*ordering))[:limit])
+        if len(found) < limit:
+            others = (
+                candidates.exclude(home_space_id=member.home_space_id) if member.home_space_id else candidates
             )
-            .order_by("-same_space", "-matched", "-available", "-date_joined", "-id")
-        )
-        return list(for_cards(queryset)[:limit])
+            found += list(for_cards(others.order_by(*ordering))[: limit - len(found)])
+        return found
 
     return Complements(
         could_help_you=ranked(OfferedSkill, wanted_ids),

@@ -48,11 +48,12 @@ def directory(request: HttpRequest) -> HttpResponse:
         for value in chosen.unknown
     ]
     members = directory_members(viewer=request.user, skills=chosen.tags, **filters)
+    counting = directory_members(viewer=request.user, skills=chosen.tags, for_count=True, **filters)
     try:
-        page = directory_page(members, cursor=form.cleaned_data.get("cursor") or "")
+        page = directory_page(members, cursor=form.cleaned_data.get("cursor") or "", count_queryset=counting)
     except BadCursor:
         notices.append(_("That page link is not valid any more: here is the first page."))
-        page = directory_page(members)
+        page = directory_page(members, count_queryset=counting)
     context = {
         "form": form,
         "page": page,

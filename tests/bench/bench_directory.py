@@ -65,6 +65,7 @@ def seed(db_path: Path, members: int, *, fresh: bool) -> float:
     have = member_count(db_path)
     if have >= members:
         print(f"Reusing {db_path} ({have:,} members).")
+        analyze(db_path)
         return 0.0
     print(f"Seeding {members:,} members into {db_path} (seed_demo) ...", flush=True)
     started = time.perf_counter()
@@ -74,10 +75,14 @@ def seed(db_path: Path, members: int, *, fresh: bool) -> float:
         check=True,
         cwd=REPO,
     )
-    with sqlite3.connect(db_path) as db:
-        # Planner statistics, as `PRAGMA optimize` keeps them on a long-running SQLite deployment.
-        db.execute("ANALYZE")
+    analyze(db_path)
     return time.perf_counter() - started
+
+
+def analyze(db_path: Path) -> None:
+    """Planner statistics, as `PRAGMA optimize` keeps them on a long-running SQLite deployment."""
+    with sqlite3.connect(db_path) as db:
+        db.execute("ANALYZE")
 
 
 def setup_django(db_path: Path) -> None:
@@ -178,13 +183,20 @@ def main() -> int:
 
     total = Member.objects.count()
     space = Space.objects.filter(slug="hub-porte-de-namur").first() or Space.objects.order_by("slug").first()
-    other = (
-        Member.objects.filter(visibility=Member.Visibility.MEMBERS)
-        .exclude(username="demo")
+    # The reader: a seeded member with skills offered and wanted (so their own page has complements).
+    viewer = (
+        Member.objects.filter(visibility=Member.Visibility.MEMBERS, home_space__isnull=False)
+        .filter(offered_items__isnull=False, wanted_items__isnull=False)
         .order_by("id")
         .first()
     )
-    cookie_name, cookie = login_cookie("demo")
+    other = (
+        Member.objects.filter(visibility=Member.Visibility.MEMBERS)
+        .exclude(pk=viewer.pk)
+        .order_by("id")
+        .first()
+    )
+    cookie_name, cookie = login_cookie(viewer.username)
 
     server = Server(bench_env(args.db)).wait_ready()
     try:
@@ -214,12 +226,18 @@ def main() -> int:
                 member,
                 "/members/?skill=translation&skill=proofreading&available=1",
             ),
-            ("q=vertaler (relevance)", member, "/members/?q=vertaler"),
+            ("q=vertaler (a skill, in Dutch)", member, "/members/?q=vertaler"),
             ("q=graphic design, by name", member, "/members/?q=graphic+design&sort=name"),
+            ("q=anneleen (free text, relevance)", member, "/members/?q=anneleen"),
             (f"space={space.slug}&language=nl", member, f"/members/?space={space.slug}&language=nl"),
             ("region=wallonia&available, by name", member, "/members/?region=wallonia&available=1&sort=name"),
+            (
+                "skill=drone-filming&language=de (selective)",
+                member,
+                "/members/?skill=drone-filming&language=de",
+            ),
             ("page 101 (keyset cursor)", member, deep_url),
-            ("profile page (own, with complements)", member, "/members/demo/"),
+            ("profile page (own, with complements)", member, f"/members/{viewer.username}/"),
             ("profile page (another member)", member, f"/members/{other.username}/"),
         ]
         timings: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}

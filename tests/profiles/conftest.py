@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -14,11 +15,14 @@ from tests.factories import MemberFactory
 
 
 @pytest.fixture(autouse=True)
-def fresh_term_index():
-    # Each test's transaction is rolled back: a skill edited in one test must not linger in the cache.
+def fresh_caches():
+    # Each test's transaction is rolled back: a skill edited in one test must not linger in the
+    # cache, nor the member total the directory's filters estimate with.
     clear_term_index()
+    cache.delete("profiles:member-total")
     yield
     clear_term_index()
+    cache.delete("profiles:member-total")
 
 
 def make_member(*, offers: list[str] = (), wants: list[str] = (), languages: list[str] = (), **fields):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.utils import timezone, translation
 
 from community.models import Region
@@ -93,26 +94,34 @@ def test_space_region_language_and_available_filters(member):
     ]
 
 
-def test_text_query_searches_name_headline_profession_and_skills_in_any_language(member):
+def test_a_skill_named_in_any_language_lists_the_members_offering_it(member):
+    offers = make_member(offers=["traduction"])
+    make_member(headline="Freelance vertaler FR/NL")  # says it, does not offer it
+    for q in ("vertaler", "Traducteur", "translation"):
+        assert list(directory_members(viewer=member, q=q)) == [offers]
+
+
+def test_free_text_query_searches_name_headline_profession_and_skill_starts(member):
     by_name = make_member(display_name="Anneleen Peeters")
-    by_headline = make_member(headline="Freelance vertaler FR/NL")
-    by_skill = make_member(offers=["traduction"])
+    by_headline = make_member(headline="Freelance ghostwriter in Gent")
+    by_profession = make_member(profession="Ghostwriter")
+    by_skill = make_member(offers=["Ghostwriting"])
     make_member(display_name="Someone Else", headline="Architect")
     assert list(directory_members(viewer=member, q="anneleen")) == [by_name]
-    # "vertaler": the headline has the word, the other member offers the skill it names
-    assert set(directory_members(viewer=member, q="vertaler")) == {by_headline, by_skill}
+    assert set(directory_members(viewer=member, q="ghostwrit")) == {by_headline, by_profession, by_skill}
     # every word must match something
     assert list(directory_members(viewer=member, q="anneleen architect")) == []
+    assert list(directory_members(viewer=member, q="ghostwrit gent")) == [by_headline]
 
 
 def test_relevance_puts_the_best_match_first(member):
     now = timezone.now()
-    headline_only = make_member(headline="I also do some python", date_joined=now)
-    name_and_skill = make_member(
-        display_name="Python Pete", offers=["python"], date_joined=now - timedelta(days=30)
+    headline_only = make_member(headline="Ask me about Zebrafish", date_joined=now)
+    name_and_profession = make_member(
+        display_name="Zebra Zoe", profession="Zebra keeper", date_joined=now - timedelta(days=30)
     )
-    ranked = list(directory_members(viewer=member, q="python"))
-    assert ranked == [name_and_skill, headline_only]
+    ranked = list(directory_members(viewer=member, q="zebra"))
+    assert ranked == [name_and_profession, headline_only]
 
 
 def test_sorting_by_name_and_newest(member):
@@ -135,9 +144,9 @@ def test_keyset_pages_cover_everyone_once_forward_and_back(member, sort):
     joined = timezone.now()
     for i in range(23):
         make_member(
-            display_name=f"Twin {i % 3}", headline="python" if i % 2 else "python python", date_joined=joined
+            display_name=f"Twin {i % 3}", headline="zebra" if i % 2 else "Zebra Zebra", date_joined=joined
         )
-    queryset = directory_members(viewer=member, q="python" if sort == "relevance" else "", sort=sort)
+    queryset = directory_members(viewer=member, q="zebra" if sort == "relevance" else "", sort=sort)
     everyone = list(queryset)
     # when walking forward five at a time
     pages, cursor = [], ""
@@ -203,3 +212,41 @@ def test_skill_suggestions_in_the_readers_language_with_free_tags_in_use():
     with translation.override("nl"):
         assert skill_suggestions(prefix="vert")[0]["name"] == "Vertaling"
     assert skill_suggestions(prefix="   ") == []
+
+
+@pytest.mark.parametrize(
+    "total", [1, 10**9], ids=["filters-scan-the-sort", "filters-start-from-their-members"]
+)
+def test_both_query_shapes_find_the_same_members(member, total):
+    # given members with skills, languages and spaces
+    hub, other = SpaceFactory(), SpaceFactory(region=Region.WALLONIA)
+    expected = {
+        "skills": make_member(offers=["translation", "proofreading"], languages=["de"], home_space=hub),
+        "space": make_member(offers=["translation"], home_space=other),
+    }
+    expected["space"].other_spaces.add(hub)
+    make_member(offers=["python"], languages=["fr"], home_space=other)
+    # when the member total makes every filter look common (scan the sort) or rare (start from its members)
+    cache.set("profiles:member-total", total, 60)
+    filters = dict(skills=["translation"], space=hub.slug)
+    page = directory_members(viewer=member, **filters)
+    counting = directory_members(viewer=member, for_count=True, **filters)
+    # then both shapes and the count agree
+    assert set(page) == set(counting) == {expected["skills"], expected["space"]}
+    assert list(directory_members(viewer=member, skills=["proofreading"], language="de")) == [
+        expected["skills"]
+    ]
+    assert list(directory_members(viewer=member, for_count=True, skills=["proofreading"], language="de")) == [
+        expected["skills"]
+    ]
+    assert set(directory_members(viewer=member, q="vertaler", region=Region.WALLONIA)) == {expected["space"]}
+
+
+def test_later_pages_show_the_first_pages_count(member):
+    for i in range(12):
+        MemberFactory(display_name=f"Counted {i}")
+    queryset = directory_members(viewer=member)
+    first = directory_page(queryset, size=5)
+    MemberFactory(display_name="Arrived meanwhile")
+    second = directory_page(queryset, cursor=first.next_cursor, size=5)
+    assert first.count == second.count == 13
