@@ -4,9 +4,12 @@ The consumer is thin: it parses frames, calls services and selectors (in a threa
 database_sync_to_async) and writes frames. The protocol is in ARCHITECTURE.md; error codes:
 
     invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
-    invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited
+    invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
+    unavailable (the channel layer's server, Redis, is unreachable: nothing was written)
 
-A recoverable error never closes the socket.
+A recoverable error never closes the socket. When the channel layer's server goes away the socket
+stays open and sends answer `unavailable`; once it is back, the socket is closed with 4012 so the
+client reconnects and `sync`s what it missed.
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ from messaging import selectors, services
 from messaging.realtime import dumps, member_group, message_payload, room_group
 
 logger = logging.getLogger(__name__)
+
+try:  # channels-redis (REDIS_URL) raises redis' own errors when Redis is unreachable
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis comes with channels-redis
+    RedisError = OSError
+LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+# Close code asking the client to reconnect now (the layer is back; groups were re-joined).
+CLOSE_RECONNECT = 4012
 
 # Daphne's own limit (--websocket_max_message_size 65536) closes bigger frames before we see
 # them; this keeps the same bound when the app runs under another server.
@@ -115,6 +126,45 @@ def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, in
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    layer_down = False
+
+    # Channels reads `self.channel_receive` once for its dispatch loop; handing it a receive that
+    # survives the layer's server going away keeps the socket open instead of crashing it (1011).
+    @property
+    def channel_receive(self):
+        return self._resilient_channel_receive
+
+    @channel_receive.setter
+    def channel_receive(self, receive) -> None:
+        self._raw_channel_receive = receive
+
+    async def _resilient_channel_receive(self) -> dict:
+        delay = 0.5
+        while True:
+            try:
+                message = await self._raw_channel_receive()
+            except LAYER_ERRORS as error:
+                if not self.layer_down:
+                    logger.warning("chat: channel layer unreachable (%s); sends answer 'unavailable'", error)
+                self.layer_down = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                if await self._rejoin_groups():
+                    # Back: what was broadcast meanwhile is lost, so the client reconnects and syncs.
+                    self.layer_down = False
+                    logger.warning("chat: channel layer reachable again; asking the client to reconnect")
+                    await self.close(code=CLOSE_RECONNECT)
+                continue
+            return message
+
+    async def _rejoin_groups(self) -> bool:
+        try:
+            for group in getattr(self, "joined", []):
+                await self.channel_layer.group_add(group, self.channel_name)
+        except LAYER_ERRORS:
+            return False
+        return True
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -127,10 +177,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.registered = False
         self.frame_times: list[float] = []
         rooms = await database_sync_to_async(selectors.room_ids_for)(member=user)
-        await self._join(member_group(user.pk))
-        for room in rooms:
-            await self._join(room_group(room))
-            self.rooms.add(room)
+        try:
+            await self._join(member_group(user.pk))
+            for room in rooms:
+                await self._join(room_group(room))
+                self.rooms.add(room)
+        except LAYER_ERRORS as error:
+            # No live delivery possible: refuse (the client retries with backoff) rather than a 500.
+            logger.warning("chat: channel layer unreachable at connect (%s)", error)
+            self.joined = []
+            await self.close(code=1013)
+            return
         self.groups_refreshed = time.monotonic()
         # Registered before the handshake completes: once the browser sees the socket open, the
         # member counts as online everywhere and the contacts list below is already taken.
@@ -148,8 +205,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         # Groups are dropped at once rather than left to group_expiry.
-        for group in getattr(self, "joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            for group in getattr(self, "joined", []):
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except LAYER_ERRORS:
+            pass  # the layer is down: its groups expire on their own
         self.joined = []
         if getattr(self, "registered", False):
             presence_keeper.discard(self)
@@ -200,6 +260,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             with translation.override(self.language):
                 detail = str(error.detail)
             await self.send_error(error.code, detail, client_id)
+        except LAYER_ERRORS as error:  # typing/read broadcasts while the layer is down
+            logger.warning("chat: channel layer unreachable (%s)", error)
+            await self._send_unavailable(client_id)
+
+    async def _send_unavailable(self, client_id: str | None) -> None:
+        with translation.override(self.language):
+            detail = _("The chat is briefly unavailable: this was not sent. It is retried in a moment.")
+        await self.send_error("unavailable", detail, client_id)
 
     def _throttle(self) -> None:
         now = time.monotonic()
@@ -218,6 +286,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conversation_id = self._conversation_id(frame)
         if client_id is None:
             raise FrameError("invalid_client_id", _("client_id must be a string."))
+        if self.layer_down:
+            # Checked before writing: a message is stored only when it can also be delivered live.
+            await self._send_unavailable(client_id)
+            return
         payload = await database_sync_to_async(_send_into)(
             self.member, conversation_id, frame.get("body"), client_id
         )

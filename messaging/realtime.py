@@ -89,4 +89,6 @@ def send_to_groups(sends: Iterable[tuple[str, dict]]) -> None:
 def send_after_commit(sends: Iterable[tuple[str, dict]]) -> None:
     """Send once the current transaction commits: nobody hears of a write that might roll back."""
     sends = list(sends)
-    transaction.on_commit(lambda: send_to_groups(sends))
+    # robust: the write is committed and the database is the truth; a channel layer that is down
+    # (Redis restarting) only costs the live hint, which clients recover through `sync`.
+    transaction.on_commit(lambda: send_to_groups(sends), robust=True)

@@ -266,7 +266,8 @@
     }
     const item = state.outbox.find((entry) => entry.client_id === frame.client_id);
     if (!item) return;
-    if (frame.code === "rate_limited") {
+    if (frame.code === "rate_limited" || frame.code === "unavailable") {
+      // Kept in the outbox with its client_id: retried later, stored at most once.
       setTimeout(flushOutbox, 5000);
       return;
     }
