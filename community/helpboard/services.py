@@ -396,16 +396,17 @@ CONTACT_BODY_MAX_LENGTH = 3000
 
 
 def help_contact_allowed(*, help_request: HelpRequest, sender: Member, recipient: Member) -> bool:
-    """Whom the board lets a member write to about a request: its author, or a member matched
-    with it or who replied to it (the people the page shows), never oneself."""
+    """Whom the board lets a member write to about a request: the author may write to any member
+    the directory shows; others to the author, the members matched with it and those who replied.
+    Never to oneself, nor to a hidden member who did not show up on the request."""
     if sender.pk == recipient.pk or not recipient.is_active:
+        return False
+    replied = HelpReply.objects.filter(help_request=help_request, author=recipient).exists()
+    if recipient.is_hidden and not replied and recipient.pk != help_request.author_id:
         return False
     if help_request.author_id in (sender.pk, recipient.pk):
         return True
-    return (
-        HelpMatch.objects.filter(help_request=help_request, member=recipient).exists()
-        or HelpReply.objects.filter(help_request=help_request, author=recipient).exists()
-    )
+    return replied or HelpMatch.objects.filter(help_request=help_request, member=recipient).exists()
 
 
 def help_contact_quote(*, help_request: HelpRequest, link: str) -> str:

@@ -279,6 +279,8 @@ def contact(request: HttpRequest, pk: int, username: str) -> HttpResponse:
     help_request = _get_request(pk)
     recipient = get_object_or_404(Member, username=username, is_active=True)
     if not services.help_contact_allowed(help_request=help_request, sender=request.user, recipient=recipient):
+        if recipient.is_hidden:
+            raise Http404(_("No such member."))  # a hidden member's existence is not confirmed
         raise PermissionDenied(_("You can write to the author and to the members suggested for this request."))
     link = request.build_absolute_uri(help_request.get_absolute_url())
     form = ContactForm(request.POST or None, initial={"client_id": f"help-{uuid.uuid4().hex}"})

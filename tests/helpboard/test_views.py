@@ -359,3 +359,26 @@ def test_messaging_an_unknown_member_is_a_404(author, author_client):
     response = author_client.get(reverse("help:contact", args=[help_request.pk, "nobody-by-that-name"]))
 
     assert response.status_code == 404
+
+
+def test_a_hidden_member_cannot_be_reached_through_the_board(author, author_client):
+    from profiles.models import Member
+
+    hidden = MemberFactory(visibility=Member.Visibility.HIDDEN)
+    help_request = ask(author)
+
+    response = author_client.get(reverse("help:contact", args=[help_request.pk, hidden.username]))
+
+    assert response.status_code == 404
+
+
+def test_a_hidden_member_who_replied_can_be_answered(author, author_client):
+    from profiles.models import Member
+
+    hidden = MemberFactory(visibility=Member.Visibility.HIDDEN)
+    help_request = ask(author)
+    services.help_reply_create(help_request=help_request, author=hidden, body="Je peux aider, écris-moi.")
+
+    response = author_client.get(reverse("help:contact", args=[help_request.pk, hidden.username]))
+
+    assert response.status_code == 200
