@@ -1,0 +1,120 @@
+"""The search server goes down and comes back (a real osmem-server, stopped and restarted on the
+same address): search keeps answering from the database backend, index updates made meanwhile
+wait in the outbox, and they reach the search server once it is back, by themselves.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from profiles.services import member_update_profile
+from search.models import OutboxEntry
+from search.selectors import search_members
+from tests.factories import MemberFactory, SpaceFactory
+from tests.fixtures.osmem import start_osmem
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+
+@pytest.fixture
+def own_search_server(settings):
+    """An osmem of this test's own (the session's shared one must not be stopped)."""
+    from search.backends.elasticsearch import ElasticsearchBackend, reset_circuit
+
+    server = start_osmem()
+    settings.ELASTICSEARCH_URL = server.url
+    settings.ELASTICSEARCH_CLIENT_OPTIONS = dict(server.client_options)
+    settings.ELASTICSEARCH_INDEX_PREFIX = f"reliability-{uuid.uuid4().hex[:8]}"
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.SEARCH_INDEX_REFRESH = True
+    reset_circuit()
+    ElasticsearchBackend().ensure_indices()
+    yield server
+    reset_circuit()
+    server.stop()
+
+
+def translator(username: str, display_name: str, space, commit) -> object:
+    member = MemberFactory(username=username, display_name=display_name, home_space=space)
+    with commit(execute=True):
+        member_update_profile(member=member, headline="Traductrice juridique", skills_offered=["translation"], skills_wanted=[])
+    return member
+
+
+def usernames(page) -> set[str]:
+    return {result.member.username for result in page.results}
+
+
+def time_passes() -> None:
+    """What the retry delay and the circuit breaker wait for, without sleeping."""
+    from search.backends.elasticsearch import reset_circuit
+
+    OutboxEntry.objects.update(next_attempt_at=timezone.now())
+    reset_circuit()
+
+
+def test_search_falls_back_while_down_and_the_outbox_delivers_when_back(
+    own_search_server, django_capture_on_commit_callbacks, client
+):
+    space = SpaceFactory(slug="la-ruche")
+    translator("jan", "Jan Peeters", space, django_capture_on_commit_callbacks)
+    searcher = MemberFactory(username="searcher", home_space=space)
+    up = search_members(query="traducteur", searcher=searcher, page_size=10)
+    assert up.backend == "elasticsearch" and up.notice is None
+    assert "jan" in usernames(up)
+
+    # When the search server dies
+    own_search_server.stop()
+
+    # Then search still answers, from the database backend, and says so
+    down = search_members(query="traducteur", searcher=searcher, page_size=10)
+    assert down.backend == "database"
+    assert down.notice
+    assert "jan" in usernames(down)
+    client.force_login(searcher)
+    page = client.get("/search/", {"q": "traducteur"})
+    assert page.status_code == 200
+    assert "Jan Peeters" in page.content.decode()
+    api = client.get("/api/search/members", {"q": "traducteur"})
+    assert api.status_code == 200 and api.json()["notice"]
+
+    # And a profile change made meanwhile is saved, searchable from the database at once, and
+    # its index update waits in the outbox
+    anke = translator("anke", "Anke Vertaalster", space, django_capture_on_commit_callbacks)
+    waiting = list(OutboxEntry.objects.filter(member_id=anke.pk))
+    assert waiting and all(entry.attempts >= 1 and entry.last_error for entry in waiting)
+    assert "anke" in usernames(search_members(query="traducteur", searcher=searcher, page_size=10))
+
+    # When the server is back (an in-memory server comes back empty) and time passes, the next
+    # search reaches it and sends it what it missed
+    own_search_server.restart()
+    time_passes()
+    with django_capture_on_commit_callbacks(execute=True):
+        search_members(query="traducteur", searcher=searcher, page_size=10)
+    assert not OutboxEntry.objects.filter(member_id=anke.pk).exists()
+    back = search_members(query="vertaalster", searcher=searcher, page_size=10)
+    assert back.backend == "elasticsearch" and back.notice is None
+    assert "anke" in usernames(back)
+
+
+def test_search_index_retry_sends_what_waited(own_search_server, django_capture_on_commit_callbacks):
+    space = SpaceFactory(slug="la-ruche")
+    own_search_server.stop()
+    members = [translator(f"t{n}", f"Traductrice {n}", space, django_capture_on_commit_callbacks) for n in range(3)]
+    assert OutboxEntry.objects.filter(member_id__in=[m.pk for m in members]).count() >= 3
+
+    own_search_server.restart()
+    from search.backends.elasticsearch import reset_circuit
+
+    reset_circuit()
+    call_command("search_index", "--retry", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert OutboxEntry.objects.count() == 0
+    reader = MemberFactory(username="reader", home_space=space)
+    found = search_members(query="traductrice", searcher=reader, page_size=10)
+    assert found.backend == "elasticsearch" and found.notice is None
+    assert usernames(found) == {"t0", "t1", "t2"}
