@@ -46,7 +46,9 @@ def members_reindex_enqueue(*, member_ids: Iterable[int]) -> None:
 
 
 def _after_commit(member_ids: list[int]) -> None:
-    report = outbox_process(member_ids=member_ids)
+    # Fresh entries only: one that already failed waits for its retry, not for every callback
+    # of the same transaction to hit the dead server again.
+    report = outbox_process(member_ids=member_ids, fresh_only=True)
     if report.failed == 0 and report.done:
         # The backends answer again: catch up with what earlier failures left behind.
         outbox_process(limit=RETRY_BATCH)
@@ -59,14 +61,18 @@ class OutboxReport:
     errors: list[str] = field(default_factory=list)
 
 
-def outbox_process(*, member_ids: Iterable[int] | None = None, limit: int = 1000, force: bool = False) -> OutboxReport:
+def outbox_process(
+    *, member_ids: Iterable[int] | None = None, limit: int = 1000, force: bool = False, fresh_only: bool = False
+) -> OutboxReport:
     """Bring pending members' documents up to date in every backend; returns what happened.
 
-    With `member_ids`, only those members' entries; otherwise entries due for a retry (all of
-    them with `force`), oldest first, at most `limit`. Entries are deleted only when every
+    With `member_ids`, only those members' entries (only never-tried ones with `fresh_only`);
+    otherwise entries due for a retry (all of them with `force`), oldest first, at most `limit`. Entries are deleted only when every
     backend accepted the new documents; otherwise they are kept with the error and retried
     later (exponential delay, one hour at most). Idempotent."""
     entries = OutboxEntry.objects.order_by("id")
+    if fresh_only:
+        entries = entries.filter(attempts=0)
     if member_ids is not None:
         entries = entries.filter(member_id__in=list(member_ids))
     elif not force:

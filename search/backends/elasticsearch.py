@@ -357,15 +357,15 @@ class ElasticsearchBackend(SearchBackend):
         if not words:
             return search
         text = " ".join(words)
-        per_field = {}
+        search = search.highlight_options(pre_tags=[HIGHLIGHT_PRE], post_tags=[HIGHLIGHT_POST])
         for es_field in HIGHLIGHT_FIELDS:
             should = [Q("match", **{es_field: {"query": text, "fuzziness": "AUTO", "prefix_length": 1}})]
             if parsed.prefix and parsed.words:
                 should.append(Q("prefix", **{es_field: parsed.words[-1]}))
             options: dict[str, Any] = {"highlight_query": Q("bool", should=should).to_dict()}
             options.update({"fragment_size": 160, "number_of_fragments": 1} if es_field == "bio" else {"number_of_fragments": 0})
-            per_field[es_field] = options
-        return search.highlight_options(pre_tags=[HIGHLIGHT_PRE], post_tags=[HIGHLIGHT_POST]).highlight(**per_field)
+            search = search.highlight(es_field, **options)
+        return search
 
     # --- suggestions --------------------------------------------------------------------------
 
@@ -375,8 +375,8 @@ class ElasticsearchBackend(SearchBackend):
             return []
 
         def run(client: Elasticsearch) -> list[tuple[str, int]]:
-            body = {"suggest": {"skills": {"prefix": wanted, "completion": {"field": "suggest", "size": limit * 3, "skip_duplicates": True}}}}
-            response = client.search(index=self.skills, body=body, source=["key"])
+            suggest = {"skills": {"prefix": wanted, "completion": {"field": "suggest", "size": limit * 3, "skip_duplicates": True}}}
+            response = client.search(index=self.skills, suggest=suggest, source=["key"])
             keys: dict[str, bool] = {}  # key -> is a free tag
             for option in response["suggest"]["skills"][0]["options"]:
                 keys.setdefault(option["_source"]["key"], option["_id"].startswith("tag:"))
