@@ -178,6 +178,24 @@ def _offering(tag_ids: Sequence[int]) -> QuerySet:
     return OfferedSkill.objects.filter(tag_id__in=tag_ids).values("content_object_id")
 
 
+@dataclass
+class _Membership:
+    """A filter that is a set of members (offers a skill, speaks a language, uses a space), in
+    both shapes: start from the set (IN) or check each member against it (EXISTS)."""
+
+    start_here: Q
+    check_each: Q
+    size: Callable[[], int]
+
+
+def _membership(rows: QuerySet, *, member_field: str, cache_key: str) -> _Membership:
+    return _Membership(
+        start_here=Q(pk__in=rows.values(member_field)),
+        check_each=Q(Exists(rows.filter(**{member_field: OuterRef("pk")}))),
+        size=lambda: _estimate(cache_key, rows.count),
+    )
+
+
 def directory_members(
     *,
     viewer: Viewer,
@@ -198,14 +216,10 @@ def directory_members(
     name, headline or profession, or start a skill the member offers, and are sorted by
     relevance. Sorting: "relevance" (with q), "newest" (default), "name", each ending with the
     id so `directory_page` can paginate by keyset. `for_count`: the same members, unordered,
-    shaped for counting (every filter starts from its own members rather than from the sort).
+    shaped for counting a capped number of them.
     """
     members = visible_members(viewer=viewer)
-    total = _member_total()
-
-    def selective(matching: Callable[[], int]) -> bool:
-        # Counting always starts from each filter's own members: no estimate needed.
-        return for_count or matching() < total * SELECTIVE
+    memberships: list[_Membership] = []
 
     def nobody() -> QuerySet[Member]:
         return members.none() if for_count else for_cards(members.none())
@@ -215,16 +229,8 @@ def directory_members(
         resolved = resolve_skill_filters(skill_values)
         if resolved.unknown:
             return nobody()
-        usage = {} if for_count else skill_usage(tag.pk for tag in resolved.tags)
         for tag in resolved.tags:
-            offering = OfferedSkill.objects.filter(tag_id=tag.pk)
-            members = members.filter(
-                _member_in(
-                    offering,
-                    member_field="content_object_id",
-                    selective=selective(lambda pk=tag.pk: usage[pk]),
-                )
-            )
+            memberships.append(_offering_skill(tag.pk))
     if space:
         space_id = (
             space.pk
@@ -233,20 +239,23 @@ def directory_members(
         )
         if space_id is None:
             return nobody()
-        visiting = Member.other_spaces.through.objects.filter(space_id=space_id)
         residents = Member.objects.filter(home_space_id=space_id)
-        home = Q(pk__in=residents.values("pk")) if selective(residents.count) else Q(home_space_id=space_id)
+        visiting = Member.other_spaces.through.objects.filter(space_id=space_id)
         # Home or other space: two conditions rather than a join that would repeat rows.
-        members = members.filter(home | _member_in(visiting, member_field="member_id", selective=for_count))
+        memberships.append(
+            _Membership(
+                start_here=Q(pk__in=residents.values("pk")) | Q(pk__in=visiting.values("member_id")),
+                check_each=Q(home_space_id=space_id) | Q(Exists(visiting.filter(member_id=OuterRef("pk")))),
+                size=lambda: _estimate(f"space:{space_id}", residents.count),
+            )
+        )
     if region:
         # The region's spaces by id: the filter is then read from the directory's covering indexes.
         region_spaces = list(Space.objects.filter(region=region).values_list("pk", flat=True))
         members = members.filter(home_space_id__in=region_spaces)
     if language:
         speakers = Member.languages.through.objects.filter(language_id=language)
-        members = members.filter(
-            _member_in(speakers, member_field="member_id", selective=selective(speakers.count))
-        )
+        memberships.append(_membership(speakers, member_field="member_id", cache_key=f"language:{language}"))
     if available is not None:
         members = members.filter(available=available)
 
@@ -257,12 +266,10 @@ def directory_members(
         tag_id = SkillTag.objects.filter(skill__slug=q_skill).values_list("pk", flat=True).first()
         if tag_id is None:
             return nobody()
-        offering = OfferedSkill.objects.filter(tag_id=tag_id)
-        members = members.filter(
-            _member_in(offering, member_field="content_object_id", selective=selective(offering.count))
-        )
+        memberships.append(_offering_skill(tag_id))
     elif q:
         members = _filter_text(members, q, scored=not for_count)
+    members = members.filter(*_shape(memberships, for_count=for_count, text_scan=bool(q) and not q_skill))
     if for_count:
         return members.order_by()
     if sort not in SORTS or (sort == "relevance" and "score" not in members.query.annotations):
@@ -271,26 +278,47 @@ def directory_members(
     return for_cards(members.order_by(*_ORDERINGS[sort]))
 
 
-# Below this share of all members a filter is "selective": the database starts from its few
+def _offering_skill(tag_id: int) -> _Membership:
+    return _membership(
+        OfferedSkill.objects.filter(tag_id=tag_id),
+        member_field="content_object_id",
+        cache_key=f"skill:{tag_id}",
+    )
+
+
+# Below this share of all members a set is "selective": the database starts from its few
 # members (IN) and sorts them; above it, walking the sorted covering index and checking each
 # member (EXISTS) finds a page sooner. SQLite's planner cannot tell the two apart by itself.
 SELECTIVE = 0.02
 
 
+def _shape(memberships: list[_Membership], *, for_count: bool, text_scan: bool) -> list[Q]:
+    """Which filters the database starts from, and which it checks member by member."""
+    if not memberships:
+        return []
+    if text_scan:
+        # The free-text scan reads every member anyway: check the sets along the way.
+        return [m.check_each for m in memberships]
+    if for_count:
+        # A count has no order to follow: start from the smallest set, check the others.
+        smallest = min(range(len(memberships)), key=lambda i: memberships[i].size())
+        return [m.start_here if i == smallest else m.check_each for i, m in enumerate(memberships)]
+    limit = _member_total() * SELECTIVE
+    return [m.start_here if m.size() < limit else m.check_each for m in memberships]
+
+
+def _estimate(key: str, count: Callable[[], int]) -> int:
+    """A set's size, cached for a few minutes: the shape of a query needs no more precision."""
+    value = cache.get(f"profiles:size:{key}")
+    if value is None:
+        value = count()
+        cache.set(f"profiles:size:{key}", value, 300)
+    return value
+
+
 def _member_total() -> int:
     """All members, cached for a few minutes (an estimate is all the filters need)."""
-    total = cache.get("profiles:member-total")
-    if total is None:
-        total = Member.objects.count()
-        cache.set("profiles:member-total", total, 300)
-    return max(total, 1)
-
-
-def _member_in(rows: QuerySet, *, member_field: str, selective: bool) -> Q | Exists:
-    """Members having one of `rows`: an IN list when the rows are few, else a correlated EXISTS."""
-    if selective:
-        return Q(pk__in=rows.values(member_field))
-    return Exists(rows.filter(**{member_field: OuterRef("pk")}))
+    return max(_estimate("members", Member.objects.count), 1)
 
 
 def _filter_text(members: QuerySet[Member], q: str, *, scored: bool) -> QuerySet[Member]:
@@ -428,7 +456,14 @@ def directory_page(
         keys_qs = keys_qs.filter(_keyset_condition(ordering, values, forward=forward))
     if not forward:
         keys_qs = keys_qs.reverse()
-    positions = [list(row) for row in keys_qs.values_list(*names)[: size + 1]]
+    # A relevance-sorted page already scores and sorts every match: fetching the first
+    # COUNT_CAP keys instead of a page's costs little more and saves a second scan to count.
+    count_from_keys = count < 0 and "score" in queryset.query.annotations
+    positions = [
+        list(row) for row in keys_qs.values_list(*names)[: (COUNT_CAP if count_from_keys else size) + 1]
+    ]
+    if count_from_keys:
+        count = len(positions)
     has_more = len(positions) > size
     positions = positions[:size]
     if not forward:

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -212,7 +213,7 @@ def main() -> int:
             found = re.search(r'href="([^"]+)"[^>]*rel="next"', html)
             if not found:
                 break
-            url = found.group(1).replace("&amp;", "&")
+            url = urljoin("/members/", found.group(1).replace("&amp;", "&"))
         deep_url = url
 
         scenarios: list[tuple[str, requests.Session, str]] = [

@@ -17,12 +17,12 @@ from tests.factories import MemberFactory
 @pytest.fixture(autouse=True)
 def fresh_caches():
     # Each test's transaction is rolled back: a skill edited in one test must not linger in the
-    # cache, nor the member total the directory's filters estimate with.
+    # cache, nor the set sizes the directory shapes its queries with.
     clear_term_index()
-    cache.delete("profiles:member-total")
+    cache.clear()
     yield
     clear_term_index()
-    cache.delete("profiles:member-total")
+    cache.clear()
 
 
 def make_member(*, offers: list[str] = (), wants: list[str] = (), languages: list[str] = (), **fields):

@@ -227,7 +227,7 @@ def test_both_query_shapes_find_the_same_members(member, total):
     expected["space"].other_spaces.add(hub)
     make_member(offers=["python"], languages=["fr"], home_space=other)
     # when the member total makes every filter look common (scan the sort) or rare (start from its members)
-    cache.set("profiles:member-total", total, 60)
+    cache.set("profiles:size:members", total, 60)
     filters = dict(skills=["translation"], space=hub.slug)
     page = directory_members(viewer=member, **filters)
     counting = directory_members(viewer=member, for_count=True, **filters)
