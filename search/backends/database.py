@@ -201,11 +201,17 @@ class DatabaseBackend(SearchBackend):
             relevance = f"ts_rank('{PG_RANK_WEIGHTS}', d.document, to_tsquery('simple', %s)) * 10"
             relevance_params = [tsquery]
             match, match_params = "d.document @@ to_tsquery('simple', %s)", [tsquery]
+        exclude, exclude_params = ("", [])
+        if request.context.member_id is not None:
+            exclude, exclude_params = " AND d.member_id <> %s", [request.context.member_id]
         page_sql = (
             f"SELECT d.member_id, {relevance} * {boost} AS score FROM search_indexedmember d "
-            f"WHERE {match} AND {scope} ORDER BY score DESC, d.member_id DESC LIMIT %s OFFSET %s"
+            f"WHERE {match} AND {scope}{exclude} ORDER BY score DESC, d.member_id DESC LIMIT %s OFFSET %s"
         )
-        page_params = [*relevance_params, *boost_params, *match_params, *scope_params, request.page_size, request.offset]
+        page_params = [
+            *relevance_params, *boost_params, *match_params, *scope_params, *exclude_params, request.page_size,
+            request.offset,
+        ]
         ids_sql = f"SELECT string_agg(d.member_id::text, ',') FROM search_indexedmember d WHERE {match} AND {scope}"
         return page_sql, page_params, ids_sql, [*match_params, *scope_params]
 

@@ -38,8 +38,7 @@ def test_check_reports_missing_stale_and_extra_documents(backend_name, spaces, m
     run("--rebuild")
     Member.objects.filter(pk=anne.pk).update(headline="Changed behind the index's back")
     Member.objects.filter(pk=pieter.pk).update(visibility="hidden")
-    newcomer = make_person("newcomer", name="New Comer")
-    Member.objects.filter(pk=newcomer.pk).update(headline="")  # nothing else
+    newcomer = make_person("newcomer", name="New Comer")  # its commit never comes in this test
     # when checking
     out = StringIO()
     with pytest.raises(CommandError, match="out of date"):
@@ -48,7 +47,7 @@ def test_check_reports_missing_stale_and_extra_documents(backend_name, spaces, m
     # then each kind of problem is reported with the member ids
     assert f"stale member ids: {anne.pk}" in report
     assert f"extra member ids: {pieter.pk}" in report
-    assert "missing member ids:" in report and str(member.pk) in report
+    assert f"missing member ids: {newcomer.pk}" in report
 
 
 @pytest.mark.slow
