@@ -49,3 +49,28 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return "transactional_db" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem):
+    """A transactional test ends with a flush that also empties what data migrations loaded:
+    put the skill taxonomy back once that flush is done, so every later test finds it."""
+    yield
+    if not _is_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from profiles.models import Skill, SkillCategory, SkillTag
+    from profiles.taxonomy import clear_term_index, load_taxonomy
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not Skill.objects.exists():
+            load_taxonomy(skill_model=Skill, category_model=SkillCategory, tag_model=SkillTag)
+            clear_term_index()
