@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from search.backends import SearchBackend, get_backend, index_backends
 from search.documents import iter_documents, load_documents
-from search.models import OutboxEntry
+from search.models import IndexChange, OutboxEntry
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,15 @@ def index_rebuild(*, backend_name: str | None = None, progress: Callable[[int], 
     started = timezone.now()
     counts = {}
     for backend in backends:
+        # Members changed while a search server's index is rebuilt go to the old index (a web
+        # process may not know the rebuild's target): send them again once the alias swapped.
+        # The database backend's change log knows them, since that backend follows every change.
+        last_change = IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
         counts[backend.name] = backend.rebuild(iter_documents(batch_size=batch_size), progress=progress)
+        if backend.name != "database":
+            changed = set(IndexChange.objects.filter(id__gt=last_change).values_list("member_id", flat=True))
+            if changed:
+                index_members_now(member_ids=sorted(changed), backends=[backend])
     if not backend_name:
         # What changed before the rebuild started is in every new index: those entries are done.
         OutboxEntry.objects.filter(created_at__lt=started).delete()

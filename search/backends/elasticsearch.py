@@ -62,6 +62,7 @@ STRONG_FIELDS = ("headline", "profession", "name")
 HIGHLIGHT_FIELDS = ("display_name", "headline", "profession", "bio")
 
 _clients: dict[tuple[str, str], Elasticsearch] = {}
+_ensured: dict[tuple[str, str], float] = {}
 
 
 def get_client() -> Elasticsearch:
@@ -78,8 +79,9 @@ def get_client() -> Elasticsearch:
 
 
 def reset_circuit() -> None:
-    """Forget that the server was down (before a forced retry, or in tests)."""
+    """Forget that the server was down, and what it had (before a forced retry, or in tests)."""
     cache.delete(DOWN_KEY)
+    _ensured.clear()
 
 
 def _server_errors() -> tuple[type[Exception], ...]:
@@ -211,8 +213,14 @@ class ElasticsearchBackend(SearchBackend):
             cache.set(DOWN_KEY, time.time() + DOWN_SECONDS, DOWN_SECONDS)
             raise SearchUnavailable(str(error)) from error
 
-    def ensure_indices(self, *, force: bool = False) -> None:
-        """Create the aliased indices when they do not exist yet (first use)."""
+    def ensure_indices(self, *, force: bool = False, recheck: bool = False) -> None:
+        """Create the aliased indices when they do not exist yet (first use).
+
+        Checked at most once a minute per process: every index update would otherwise cost two
+        more requests."""
+        key = (settings.ELASTICSEARCH_URL, self.alias)
+        if not (force or recheck) and _ensured.get(key, 0) > time.monotonic():
+            return
 
         def create(client: Elasticsearch) -> None:
             if not client.indices.exists_alias(name=self.alias):
@@ -226,6 +234,7 @@ class ElasticsearchBackend(SearchBackend):
                 client.indices.put_alias(index=name, name=self.skills)
 
         self._call(create, force=force)
+        _ensured[key] = time.monotonic() + 60
 
     @property
     def _refresh(self) -> bool | str:
@@ -240,7 +249,7 @@ class ElasticsearchBackend(SearchBackend):
             try:
                 return search.using(client).execute()
             except NotFoundError:
-                self.ensure_indices()
+                self.ensure_indices(recheck=True)
                 return search.using(client).execute()
 
         response = self._call(run)
@@ -394,7 +403,7 @@ class ElasticsearchBackend(SearchBackend):
         try:
             return self._call(run)
         except NotFoundError:
-            self.ensure_indices()
+            self.ensure_indices(recheck=True)
             return self._call(run)
 
     # --- indexing -----------------------------------------------------------------------------
@@ -417,7 +426,11 @@ class ElasticsearchBackend(SearchBackend):
              "_source": {"key": skill.key, "suggest": {"input": [skill.name], "weight": 1}}}
             for doc in documents for skill in doc.skills if not skill.canonical
         ]
-        self._call(lambda client: helpers.bulk(client, actions + free_tags, refresh=self._refresh), force=force)
+        try:
+            self._call(lambda client: helpers.bulk(client, actions + free_tags, refresh=self._refresh), force=force)
+        except SearchUnavailable:
+            _ensured.clear()  # the next attempt checks the indices again
+            raise
 
     def delete_documents(self, member_ids: list[int], *, force: bool = False) -> None:
         if not member_ids:
@@ -476,6 +489,7 @@ class ElasticsearchBackend(SearchBackend):
                 cache.delete(target_key)
 
         self._call(build, force=True)
+        _ensured.clear()
         return total
 
     @staticmethod
@@ -518,6 +532,7 @@ class ElasticsearchBackend(SearchBackend):
                     client.indices.delete(index=name, ignore_unavailable=True)
 
         self._call(drop, force=True)
+        _ensured.clear()
 
 
 def sanitize_highlight(fragment: str) -> str:

@@ -23,7 +23,7 @@ def test_rebuild_indexes_every_searchable_member_and_check_agrees(backend_name, 
     make_person("anne", name="Anne Dupont", skills=("translation",))
     make_person("hidden", name="Hidden", skills=("translation",), visibility="hidden")
     output = run("--rebuild")
-    assert "members/s" in output
+    assert "documents/s" in output
     backend = get_backend()
     indexed = backend.indexed_hashes()
     assert Member.objects.get(username="anne").pk in indexed
@@ -69,3 +69,25 @@ def test_rebuild_on_elasticsearch_swaps_the_alias_and_keeps_answering(elasticsea
 
 def test_retry_with_nothing_pending_says_so(backend_name, db):
     assert "outbox empty" in run("--retry")
+
+
+@pytest.mark.slow
+def test_a_change_during_an_elasticsearch_rebuild_reaches_the_new_index(elasticsearch_settings, spaces, member):
+    from search.services import index_members_now, index_rebuild
+
+    anne = make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))
+    index_rebuild()
+    changed = []
+
+    def meanwhile(_count: int) -> None:
+        # Another process changes Anne while the new index fills; its Elasticsearch write went
+        # to the old index, only the database backend (and its change log) saw it.
+        if not changed:
+            Member.objects.filter(pk=anne.pk).update(headline="Photographe")
+            index_members_now(member_ids=[anne.pk], backends=[get_backend("database")])
+            changed.append(anne.pk)
+
+    index_rebuild(backend_name="elasticsearch", progress=meanwhile)
+    get_backend().refresh()
+    assert changed
+    assert [r.username for r in search_members(query="photographe", searcher=member).results] == ["anne"]

@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from search.backends import SearchUnavailable
+from search.backends import SearchUnavailable, index_backends
 from search.documents import searchable_members
 from search.models import OutboxEntry
 from search.services import index_check, index_rebuild, outbox_process
@@ -43,7 +43,8 @@ class Command(BaseCommand):
             raise CommandError(f"The search server is unreachable: {error}") from error
 
     def _rebuild(self, backend: str | None, no_progress: bool, batch_size: int) -> None:
-        total = searchable_members().count()
+        # Each backend in use goes through every member once.
+        total = searchable_members().count() * (1 if backend else len(index_backends()))
         started = time.perf_counter()
         with tqdm(total=total, unit="member", disable=no_progress, file=self.stderr) as bar:
             counts = index_rebuild(backend_name=backend, progress=bar.update, batch_size=batch_size)
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {count} members indexed")
         indexed = sum(counts.values())
         rate = indexed / elapsed if elapsed else 0
-        self.stdout.write(self.style.SUCCESS(f"Search index rebuilt in {elapsed:.1f} s ({rate:,.0f} members/s)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Search index rebuilt in {elapsed:.1f} s ({rate:,.0f} documents/s over {len(counts)} backend(s)).")
+        )
 
     def _check(self, backend: str | None) -> None:
         problems = 0

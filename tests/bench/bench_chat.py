@@ -1,0 +1,453 @@
+#!/usr/bin/env python
+"""Benchmark: the chat on one Daphne process against a minimal `websockets` broadcast server.
+
+    .venv/bin/python tests/bench/bench_chat.py [--sockets 1000] [--dm-rate 100] [--dm-seconds 10]
+                                               [--room 200] [--room-messages 40] [--redis] [--json out.json]
+
+Both servers get the same clients from one asyncio process on this machine:
+
+- sockets: `--sockets` concurrent sockets opened (Daphne: authenticated by session cookie,
+  origin-checked, each registered for presence), held idle; the server's memory per idle
+  socket is (RSS with all sockets − RSS with none) / sockets;
+- DM: `--dm-rate` direct messages per second for `--dm-seconds` across 50 pairs (well inside
+  the 20 per 10 s rate limit per member), latency from the sender's `send` to the recipient's
+  `message` frame, p50/p99;
+- room: `--room-messages` messages, one every 250 ms, to a room of `--room` members (a space's
+  lobby room), latency of every delivery, p50/p99, and of the last delivery of each message.
+
+All sockets stay open during the measurements. Daphne runs `community.asgi:application` with
+`--websocket-max-message-size 65536` on a fresh SQLite file (committed before broadcast, as in
+production) and the in-memory channel layer, or channels-redis with `--redis` (a redis-server
+is started). The baseline keeps conversations in a dict and relays frames: no auth, no
+database; it is the physical floor of Python WebSockets on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.fixtures.redis import free_port, start_redis  # noqa: E402
+
+BASELINE_SERVER = r'''
+import asyncio, json, sys
+from websockets.asyncio.server import broadcast, serve
+
+conversations = {}
+
+async def handler(ws):
+    hello = json.loads(await ws.recv())
+    mine = hello["conversations"]
+    for c in mine:
+        conversations.setdefault(c, set()).add(ws)
+    try:
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame.get("type") == "send":
+                message = {"conversation": frame["conversation"], "sender": hello["username"], "body": frame["body"]}
+                broadcast(conversations.get(frame["conversation"], ()), json.dumps({"type": "message", "message": message}))
+                await ws.send(json.dumps({"type": "ack", "client_id": frame["client_id"], "message": message}))
+    finally:
+        for c in mine:
+            conversations[c].discard(ws)
+
+async def main(port):
+    async with serve(handler, "127.0.0.1", port, max_size=65536, ping_interval=None):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+asyncio.run(main(int(sys.argv[1])))
+'''
+
+
+@dataclass
+class Plan:
+    cookies: list[str]
+    usernames: list[str]
+    conversations: list[list[int]]  # per socket: the conversations it is in
+    dm_pairs: list[tuple[int, int, int]]  # (socket a, socket b, conversation)
+    room: int
+    room_members: list[int]  # socket indexes
+
+
+def raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+
+
+def prepare_database(db_path: Path, sockets: int, room_size: int, env: dict) -> Plan:
+    """Migrate a fresh SQLite file and create members, sessions, the room and the DM pairs."""
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, env=env, check=True)
+    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from community.models import Space
+    from messaging import services
+    from messaging.models import Participant
+    from profiles.models import Member
+
+    space = Space.objects.create(name="Bench Space", slug="bench-space", city="Bruxelles", region="brussels")
+    Member.objects.bulk_create(
+        [
+            Member(
+                username=f"bench{i}", email=f"bench{i}@bench.example", password="!", display_name=f"Bench {i}",
+                home_space=space if i < room_size else None,
+            )
+            for i in range(sockets)
+        ],
+        batch_size=500,
+    )
+    members = list(Member.objects.filter(username__startswith="bench").order_by("id"))
+    services.space_room_members_sync(space=space)
+    room = services.space_room_for(space)
+
+    pairs = []
+    # 50 pairs among the members after the room, or wherever there is room.
+    start = room_size if sockets - room_size >= 100 else 0
+    for n in range(min(50, (sockets - start) // 2)):
+        a, b = start + 2 * n, start + 2 * n + 1
+        conversation = services.conversation_direct_get_or_create(member=members[a], other=members[b])
+        services.request_accept(member=members[b], conversation=conversation)
+        pairs.append((a, b, conversation.pk))
+
+    store = SessionStore()
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    keys = [uuid.uuid4().hex for _ in members]
+    Session.objects.bulk_create(
+        [
+            Session(
+                session_key=key,
+                session_data=store.encode(
+                    {SESSION_KEY: str(m.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: m.get_session_auth_hash()}
+                ),
+                expire_date=timezone.now() + timedelta(days=1),
+            )
+            for key, m in zip(keys, members, strict=True)
+        ],
+        batch_size=500,
+    )
+    index = {m.pk: i for i, m in enumerate(members)}
+    conversations: list[list[int]] = [[] for _ in members]
+    for member_id, conversation_id in Participant.objects.values_list("member_id", "conversation_id"):
+        conversations[index[member_id]].append(conversation_id)
+    from django.db import connection
+
+    connection.close()
+    return Plan(
+        cookies=[f"{settings.SESSION_COOKIE_NAME}={k}" for k in keys],
+        usernames=[m.username for m in members],
+        conversations=conversations,
+        dm_pairs=pairs,
+        room=room.pk,
+        room_members=list(range(min(room_size, sockets))),
+    )
+
+
+# --- servers -------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+    kind: str  # "daphne" or "baseline"
+
+    def rss(self) -> int:
+        import psutil
+
+        return psutil.Process(self.process.pid).memory_info().rss
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wait_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    import socket
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def start_daphne(env: dict, log: Path) -> Server:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket-max-message-size", "65536",
+         "--websocket-max-frame-size", "65536",
+         "--access-log", os.devnull, "-v", "0", "community.asgi:application"],
+        cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
+    )
+    wait_port(port, process)
+    return Server("Daphne + Channels", process, port, "daphne")
+
+
+def start_baseline(log: Path) -> Server:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", BASELINE_SERVER, str(port)],
+        cwd=REPO, stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
+    )
+    wait_port(port, process)
+    return Server("websockets baseline", process, port, "baseline")
+
+
+# --- clients -------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    dm: list[float] = field(default_factory=list)
+    room: list[float] = field(default_factory=list)
+    room_last: dict[str, float] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+
+
+class Client:
+    def __init__(self, index: int, plan: Plan, server: Server, results: Results) -> None:
+        self.index, self.plan, self.server, self.results = index, plan, server, results
+        self.username = plan.usernames[index]
+        self.ws = None
+        self.reader: asyncio.Task | None = None
+        self.synced = asyncio.Event()
+
+    async def open(self) -> None:
+        from websockets.asyncio.client import connect
+
+        url = f"ws://127.0.0.1:{self.server.port}/ws/chat/"
+        headers = {"Cookie": self.plan.cookies[self.index]} if self.server.kind == "daphne" else {}
+        self.ws = await connect(
+            url, origin=f"http://127.0.0.1:{self.server.port}", additional_headers=headers,
+            ping_interval=None, open_timeout=60, max_size=2**20,
+        )
+        if self.server.kind == "baseline":
+            await self.ws.send(json.dumps({"type": "hello", "username": self.username,
+                                           "conversations": self.plan.conversations[self.index]}))
+            self.synced.set()
+        else:
+            await self.ws.send(json.dumps({"type": "sync", "after": 2**53}))
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self) -> None:
+        try:
+            async for raw in self.ws:
+                now = time.perf_counter()
+                frame = json.loads(raw)
+                kind = frame.get("type")
+                if kind == "message":
+                    message = frame["message"]
+                    if message["sender"] == self.username:
+                        continue
+                    label, sent_at, key = message["body"].split("|")
+                    latency = (now - float(sent_at)) * 1000
+                    if label == "dm":
+                        self.results.dm.append(latency)
+                    elif label == "room":
+                        self.results.room.append(latency)
+                        self.results.room_last[key] = max(self.results.room_last.get(key, 0), latency)
+                elif kind == "synced":
+                    self.synced.set()
+                elif kind == "error":
+                    self.results.errors.append(frame)
+        except Exception:
+            pass
+
+    async def send(self, conversation: int, body: str) -> None:
+        await self.ws.send(json.dumps({"type": "send", "conversation": conversation, "body": body,
+                                       "client_id": uuid.uuid4().hex}))
+
+    async def close(self) -> None:
+        await self.ws.close()
+        if self.reader:
+            self.reader.cancel()
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+async def run_against(server: Server, plan: Plan, args) -> dict:
+    results = Results()
+    # Warm up: one socket in and out, so lazily loaded code is not counted as per-socket memory.
+    warm = Client(0, plan, server, results)
+    await warm.open()
+    await asyncio.wait_for(warm.synced.wait(), 30)
+    await warm.close()
+    await asyncio.sleep(1.0)
+    rss_before = server.rss()
+
+    clients = [Client(i, plan, server, results) for i in range(args.sockets)]
+    started = time.perf_counter()
+    failures = 0
+    for batch in range(0, len(clients), 50):
+        outcomes = await asyncio.gather(*(c.open() for c in clients[batch : batch + 50]), return_exceptions=True)
+        failures += sum(isinstance(o, Exception) for o in outcomes)
+    await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in clients if c.ws)), 120)
+    connect_seconds = time.perf_counter() - started
+    await asyncio.sleep(3)
+    rss_after = server.rss()
+    alive = sum(1 for c in clients if c.ws is not None and c.ws.state.name == "OPEN")
+
+    # Direct messages at a steady rate, alternating direction within each pair.
+    interval = 1 / args.dm_rate
+    total = int(args.dm_rate * args.dm_seconds)
+    warmup = 20
+    next_at = time.perf_counter()
+    for n in range(total + warmup):
+        a, b, conversation = plan.dm_pairs[n % len(plan.dm_pairs)]
+        sender = clients[a if (n // len(plan.dm_pairs)) % 2 == 0 else b]
+        label = "warm" if n < warmup else "dm"
+        await sender.send(conversation, f"{label}|{time.perf_counter()!r}|{n}")
+        next_at += interval
+        await asyncio.sleep(max(0, next_at - time.perf_counter()))
+    await asyncio.sleep(2)
+
+    # Room fan-out: one message every 250 ms, from a different room member each time.
+    for n in range(args.room_messages):
+        sender = clients[plan.room_members[(n * 7) % len(plan.room_members)]]
+        await sender.send(plan.room, f"room|{time.perf_counter()!r}|{n}")
+        await asyncio.sleep(0.25)
+    await asyncio.sleep(2)
+
+    for batch in range(0, len(clients), 100):
+        await asyncio.gather(*(c.close() for c in clients[batch : batch + 100] if c.ws), return_exceptions=True)
+
+    room_expected = args.room_messages * (len(plan.room_members) - 1)
+    return {
+        "server": server.name,
+        "sockets": args.sockets,
+        "sockets_held": alive,
+        "connect_failures": failures,
+        "connect_seconds": round(connect_seconds, 1),
+        "rss_before_mib": round(rss_before / 2**20, 1),
+        "rss_after_mib": round(rss_after / 2**20, 1),
+        "kib_per_socket": round((rss_after - rss_before) / max(alive, 1) / 1024, 1),
+        "dm_sent": total,
+        "dm_delivered": len(results.dm),
+        "dm_p50_ms": round(percentile(results.dm, 50), 2),
+        "dm_p99_ms": round(percentile(results.dm, 99), 2),
+        "room_deliveries": f"{len(results.room)}/{room_expected}",
+        "room_p50_ms": round(percentile(results.room, 50), 2),
+        "room_p99_ms": round(percentile(results.room, 99), 2),
+        "room_last_p50_ms": round(percentile(list(results.room_last.values()), 50), 2),
+        "room_last_p99_ms": round(percentile(list(results.room_last.values()), 99), 2),
+        "errors": len(results.errors),
+        "error_codes": sorted({e.get("code", "?") for e in results.errors}),
+    }
+
+
+def print_table(daphne: dict, baseline: dict) -> None:
+    rows = [
+        ("sockets held", "sockets_held", False),
+        ("connect time (s)", "connect_seconds", True),
+        ("memory per idle socket (KiB)", "kib_per_socket", True),
+        ("DM delivered", "dm_delivered", False),
+        ("DM p50 (ms)", "dm_p50_ms", True),
+        ("DM p99 (ms)", "dm_p99_ms", True),
+        ("room deliveries", "room_deliveries", False),
+        ("room fan-out p50 (ms)", "room_p50_ms", True),
+        ("room fan-out p99 (ms)", "room_p99_ms", True),
+        ("room last delivery p50 (ms)", "room_last_p50_ms", True),
+        ("room last delivery p99 (ms)", "room_last_p99_ms", True),
+        ("error frames", "errors", False),
+    ]
+    print(f"\n{'':32}{daphne['server']:>22}{baseline['server']:>22}{'ratio':>9}")
+    for label, key, ratio in rows:
+        a, b = daphne[key], baseline[key]
+        r = f"{a / b:.2f}x" if ratio and isinstance(a, int | float) and isinstance(b, int | float) and b else ""
+        print(f"{label:32}{a!s:>22}{b!s:>22}{r:>9}")
+    print("\nTargets: 1,000 sockets held; DM p99 < 50 ms; room fan-out p99 < 100 ms; within 3x of the baseline.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--dm-rate", type=float, default=100)
+    parser.add_argument("--dm-seconds", type=float, default=10)
+    parser.add_argument("--room", type=int, default=200)
+    parser.add_argument("--room-messages", type=int, default=40)
+    parser.add_argument("--redis", action="store_true", help="channels-redis layer (starts a redis-server)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    raise_fd_limit()
+
+    workdir = Path(tempfile.mkdtemp(prefix="coworking-bench-chat-"))
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="community.settings_test",
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="ERROR",
+    )
+    env.pop("REDIS_URL", None)
+    redis = None
+    if args.redis:
+        redis = start_redis()
+        env["REDIS_URL"] = redis.url
+    print(f"Preparing {args.sockets} members with sessions, a {args.room}-member room, 50 DM pairs…", flush=True)
+    plan = prepare_database(workdir / "bench.sqlite3", args.sockets, args.room, env)
+
+    servers_results = []
+    try:
+        for start in (lambda: start_daphne(env, workdir / "daphne.log"), lambda: start_baseline(workdir / "baseline.log")):
+            server = start()
+            print(f"Measuring {server.name}…", flush=True)
+            try:
+                servers_results.append(asyncio.run(run_against(server, plan, args)))
+            finally:
+                server.stop()
+    finally:
+        if redis:
+            redis.stop()
+    daphne, baseline = servers_results
+    print(f"\nOne Daphne process, channel layer: {'channels-redis' if args.redis else 'in-memory'}, SQLite; "
+          f"{os.cpu_count()} cores, client and server on the same machine.")
+    print_table(daphne, baseline)
+    if daphne["error_codes"]:
+        print(f"Daphne error codes: {daphne['error_codes']}")
+    if args.json:
+        args.json.write_text(json.dumps({"daphne": daphne, "baseline": baseline, "redis": args.redis}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
