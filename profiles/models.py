@@ -294,7 +294,11 @@ class Member(AbstractUser):
 
 
 def _tags_of(member: Member, relation: str) -> list[SkillTag]:
-    # The selectors prefetch into plain lists (`prefetched_offered_items`): no queryset per member.
+    # Card pages attach the tags themselves (selectors.attach_skills); profile pages prefetch
+    # the rows into plain lists (`prefetched_offered_items`): no queryset per member either way.
+    attached = getattr(member, relation.replace("_items", "_tag_list"), None)
+    if attached is not None:
+        return attached
     prefetched = getattr(member, f"prefetched_{relation}", None)
     if prefetched is not None:
         items = prefetched

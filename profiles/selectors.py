@@ -72,19 +72,66 @@ CARD_DEFERRED = (
 )
 
 
-def for_cards(queryset: QuerySet[Member]) -> QuerySet[Member]:
-    """`with_profile_data` minus what a card does not show."""
-    return with_profile_data(queryset).defer(*CARD_DEFERRED)
+class CardQuerySet(QuerySet):
+    """Members for cards: once fetched, their skills are attached in three queries (the offered
+    and wanted (member, tag) pairs, then each distinct tag once with its skill), rather than a
+    row, a tag and a skill object per skill per member. On a page of 24 cards that was a quarter
+    of the request."""
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._result_cache and isinstance(self._result_cache[0], Member):
+            attach_skills(self._result_cache)
+
+
+def for_cards(queryset: QuerySet[Member]) -> CardQuerySet:
+    """The members of `queryset` with what a card shows: home space, languages, skills."""
+    cards = CardQuerySet(model=Member, query=queryset.query.chain(), using=queryset.db)
+    return (
+        cards.select_related("home_space")
+        .prefetch_related(Prefetch("languages", to_attr="prefetched_languages"))
+        .defer(*CARD_DEFERRED)
+    )
+
+
+def attach_skills(members: Sequence[Member]) -> None:
+    """Set `offered_tags`/`wanted_tags` of these members (in the order they gave them)."""
+    ids = [member.pk for member in members]
+    offered = list(
+        OfferedSkill.objects.filter(content_object_id__in=ids)
+        .order_by("id")
+        .values_list("content_object_id", "tag_id")
+    )
+    wanted = list(
+        WantedSkill.objects.filter(content_object_id__in=ids)
+        .order_by("id")
+        .values_list("content_object_id", "tag_id")
+    )
+    tags = (
+        SkillTag.objects.select_related("skill")
+        .defer("skill__synonyms")
+        .in_bulk({t for _, t in offered + wanted})
+    )
+    by_member: dict[int, tuple[list[SkillTag], list[SkillTag]]] = {pk: ([], []) for pk in ids}
+    for member_id, tag_id in offered:
+        by_member[member_id][0].append(tags[tag_id])
+    for member_id, tag_id in wanted:
+        by_member[member_id][1].append(tags[tag_id])
+    for member in members:
+        member.offered_tag_list, member.wanted_tag_list = by_member[member.pk]
+
+
+def _visibilities(viewer: Viewer) -> list[str]:
+    if _is_member(viewer):
+        return [Member.Visibility.PUBLIC, Member.Visibility.MEMBERS]
+    return [Member.Visibility.PUBLIC]
 
 
 def visible_members(*, viewer: Viewer) -> QuerySet[Member]:
     """Members the viewer may see listed: anonymous visitors see public profiles, members see
     public and members-only profiles; hidden profiles and deactivated accounts never."""
-    if _is_member(viewer):
-        allowed = [Member.Visibility.PUBLIC, Member.Visibility.MEMBERS]
-    else:
-        allowed = [Member.Visibility.PUBLIC]
-    return Member.objects.filter(is_active=True, visibility__in=allowed)
+    return Member.objects.filter(is_active=True, visibility__in=_visibilities(viewer))
 
 
 def member_profile(*, username: str, viewer: Viewer) -> Member | None:
@@ -97,7 +144,7 @@ def member_profile(*, username: str, viewer: Viewer) -> Member | None:
         return None
     if _is_member(viewer) and viewer.pk == member.pk:
         return member
-    if visible_members(viewer=viewer).filter(pk=member.pk).exists():
+    if member.is_active and member.visibility in _visibilities(viewer):
         return member
     return None
 
