@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from community.ratelimit import rate_limit_allow, rate_limit_exceeded
 from messaging import selectors, services
 from messaging.forms import GroupForm, MessageForm, new_client_id
 from messaging.models import Participant
@@ -153,10 +154,19 @@ def with_member(request: HttpRequest, username: str) -> HttpResponse:
     return redirect(conv.get_absolute_url())
 
 
+# A group invites up to 50 members into their requests: a spam vector without a ceiling.
+GROUPS_PER_HOUR = 20
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_new(request: HttpRequest) -> HttpResponse:
     form = GroupForm(request.POST or None)
+    limit_key = f"group-create:{request.user.pk}"
+    if request.method == "POST" and rate_limit_exceeded(limit_key, limit=GROUPS_PER_HOUR, window=3600):
+        form.is_valid()
+        form.add_error(None, _("You created many groups in a short time. Try again in an hour."))
+        return render(request, "messaging/group_new.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             conv = services.group_create(
@@ -165,6 +175,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
         except services.MessagingError as error:
             form.add_error(None, str(error.detail))
         else:
+            rate_limit_allow(limit_key, limit=GROUPS_PER_HOUR, window=3600)
             return redirect(conv.get_absolute_url())
     return render(request, "messaging/group_new.html", {"form": form}, status=400 if form.is_bound else 200)
 
