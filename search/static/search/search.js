@@ -2,6 +2,13 @@
 // The results themselves follow the typing through htmx (hx-trigger on the form).
 (function () {
   "use strict";
+  // A 400 carries a friendly message (search too long, unknown filter): show it, as for a 200.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 400 && event.detail.target.id === "search-results") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   const input = document.getElementById("search-q");
   const box = document.getElementById("search-suggestions");
   if (!input || !box || !input.dataset.suggestUrl) return;
