@@ -143,6 +143,12 @@ def conversation_action(request: HttpRequest, conversation_id: int, action: str)
     return redirect(conv.get_absolute_url())
 
 
+def _already_talking(member: Member, other: Member) -> bool:
+    return Participant.objects.filter(
+        member=member, conversation__kind="direct", conversation__participants__member=other
+    ).exists()
+
+
 @login_required
 def with_member(request: HttpRequest, username: str) -> HttpResponse:
     """Open the direct conversation with a member, creating it on first use."""
@@ -150,6 +156,9 @@ def with_member(request: HttpRequest, username: str) -> HttpResponse:
     if other.pk == request.user.pk:
         messages.info(request, _("This is you. Pick someone else to talk to."))
         return redirect("messaging:inbox")
+    if other.visibility == Member.Visibility.HIDDEN and not _already_talking(request.user, other):
+        # A hidden profile is not reachable by guessing its username: same 404 as no member at all.
+        raise Http404(_("No such member."))
     conv = services.conversation_direct_get_or_create(member=request.user, other=other)
     return redirect(conv.get_absolute_url())
 

@@ -25,7 +25,7 @@ from community.helpboard.forms import (
     SolveForm,
     split_skills,
 )
-from community.helpboard.models import HelpRequest
+from community.helpboard.models import HelpReply, HelpRequest
 from community.models import Region, Space
 from profiles.models import Member, Skill
 
@@ -278,6 +278,14 @@ def contact(request: HttpRequest, pk: int, username: str) -> HttpResponse:
 
     help_request = _get_request(pk)
     recipient = get_object_or_404(Member, username=username, is_active=True)
+    if (
+        recipient.visibility == Member.Visibility.HIDDEN
+        and recipient.pk != help_request.author_id
+        and not HelpReply.objects.filter(help_request=help_request, author=recipient).exists()
+    ):
+        # A hidden profile is reachable where it showed itself (it asked or replied here), not by
+        # guessing its username (the board never suggests one).
+        raise Http404(_("No such member."))
     if not services.help_contact_allowed(help_request=help_request, sender=request.user, recipient=recipient):
         if recipient.is_hidden:
             raise Http404(_("No such member."))  # a hidden member's existence is not confirmed

@@ -138,8 +138,7 @@ MATRIX: list[Case] = [
          members(405, other=405), label="GET"),
     Case("messages/with/<str:username>/", "/messages/with/{w.peer.username}/", members(REDIRECT)),
     Case("messages/with/<str:username>/", "/messages/with/{w.hidden.username}/", members(404),
-         label="hidden", xfail="messaging/views.py with_member opens a conversation with a hidden member "
-         "(shows their name and presence to anyone who guesses the username); reported to the chat helper"),
+         label="hidden"),
     Case("messages/groups/new/", "/messages/groups/new/", members(200)),
     Case("messages/notifications/", "/messages/notifications/", members(200)),
     # --- help board ----------------------------------------------------------------------------------
@@ -168,6 +167,8 @@ MATRIX: list[Case] = [
     # author, the matched members and those who replied.
     Case("help/<int:pk>/message/<str:username>/", "/help/{w.help_request.pk}/message/{w.other.username}/",
          members(403, member=200), label="to a stranger"),
+    Case("help/<int:pk>/message/<str:username>/", "/help/{w.help_request.pk}/message/{w.hidden.username}/",
+         members(404), label="to a hidden member"),
     # --- JSON API ------------------------------------------------------------------------------------
     Case("api/openapi.json", "/api/openapi.json", everyone(200)),
     Case("api/", "/api/", everyone(404)),
@@ -320,3 +321,16 @@ def test_post_only_endpoints_refuse_cross_site_posts(world):
 
     world.help_request.refresh_from_db()
     assert world.help_request.status == "open"
+
+
+def test_a_hidden_member_stays_reachable_in_an_existing_conversation(world):
+    from messaging.services import conversation_direct_get_or_create
+
+    conversation = conversation_direct_get_or_create(member=world.hidden, other=world.member)
+
+    response = world.client("member").get(f"/messages/with/{world.hidden.username}/")
+    stranger = world.client("other").get(f"/messages/with/{world.hidden.username}/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == conversation.get_absolute_url()
+    assert stranger.status_code == 404
