@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -309,11 +310,16 @@ def directory_members(
     q = " ".join(q.split())[:100]
     q_skill = canonical_slug(q) if q else None
     if q_skill:
-        # A skill, named in any language: its members, found through the skill's index.
-        tag_id = SkillTag.objects.filter(skill__slug=q_skill).values_list("pk", flat=True).first()
-        if tag_id is None:
+        # A skill, named in any language: its members (and those of free tags saying the same
+        # word, "logo animé"), found through the skill index rather than by reading every member.
+        key = normalize_term(q)
+        tag_ids = sorted(
+            SkillTag.objects.filter(Q(skill__slug=q_skill) | Q(skill__isnull=True, normalized__contains=key))
+            .values_list("pk", flat=True)[:200]
+        )
+        if not tag_ids:
             return nobody()
-        memberships.append(_offering_skill(tag_id))
+        memberships.append(_offering_skill(*tag_ids))
     elif q:
         members = _filter_text(members, q, scored=not for_count)
     members = members.filter(*_shape(memberships, for_count=for_count, text_scan=bool(q) and not q_skill))
@@ -325,11 +331,12 @@ def directory_members(
     return for_cards(members.order_by(*_ORDERINGS[sort]))
 
 
-def _offering_skill(tag_id: int) -> _Membership:
+def _offering_skill(*tag_ids: int) -> _Membership:
+    """Members offering any of these tags."""
     return _membership(
-        OfferedSkill.objects.filter(tag_id=tag_id),
+        OfferedSkill.objects.filter(tag_id__in=tag_ids),
         member_field="content_object_id",
-        cache_key=f"skill:{tag_id}",
+        cache_key="skill:" + hashlib.sha1(",".join(map(str, tag_ids)).encode()).hexdigest()[:16],
     )
 
 

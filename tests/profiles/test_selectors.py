@@ -99,6 +99,9 @@ def test_a_skill_named_in_any_language_lists_the_members_offering_it(member):
     make_member(headline="Freelance vertaler FR/NL")  # says it, does not offer it
     for q in ("vertaler", "Traducteur", "translation"):
         assert list(directory_members(viewer=member, q=q)) == [offers]
+    # and a free tag saying the same word counts too
+    free = make_member(offers=["Traduction littéraire ancienne"])
+    assert set(directory_members(viewer=member, q="traduction")) == {offers, free}
 
 
 def test_free_text_query_searches_name_headline_profession_and_skill_starts(member):
