@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import time
 import weakref
 from typing import Any
@@ -31,6 +32,12 @@ from messaging import selectors, services
 from messaging.realtime import dumps, member_group, message_payload, room_group
 
 logger = logging.getLogger(__name__)
+
+# Every ORM call of a socket runs in one database thread that hands the GIL back and forth with
+# the event loop at each SQLite call. At the default 5 ms switch interval a busy loop makes each
+# handover wait up to 5 ms, so one message (6 statements) could take 30 ms of waiting alone.
+if sys.getswitchinterval() > 0.001:
+    sys.setswitchinterval(0.001)
 
 try:  # channels-redis (REDIS_URL) raises redis' own errors when Redis is unreachable
     from redis.exceptions import RedisError
@@ -106,14 +113,15 @@ class PresenceKeeper:
 presence_keeper = PresenceKeeper()
 
 
-def _send_into(member, conversation_id: int, body, client_id) -> dict:
-    participant = selectors.participation_get(member=member, conversation_id=conversation_id)
+def _send_into(member, conversation_id: int, body, client_id) -> tuple[dict, list[tuple[str, dict]]]:
+    participant = selectors.participation_for_sending(member=member, conversation_id=conversation_id)
     if participant is None:
         raise services.not_participant_error()
-    message = services.message_send(
-        sender=member, conversation=participant.conversation, body=body, client_id=client_id
+    message = services.message_send_as(
+        participant=participant, sender=member, body=body, client_id=client_id, defer_broadcast=True
     )
-    return message_payload(message)
+    # Empty for a resend: it was broadcast the first time.
+    return message_payload(message), getattr(message, "pending_sends", [])
 
 
 def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, int], int]:
@@ -290,9 +298,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Checked before writing: a message is stored only when it can also be delivered live.
             await self._send_unavailable(client_id)
             return
-        payload = await database_sync_to_async(_send_into)(
+        payload, sends = await database_sync_to_async(_send_into)(
             self.member, conversation_id, frame.get("body"), client_id
         )
+        # Committed by now: broadcast from here rather than from the database thread.
+        for group, event in sends:
+            await self.channel_layer.group_send(group, event)
         await self.send_frame({"type": "ack", "client_id": client_id, "message": payload})
 
     async def on_sync(self, frame: dict) -> None:

@@ -35,6 +35,19 @@ def participation_get(*, member: Member, conversation_id: int) -> Participant | 
     )
 
 
+def participation_for_sending(*, member: Member, conversation_id: int) -> Participant | None:
+    """The member's participation with its conversation, lean: the socket asks for it on every send."""
+    return (
+        Participant.objects.select_related("conversation")
+        .only(
+            "id", "member_id", "status", "conversation__id", "conversation__kind", "conversation__last_seq",
+            "conversation__space_id",
+        )
+        .filter(member=member, conversation_id=conversation_id)
+        .first()
+    )
+
+
 def participant_listening(*, member: Member, conversation_id: int) -> Participant | None:
     """Like participation_get, but None as well when the member declined the conversation."""
     participant = participation_get(member=member, conversation_id=conversation_id)
