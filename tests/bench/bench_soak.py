@@ -126,6 +126,7 @@ class Stats:
     all_latencies: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     gap_syncs: int = 0
+    replayed: int = 0
     disconnects: int = 0
     handshake_retries: int = 0
 
@@ -142,6 +143,7 @@ class SoakClient:
         self.synced = asyncio.Event()
         self.reader: asyncio.Task | None = None
         self.closing = False
+        self.seen: set[int] = set()
 
     async def open(self) -> None:
         """Connect, retrying with backoff as chat.js does (a loaded server may drop a handshake)."""
@@ -181,6 +183,10 @@ class SoakClient:
             message = frame["message"]
             self.note_seq(message)
             self.last_id = max(self.last_id, message["id"])
+            if message["id"] in self.seen:  # a sync replays what arrived live too; chat.js shows it once
+                self.stats.replayed += 1
+                return
+            self.seen.add(message["id"])
             if message["sender"] == self.username:
                 return
             label, key = message["body"].split("|")[:2]
@@ -315,9 +321,21 @@ async def soak(plan: Plan, server, env: dict, args) -> dict:
         await asyncio.sleep(min(args.sample, max(0.0, end - time.perf_counter())))
         sample()
     stop.set()
-    await asyncio.sleep(10)  # let in-flight messages land
     for task in tasks:
         task.cancel()
+    # Let in-flight messages land (until nothing new for 5 s, 60 s at most), then every client
+    # syncs once more, as chat.js does on reconnecting: the database must have everything.
+    delivered, quiet_since, drain_end = -1, time.perf_counter(), time.perf_counter() + 60
+    while time.perf_counter() < drain_end and time.perf_counter() - quiet_since < 5:
+        await asyncio.sleep(0.5)
+        now_delivered = sum(stats.delivered.values())
+        if now_delivered != delivered:
+            delivered, quiet_since = now_delivered, time.perf_counter()
+    missing_before_sync = sum(1 for k in stats.acked if not k.startswith("room-") and stats.delivered[k] == 0)
+    for client in clients:
+        client.synced.clear()
+        await client.send_frame({"type": "sync", "after": 0})
+    await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in clients)), 120)
     final = sample()
     for client in clients:
         await client.close()
@@ -342,10 +360,12 @@ async def soak(plan: Plan, server, env: dict, args) -> dict:
         "fds_final": final["fds"],
         "dm_sent": len(stats.sent),
         "dm_acked": len(acked_dm),
+        "dm_missing_live": missing_before_sync,
         "dm_missing": len(missing),
         "dm_doubled": len(doubled),
         "room_deliveries": stats.room_deliveries,
         "gap_syncs": stats.gap_syncs,
+        "replayed_frames": stats.replayed,
         "errors": dict(stats.errors),
         "disconnects": stats.disconnects,
         "handshake_retries": stats.handshake_retries,
@@ -369,9 +389,10 @@ def print_summary(r: dict) -> None:
     print(f"{'DM latency p50, window (ms)':32}{first!s:>16}{last!s:>16}{ratio!s:>10}")
     print(f"RSS idle before sockets {r['rss_idle_mib']} MiB; growth after warm-up {r['growth_after_warmup_mib']} MiB "
           f"({r['slope_mib_per_min']} MiB/min by least squares)")
-    print(f"DMs sent {r['dm_sent']}, acked {r['dm_acked']}, missing {r['dm_missing']}, doubled {r['dm_doubled']}; "
-          f"room deliveries {r['room_deliveries']}; gap syncs {r['gap_syncs']}; errors {r['errors']}; "
-          f"disconnects {r['disconnects']}")
+    print(f"DMs sent {r['dm_sent']}, acked {r['dm_acked']}; not delivered live {r['dm_missing_live']}, "
+          f"missing after a final sync {r['dm_missing']}, shown twice {r['dm_doubled']}; "
+          f"room deliveries {r['room_deliveries']}; gap syncs {r['gap_syncs']} (replayed frames {r['replayed_frames']}); "
+          f"errors {r['errors']}; disconnects {r['disconnects']}")
     print(f"DM latency over the run: p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms; "
           f"sockets opened in {r['open_seconds']} s ({r['handshake_retries']} handshakes retried)")
 
