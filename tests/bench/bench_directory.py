@@ -88,7 +88,11 @@ def analyze(db_path: Path) -> None:
 
 def setup_django(db_path: Path) -> None:
     os.environ.update(bench_env(db_path))
+    import warnings
+
     import django
+
+    warnings.filterwarnings("ignore", message="No directory at")
 
     django.setup()
 
@@ -168,6 +172,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario (default 200)")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument(
+        "--cpu-requests", type=int, default=30, help="in-process requests per scenario (CPU time)"
+    )
+    parser.add_argument(
         "--db", type=Path, default=Path(tempfile.gettempdir()) / "coworking-bench-directory.sqlite3"
     )
     parser.add_argument("--fresh", action="store_true", help="seed a new database file")
@@ -207,13 +214,14 @@ def main() -> int:
         base = server.http_url
 
         # A deep page: follow "Next" 100 times (page 101 of newest-first, 2,400 members in).
-        url = "/members/"
+        url, deep_page = "/members/", 1
         for _ in range(100):
             html = member.get(base + url, timeout=60).text
             found = re.search(r'href="([^"]+)"[^>]*rel="next"', html)
             if not found:
                 break
             url = urljoin("/members/", found.group(1).replace("&amp;", "&"))
+            deep_page += 1
         deep_url = url
 
         scenarios: list[tuple[str, requests.Session, str]] = [
@@ -237,7 +245,7 @@ def main() -> int:
                 member,
                 "/members/?skill=drone-filming&language=de",
             ),
-            ("page 101 (keyset cursor)", member, deep_url),
+            (f"page {deep_page} (keyset cursor)", member, deep_url),
             ("profile page (own, with complements)", member, f"/members/{viewer.username}/"),
             ("profile page (another member)", member, f"/members/{other.username}/"),
         ]
@@ -256,6 +264,24 @@ def main() -> int:
     finally:
         server.stop()
 
+    # The same requests in this process (Django's test client, no server), timed in CPU seconds:
+    # what the code costs, whatever else the machine is doing at the same time.
+    from django.test import Client
+
+    anonymous_client, member_client = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
+    member_client.cookies[cookie_name] = cookie
+    clients = {id(anonymous): anonymous_client, id(member): member_client}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in scenarios}
+    for round_number in range(args.warmup + args.cpu_requests):
+        for name, session, path in scenarios:
+            started = time.process_time()
+            response = clients[id(session)].get(path)
+            elapsed = (time.process_time() - started) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{name} (in process): HTTP {response.status_code}")
+            if round_number >= args.warmup:
+                cpu[name].append(elapsed)
+
     base_median = statistics.median(timings["minimal Django view"])
     base_p95 = percentile(timings["minimal Django view"], 0.95)
     print()
@@ -263,13 +289,18 @@ def main() -> int:
     print(f"{args.requests} sequential requests per scenario after {args.warmup} warm-up rounds, keep-alive.")
     if seconds:
         print(f"Seeding took {seconds:.0f} s.")
-    header = f"{'scenario':<50} {'cards':>5} {'median ms':>10} {'p95 ms':>8} {'x median':>9} {'x p95':>7}"
+    header = (
+        f"{'scenario':<50} {'cards':>5} {'median ms':>10} {'p95 ms':>8} {'x median':>9} {'x p95':>7}"
+        f" {'CPU ms':>7} {'x CPU':>6}"
+    )
     print(header)
     print("-" * len(header))
     rows = []
+    base_cpu = statistics.median(cpu["minimal Django view"])
     for name, _, path in scenarios:
         values = timings[name]
         median, p95 = statistics.median(values), percentile(values, 0.95)
+        cpu_median = statistics.median(cpu[name])
         rows.append(
             {
                 "scenario": name,
@@ -279,11 +310,15 @@ def main() -> int:
                 "p95_ms": round(p95, 2),
                 "ratio_median": round(median / base_median, 1),
                 "ratio_p95": round(p95 / base_p95, 1),
+                "cpu_median_ms": round(cpu_median, 2),
+                "ratio_cpu": round(cpu_median / base_cpu, 1),
             }
         )
         print(
             f"{name:<50} {sizes[name]:>5} {median:>10.1f} {p95:>8.1f} {median / base_median:>8.1f}x {p95 / base_p95:>6.1f}x"
+            f" {cpu_median:>7.1f} {cpu_median / base_cpu:>5.1f}x"
         )
+    print("median/p95: wall time through Daphne over HTTP; CPU: the same request in process, CPU time only.")
     if args.json:
         args.json.write_text(
             json.dumps({"members": total, "requests": args.requests, "rows": rows}, indent=2)
