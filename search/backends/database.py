@@ -291,7 +291,7 @@ class DatabaseBackend(SearchBackend):
 
     def vocabulary_fixes(self, terms: list[str], *, known: set[str] | None = None) -> dict[str, list[str]]:
         """Typo fixes for the terms the index does not know: the closest indexed terms."""
-        candidates = [term for term in terms if max_typos(term)]
+        candidates = [term for term in terms if max_typos(term) and term.isalpha()]
         if not candidates:
             return {}
         if known is None:
@@ -389,7 +389,9 @@ class DatabaseBackend(SearchBackend):
         sqlite = self.vendor == "sqlite"
         for doc in documents:
             analysed = doc.analysed()
-            terms = sorted({t for column in TEXT_COLUMNS for t in analysed[column].split()})
+            # The typo vocabulary: words only. Terms with digits ("debaets871" from a username,
+            # "co2") are searched exactly but nobody mistypes them into something else.
+            terms = sorted({t for column in TEXT_COLUMNS for t in analysed[column].split() if t.isalpha()})
             frequencies.update(terms)
             member_id = doc.member_id
             member_facets = [("s", key[:120]) for key in dict.fromkeys(doc.skill_keys)]

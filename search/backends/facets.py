@@ -64,7 +64,7 @@ class FacetCache:
                 )
                 generation, last_id, last_stamp = cursor.fetchone()
             generation = generation or ""
-            last = (last_id, last_stamp) if last_id is not None else None
+            last = (last_id, last_stamp) if last_id is not None else (0, "")
             if generation != self.generation or self.seen is None:
                 self._load_all(generation, last)
             elif last != self.seen:
@@ -76,9 +76,9 @@ class FacetCache:
                         IndexChange.objects.filter(id__gt=max(self.seen[0] - OVERLAP, 0)).values_list("member_id", flat=True)
                     )
                     self._reload_members(changed)
-                    self.seen = last or (0, "")
+                    self.seen = last
 
-    def _load_all(self, generation: str, last: tuple[int, str] | None) -> None:
+    def _load_all(self, generation: str, last: tuple[int, str]) -> None:
         members: dict[str, list[int]] = defaultdict(list)
         tokens: dict[int, tuple[str, ...]] = {}
         for member_id, facets in IndexedMember.objects.values_list("member_id", "facets").iterator(chunk_size=5000):
@@ -93,7 +93,7 @@ class FacetCache:
         for member_id, split in tokens.items():
             self._note_small(member_id, split)
         self.generation = generation
-        self.seen = last or (0, "")
+        self.seen = last
 
     def _reload_members(self, member_ids: set[int]) -> None:
         if not member_ids:
