@@ -42,7 +42,7 @@ def test_embedded_defaults():
 
     assert s["db_engine"] == "django.db.backends.sqlite3"
     assert s["db_name"].endswith("db.sqlite3")
-    assert s["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert s["layer"] == "messaging.layers.InProcessChannelLayer"  # an in-memory layer, one process
     assert s["search"] == "database"
     assert s["debug"] is False
     assert s["first_app"] == "daphne"
