@@ -44,6 +44,10 @@ try:  # channels-redis (REDIS_URL) raises redis' own errors when Redis is unreac
 except ImportError:  # pragma: no cover - redis comes with channels-redis
     RedisError = OSError
 LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+try:  # Daphne (autobahn) raises this when a frame is written to a socket that has just closed
+    from autobahn.exception import Disconnected as SocketGone
+except ImportError:  # pragma: no cover - another ASGI server
+    SocketGone = ConnectionError
 # Close code asking the client to reconnect now (the layer is back; groups were re-joined).
 CLOSE_RECONNECT = 4012
 
@@ -173,6 +177,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return False
         return True
 
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Whatever ended the consumer (even an error in a handler), its groups and its
+            # presence row go with it; after a clean disconnect this finds nothing left to do.
+            await self._cleanup()
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -212,6 +224,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined.append(group)
 
     async def disconnect(self, code: int) -> None:
+        await self._cleanup()
+
+    async def _cleanup(self) -> None:
         # Groups are dropped at once rather than left to group_expiry.
         try:
             for group in getattr(self, "joined", []):
@@ -302,8 +317,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.member, conversation_id, frame.get("body"), client_id
         )
         # Committed by now: broadcast from here rather than from the database thread.
-        for group, event in sends:
-            await self.channel_layer.group_send(group, event)
+        try:
+            for group, event in sends:
+                await self.channel_layer.group_send(group, event)
+        except LAYER_ERRORS as error:
+            # Stored but not broadcast: still acked (a resend would change nothing); the others
+            # catch up through `sync` when the layer is back and their sockets reconnect.
+            logger.warning("chat: message %s stored, broadcast failed (%s)", payload["id"], error)
         await self.send_frame({"type": "ack", "client_id": client_id, "message": payload})
 
     async def on_sync(self, frame: dict) -> None:
@@ -336,6 +356,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     # --- frames to the browser ---------------------------------------------------------
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except SocketGone:
+            # The browser left while a frame was on its way; the disconnect event follows.
+            pass
 
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=dumps(frame))
