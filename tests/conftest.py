@@ -63,8 +63,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
     """A transactional test ends with a flush that also empties what data migrations loaded:
     put the skill taxonomy back once that flush is done, so every later test finds it."""
     yield
-    if not _is_transactional(item):
-        return
+    if not _is_transactional(item) or nextitem is None:
+        return  # (after the last test the test database is already gone: nothing to restore)
     from pytest_django.plugin import blocking_manager_key
 
     from profiles.models import Skill, SkillCategory, SkillTag
