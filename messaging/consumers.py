@@ -22,6 +22,7 @@ import time
 import weakref
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -176,6 +177,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except LAYER_ERRORS:
             return False
         return True
+
+    async def dispatch(self, message: dict) -> None:
+        """As channels' dispatch, without its `aclose_old_connections()` before every handler.
+
+        That call is a round trip to the single database thread for each frame delivered: a
+        message to a 200-member room queued 200 of them behind the database work of every socket.
+        Our handlers reach the database only through database_sync_to_async, which already
+        closes stale connections on the database thread itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def __call__(self, scope, receive, send) -> None:
         try:
