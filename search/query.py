@@ -132,22 +132,29 @@ class Taxonomy:
                 taxonomy.deletes[variant].add(word)
         return taxonomy
 
-    def correct(self, word: str) -> str | None:
-        """The taxonomy word `word` is most likely a typo of, or None."""
+    def corrections(self, word: str, *, limit_options: int = 3) -> list[str]:
+        """The taxonomy words `word` is most likely a typo of (all those at the smallest
+        distance, closest length first), or [] when it is a known word or too far from any."""
         limit = max_typos(word)
         if not limit or word in self.words:
-            return None
+            return []
         candidates: set[str] = set()
         for variant in _deletes(word, limit):
             candidates |= self.deletes.get(variant, set())
-        best: tuple[int, int, str] | None = None
+        scored = []
         for candidate in candidates:
             distance = damerau_levenshtein(word, candidate, limit)
             if distance <= min(limit, max_typos(candidate)):
-                key = (distance, abs(len(candidate) - len(word)), candidate)
-                if best is None or key < best:
-                    best = key
-        return best[2] if best else None
+                scored.append((distance, abs(len(candidate) - len(word)), candidate))
+        if not scored:
+            return []
+        best = min(scored)[0]
+        return [candidate for distance, _, candidate in sorted(scored) if distance == best][:limit_options]
+
+    def correct(self, word: str) -> str | None:
+        """The single most likely taxonomy word for a typo, or None."""
+        options = self.corrections(word)
+        return options[0] if options else None
 
 
 def _deletes(word: str, distance: int) -> set[str]:
@@ -210,19 +217,18 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
     tax = taxonomy()
 
     stems = [stem(token) for token in tokens]
-    corrections: dict[str, str] = {}
-    corrected = list(stems)
+    # Each word as typed, then the taxonomy words it may be a typo of.
+    options: list[list[str]] = [[s] for s in stems]
     for i, token in enumerate(tokens):
         if is_stop_word(token) or token in LANGUAGE_WORDS or stems[i] in tax.words:
             continue
-        fix = tax.correct(stems[i])
-        if fix:
-            corrected[i] = fix
+        options[i] += tax.corrections(stems[i])
 
     # Longest phrases first; a word belongs to one phrase at most ("garden architect" is not
-    # also "architect").
+    # also "architect"), so "developper web" is read as "développeur web", not "developer".
     slugs: list[str] = []
     covered: set[str] = set()
+    corrections: dict[str, str] = {}
     used = [False] * len(tokens)
     for size in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1):
         for start in range(len(tokens) - size + 1):
@@ -232,17 +238,17 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
             if size == 1 and is_stop_word(tokens[start]) and len(tokens) > 1:
                 continue
             window = range(start, start + size)
-            for candidate in _phrase_forms(stems, corrected, tokens, window):
-                found = tax.phrases.get(candidate)
-                if found:
-                    slugs.extend(sorted(found))
-                    for i in window:
-                        used[i] = True
-                        if not is_stop_word(tokens[i]):
-                            covered.update({stems[i], corrected[i]})
-                        if corrected[i] != stems[i] and corrected[i] in candidate:
-                            corrections[tokens[i]] = corrected[i]
-                    break
+            match = _find_phrase(tax, tokens, options, window)
+            if match is None:
+                continue
+            found, chosen = match
+            slugs.extend(sorted(found))
+            for i, word in zip(window, chosen, strict=True):
+                used[i] = True
+                if not is_stop_word(tokens[i]):
+                    covered.update({stems[i], word})
+                if word != stems[i]:
+                    corrections[tokens[i]] = word
 
     languages = tuple(dict.fromkeys(LANGUAGE_WORDS[t] for t in tokens if t in LANGUAGE_WORDS))
     terms = tuple(dict.fromkeys(analyze(text)))[:MAX_TERMS]
@@ -262,14 +268,19 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
     )
 
 
-def _phrase_forms(stems: list[str], corrected: list[str], tokens: list[str], window: range):
-    """The window as typed, with typos corrected, and without stop words."""
-    typed = tuple(stems[i] for i in window)
-    yield typed
-    fixed = tuple(corrected[i] for i in window)
-    if fixed != typed:
-        yield fixed
-    if len(window) > 1 and not is_stop_word(tokens[window[0]]) and not is_stop_word(tokens[window[-1]]):
-        content = tuple(corrected[i] for i in window if not is_stop_word(tokens[i]))
-        if content and content != fixed:
-            yield content
+def _find_phrase(tax: Taxonomy, tokens: list[str], options: list[list[str]], window: range):
+    """(slugs, words chosen) for the first reading of the window that is a taxonomy phrase:
+    as typed, then with typo fixes (fewest first), each also without its stop words."""
+    readings = [()]
+    for i in window:
+        readings = [(*reading, word) for reading in readings for word in options[i]][:27]
+    readings.sort(key=lambda words: sum(word != options[i][0] for i, word in zip(window, words, strict=True)))
+    inner_stop_words = len(window) > 1 and not is_stop_word(tokens[window[0]]) and not is_stop_word(tokens[window[-1]])
+    for words in readings:
+        found = tax.phrases.get(words)
+        if not found and inner_stop_words:
+            content = tuple(word for i, word in zip(window, words, strict=True) if not is_stop_word(tokens[i]))
+            found = tax.phrases.get(content) if content != words else None
+        if found:
+            return found, words
+    return None

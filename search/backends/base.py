@@ -10,7 +10,7 @@ from search.documents import MemberDocument
 from search.query import ParsedQuery
 
 # Ranking: relevance first, then multipliers, the same in every backend.
-FIELD_WEIGHTS = {"canon": 10.0, "skills": 4.0, "headline": 2.5, "profession": 2.5, "bio": 1.0, "name": 1.5}
+FIELD_WEIGHTS = {"canon": 20.0, "skills": 4.0, "headline": 2.5, "profession": 2.5, "bio": 1.0, "name": 1.5}
 BOOST_AVAILABLE = 1.3
 BOOST_CHECKED_IN = 1.3
 BOOST_SAME_SPACE = 1.25

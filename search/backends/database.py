@@ -39,6 +39,9 @@ TEXT_COLUMNS = ("skills", "headline", "profession", "bio", "name")
 # Where words that name a canonical skill are looked for: the canon token already stands for the
 # skill itself, so its labels (and a bio mentioning it in passing) would only widen the hits.
 STRONG_COLUMNS = ("headline", "profession", "name")
+# A word still being typed completes against what people are (skills, headline, profession,
+# name), not every word of every bio: as-you-type stays precise and fast.
+PREFIX_COLUMNS = ("skills", "headline", "profession", "name")
 FTS_COLUMNS = ("canon", *TEXT_COLUMNS)
 SQLITE_FTS_COLUMNS = (*FTS_COLUMNS, "meta")
 FACET_NAMES = {"s": "skills", "p": "spaces", "r": "regions", "l": "languages", "a": "available"}
@@ -49,6 +52,8 @@ LANGUAGE_BITS = {code: 1 << i for i, code in enumerate(["fr", "nl", "en", "de", 
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: bio, headline/profession/name, skills, canon.
 PG_RANK_WEIGHTS = "{0.1, 0.25, 0.4, 1.0}"
 MAX_FIXES_PER_TERM = 2
+# Added to the bm25 relevance of members offering a skill the request names (SQLite).
+CANON_BONUS = 4.0
 CHANGE_LOG_KEEP = 20_000
 # The same statement as migration 0004 (a rebuild drops and recreates the table).
 SQLITE_MEMBER_FTS = """CREATE VIRTUAL TABLE search_member_fts USING fts5(
@@ -138,12 +143,24 @@ class DatabaseBackend(SearchBackend):
         exclude, exclude_params = ("", [])
         if request.context.member_id is not None:
             exclude, exclude_params = " AND (rowid >> 32) <> %s", [request.context.member_id]
-        relevance = "1.0" if request.query.is_empty else f"(-bm25(search_member_fts, {weights}))"
+        relevance, relevance_params = "1.0", []
+        if not request.query.is_empty:
+            relevance = f"(-bm25(search_member_fts, {weights}))"
+            if request.query.skill_slugs:
+                # bm25 saturates the frequency it sums over columns: however heavy its weight,
+                # the canon column cannot lift "offers the skill asked for" far enough above
+                # "mentions one of the words". A flat bonus on top does, without a join.
+                tokens = " OR ".join(canonical_token(slug) for slug in request.query.skill_slugs)
+                relevance = (
+                    f"({relevance} + {CANON_BONUS} * (rowid IN (SELECT rowid FROM search_member_fts "
+                    "WHERE search_member_fts MATCH %s)))"
+                )
+                relevance_params = [f"canon : ({tokens})"]
         page_sql = (
             f"SELECT rowid >> 32, {relevance} * {boost} AS score FROM search_member_fts "
             f"WHERE search_member_fts MATCH %s{exclude} ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
         )
-        page_params = [*boost_params, match, *exclude_params, request.page_size, request.offset]
+        page_params = [*relevance_params, *boost_params, match, *exclude_params, request.page_size, request.offset]
         ids_sql = "SELECT group_concat(rowid >> 32) FROM search_member_fts WHERE search_member_fts MATCH %s"
         return page_sql, page_params, ids_sql, [match]
 
@@ -266,16 +283,23 @@ class DatabaseBackend(SearchBackend):
 
     def _fts_match(self, parsed: ParsedQuery) -> str:
         """An FTS5 MATCH expression; terms are [a-z0-9]+ only (search.text), quoting is safe."""
-        free: list[str] = []
-        skill: list[str] = []
+        # Each word is looked for once per column (twice would count twice in bm25).
+        scopes: dict[tuple[str, ...], list[str]] = {
+            TEXT_COLUMNS: [], STRONG_COLUMNS: [], PREFIX_COLUMNS: [], ("bio",): []
+        }
         for group, is_prefix, covered in self._term_groups(parsed):
             for i, term in enumerate(group):
-                (skill if covered else free).append(f'"{term}"*' if is_prefix and i == 0 and len(term) >= 2 else f'"{term}"')
-        parts = []
-        if free:
-            parts.append(f"{{{' '.join(TEXT_COLUMNS)}}} : ({' OR '.join(free)})")
-        if skill:
-            parts.append(f"{{{' '.join(STRONG_COLUMNS)}}} : ({' OR '.join(skill)})")
+                if is_prefix and i == 0 and len(term) >= 2:
+                    if covered:
+                        scopes[STRONG_COLUMNS].append(f'"{term}"*')
+                    else:
+                        scopes[PREFIX_COLUMNS].append(f'"{term}"*')
+                        scopes[("bio",)].append(f'"{term}"')
+                else:
+                    scopes[STRONG_COLUMNS if covered else TEXT_COLUMNS].append(f'"{term}"')
+        parts = [
+            f"{{{' '.join(columns)}}} : ({' OR '.join(phrases)})" for columns, phrases in scopes.items() if phrases
+        ]
         if parsed.skill_slugs:
             parts.append(f"canon : ({' OR '.join(canonical_token(slug) for slug in parsed.skill_slugs)})")
         return " OR ".join(parts)
@@ -283,9 +307,11 @@ class DatabaseBackend(SearchBackend):
     def _tsquery(self, parsed: ParsedQuery) -> str:
         alternatives: list[str] = []
         for group, is_prefix, covered in self._term_groups(parsed):
-            weights = "C" if covered else "BCD"
             for i, term in enumerate(group):
-                alternatives.append(f"'{term}':*{weights}" if is_prefix and i == 0 else f"'{term}':{weights}")
+                if is_prefix and i == 0:
+                    alternatives += [f"'{term}':*C"] if covered else [f"'{term}':*BC", f"'{term}':D"]
+                else:
+                    alternatives.append(f"'{term}':{'C' if covered else 'BCD'}")
         alternatives += [f"'{canonical_token(slug)}':A" for slug in parsed.skill_slugs]
         return " | ".join(alternatives)
 

@@ -55,10 +55,11 @@ logger = logging.getLogger(__name__)
 DOWN_KEY = "search:elasticsearch-down-until"
 REBUILD_TARGET_KEY = "search:elasticsearch-rebuild-target:{alias}"
 DOWN_SECONDS = 10
-CANON_BOOST_FACTOR = 2.5
+CANON_BOOST_FACTOR = 1.25
 HIGHLIGHT_PRE, HIGHLIGHT_POST = "\x02", "\x03"
 TEXT_FIELDS = ("skills", "headline", "profession", "bio", "name")
 STRONG_FIELDS = ("headline", "profession", "name")
+PREFIX_FIELDS = ("skills", "headline", "profession", "name")
 HIGHLIGHT_FIELDS = ("display_name", "headline", "profession", "bio")
 
 _clients: dict[tuple[str, str], Elasticsearch] = {}
@@ -356,7 +357,7 @@ class ElasticsearchBackend(SearchBackend):
             clauses.append(
                 Q("bool", should=[
                     Q("prefix", **{f"{name}_terms": {"value": parsed.prefix, "boost": FIELD_WEIGHTS[name] / 2}})
-                    for name in TEXT_FIELDS
+                    for name in PREFIX_FIELDS
                 ])
             )
         return clauses

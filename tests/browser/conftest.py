@@ -10,9 +10,8 @@ Every page records console errors, uncaught exceptions and Content-Security-Poli
 a journey fails on any of them unless the test declares it expected (`allow_console`). The
 journeys run at a laptop viewport and at a phone viewport (`viewport` fixture).
 
-The live server runs on the test database (a file on SQLite, see tests/fixtures/daphne.py),
-so the tests are transactional; `serialized_rollback` brings back the skill taxonomy that the
-data migrations loaded, which search and the profile form need.
+The live server (one Daphne per module) runs on the test database (a file on SQLite, see
+tests/fixtures/daphne.py), so the tests are transactional.
 """
 
 from __future__ import annotations
@@ -64,13 +63,11 @@ def playwright_instance():
         pytest.skip("Chromium is not installed (Debian package chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # As long as Playwright's loop lives, the ORM of this process (fixtures, flushes, teardown
+    # hooks) runs beside it; the Daphne process under test keeps Django's check (see below).
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield playwright
-
-
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def orm(function: Callable[[], T]) -> T:
@@ -132,6 +129,8 @@ class BrowserSession:
     # JSON frames the page's WebSockets received, in order, across reconnects.
     frames: list[dict] = field(default_factory=list)
     sockets_opened: int = 0
+    # Index in `frames` where the current document began (set on every main-frame navigation).
+    document_frames_from: int = 0
 
     def _on_websocket(self, websocket) -> None:
         self.sockets_opened += 1
@@ -157,9 +156,11 @@ class BrowserSession:
             self.page.wait_for_timeout(50)
             waited += 50
 
-    def wait_synced(self, *, after: int = 0) -> dict:
-        """Wait until the page's socket has caught up (`synced`), i.e. it is live."""
-        return self.wait_for_frame(lambda f: f.get("type") == "synced", after=after)
+    def wait_synced(self, *, after: int | None = None) -> dict:
+        """Wait until the current page's socket has caught up (`synced`), i.e. it is live; by
+        default only frames since the page was loaded count (not an earlier page's)."""
+        start = self.document_frames_from if after is None else after
+        return self.wait_for_frame(lambda f: f.get("type") == "synced", after=start)
 
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
@@ -228,6 +229,10 @@ def browser_session(browser, artifacts_dir, request) -> Iterator[Callable[..., B
         )
         page.on("pageerror", lambda error: session.page_errors.append(str(error)))
         page.on("websocket", session._on_websocket)
+        page.on(
+            "framenavigated",
+            lambda frame: frame == page.main_frame and setattr(session, "document_frames_from", len(session.frames)),
+        )
         sessions.append(session)
         return session
 
@@ -247,7 +252,24 @@ def browser_session(browser, artifacts_dir, request) -> Iterator[Callable[..., B
     assert not failed, f"console errors, JS exceptions or CSP violations: {failed}"
 
 
+@pytest.fixture(scope="module")
+def _module_daphne(django_db_setup, django_db_blocker, playwright_instance):
+    """One Daphne per module (starting one costs seconds); tests share it, each with its own data."""
+    from tests.fixtures.daphne import LiveDaphne, server_env
+
+    with django_db_blocker.unblock():
+        # Django's async-safety check stays on in the server, whatever this process allows itself.
+        server = LiveDaphne(env=server_env(DJANGO_ALLOW_ASYNC_UNSAFE=""))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def daphne_server(daphne_factory, django_db_serialized_rollback):
-    """One Daphne process on the test database (in-memory channel layer, database search)."""
-    return daphne_factory(DJANGO_ALLOW_ASYNC_UNSAFE="")
+def daphne_server(_module_daphne, transactional_db):
+    """The module's Daphne process on the test database (in-process channel layer, database
+    search). Transactional: what a test writes is committed, so the server sees it; the flush
+    after each test leaves the next one a clean database (tests/conftest.py puts the taxonomy back)."""
+    if _module_daphne.process is None or _module_daphne.process.poll() is not None:
+        _module_daphne.start()  # a test killed it
+    return _module_daphne

@@ -96,7 +96,7 @@ def test_newcomer_finds_translator_and_they_chat_live(daphne_server, browser_ses
     # He opens the conversation and answers
     jan_tab.page.goto(conversation_url)
     jan_tab.page.locator("#chat-messages .chat-body", has_text=question).wait_for()
-    jan_tab.wait_synced(after=len(jan_tab.frames))
+    jan_tab.wait_synced()
     answer = "Bonjour Sofie, avec plaisir ! Envoyez-moi les textes."
     jan_tab.page.get_by_label("Message").fill(answer)
     jan_tab.page.get_by_role("button", name="Send").click()
