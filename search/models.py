@@ -1,9 +1,10 @@
 """Tables of the database search backend and the index outbox.
 
 The full-text part of the index is not a Django model: on SQLite an FTS5 virtual table
-(`search_member_fts`, bm25 ranking, prefix index) and a trigram table over the vocabulary
-(`search_term_trgm`); on PostgreSQL a weighted tsvector column on `search_indexedmember` with a
-GIN index, and a pg_trgm index on the vocabulary. Migration 0002 creates them for the vendor.
+(`search_member_fts`: analysed text, bm25, prefix index, and a `meta` column of filter tokens;
+migration 0004) and a trigram table over the vocabulary (`search_term_trgm`, migration 0002); on
+PostgreSQL a weighted tsvector column on `search_indexedmember` with a GIN index, and a pg_trgm
+index on the vocabulary (migration 0002).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ class IndexedMemberTerms(models.Model):
 
 
 class IndexedFacet(models.Model):
-    """One filter value of an indexed member: skill, space, region, language or availability."""
+    """One filter value of an indexed member: skill, space, region, language or availability.
+
+    PostgreSQL's filters read it (SQLite filters with FTS tokens instead)."""
 
     class Kind(models.TextChoices):
         SKILL = "s", _("skill")

@@ -1,10 +1,14 @@
 """The embedded default: full-text search in the project's own database.
 
-SQLite: FTS5 with bm25 ranking over the analysed fields (weights per field), prefix queries for
-search-as-you-type, and typo tolerance from a vocabulary of indexed terms (a trigram FTS5 table
-gives candidates, Damerau-Levenshtein decides). PostgreSQL: the same index as a weighted tsvector
-(GIN) ranked by ts_rank, with pg_trgm for the vocabulary. Filters, boosts, the page, the exact
-count and every facet come from one SQL statement.
+SQLite: an FTS5 table of analysed member text (search.text.analyze) with bm25 ranking, per-field
+weights, a prefix index for search-as-you-type, and typo tolerance from a vocabulary of indexed
+words (a trigram FTS5 table gives candidates, Damerau-Levenshtein decides). A search is two
+statements that read no other table per hit: filters and visibility are tokens of the FTS
+`meta` column, the ranking attributes (available, space, region, languages) are bits of the
+rowid, and facet counts come from per-process bitmaps (search.backends.facets).
+
+PostgreSQL: the same analysed text as a weighted tsvector (GIN index) ranked by ts_rank, pg_trgm
+for the vocabulary, filters through search_indexedfacet; the same facet bitmaps.
 """
 
 from __future__ import annotations
