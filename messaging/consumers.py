@@ -30,7 +30,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from messaging import selectors, services
-from messaging.realtime import dumps, member_group, message_payload, room_group
+from messaging.realtime import dumps, member_group, message_payload
+from messaging.relay import relay
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ try:  # channels-redis (REDIS_URL) raises redis' own errors when Redis is unreac
 except ImportError:  # pragma: no cover - redis comes with channels-redis
     RedisError = OSError
 LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
+relay.layer_errors = LAYER_ERRORS
 try:  # Daphne (autobahn) raises this when a frame is written to a socket that has just closed
     from autobahn.exception import Disconnected as SocketGone
 except ImportError:  # pragma: no cover - another ASGI server
@@ -86,6 +88,7 @@ class PresenceKeeper:
     def __init__(self) -> None:
         self.consumers: weakref.WeakSet[ChatConsumer] = weakref.WeakSet()
         self.task: asyncio.Task | None = None
+        self.relay_refreshed = time.monotonic()
 
     def interval(self) -> float:
         return float(getattr(settings, "CHAT_PRESENCE_HEARTBEAT_SECONDS", 30))
@@ -109,6 +112,9 @@ class PresenceKeeper:
                 await database_sync_to_async(services.connections_heartbeat)()
                 for consumer in list(self.consumers):
                     await consumer.refresh_groups_if_due()
+                if time.monotonic() - self.relay_refreshed > services.group_refresh_interval():
+                    self.relay_refreshed = time.monotonic()
+                    await relay.refresh()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database hiccup must not stop the heartbeat for good
@@ -140,6 +146,7 @@ def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, in
 
 class ChatConsumer(AsyncWebsocketConsumer):
     layer_down = False
+    accepted = False
 
     # Channels reads `self.channel_receive` once for its dispatch loop; handing it a receive that
     # survives the layer's server going away keeps the socket open instead of crashing it (1011).
@@ -214,7 +221,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             await self._join(member_group(user.pk))
             for room in rooms:
-                await self._join(room_group(room))
+                # Room frames come through the process's relay (one layer delivery per process).
+                await relay.join(self, room)
                 self.rooms.add(room)
         except LAYER_ERRORS as error:
             # No live delivery possible: refuse (the client retries with backoff) rather than a 500.
@@ -230,6 +238,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         presence_keeper.add(self)
         online = await database_sync_to_async(selectors.online_contacts)(member_id=user.pk)
         await self.accept()
+        self.accepted = True
         for username in online:
             await self.send_frame({"type": "presence", "username": username, "online": True})
 
@@ -248,6 +257,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except LAYER_ERRORS:
             pass  # the layer is down: its groups expire on their own
         self.joined = []
+        for room in list(getattr(self, "rooms", ())):
+            try:
+                await relay.leave(self, room)
+            except LAYER_ERRORS:
+                pass
+        self.rooms = set()
         if getattr(self, "registered", False):
             presence_keeper.discard(self)
             self.registered = False
@@ -390,6 +405,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- events from the channel layer -------------------------------------------------
 
     async def chat_frame(self, event: dict) -> None:
+        if not self.accepted:
+            return  # the relay may deliver before the handshake ends; the client's sync covers it
         room = event.get("room")
         if room is not None and room not in self.rooms:
             return  # left the room while the frame was on its way
@@ -400,14 +417,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def chat_room_join(self, event: dict) -> None:
         room = event["conversation"]
         if room not in self.rooms:
-            await self._join(room_group(room))
+            await relay.join(self, room)
             self.rooms.add(room)
 
     async def chat_room_leave(self, event: dict) -> None:
         room = event["conversation"]
         if room in self.rooms:
             self.rooms.discard(room)
-            group = room_group(room)
-            await self.channel_layer.group_discard(group, self.channel_name)
-            self.joined = [g for g in self.joined if g != group]
+            await relay.leave(self, room)
 
