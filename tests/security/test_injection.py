@@ -162,6 +162,21 @@ def test_markup_is_escaped_in_the_admin(evil):
 
 
 def test_search_api_highlights_hold_only_mark_tags(evil):
+    _assert_highlights_inert(evil)
+
+
+@pytest.mark.slow
+def test_elasticsearch_highlights_hold_only_mark_tags(elasticsearch_settings, evil):
+    # Mallory was indexed into the search server (osmem) too: its highlighter's output is checked.
+    from search.selectors import search_members
+
+    assert search_members(query="logo", searcher=evil["victim"], page_size=5).backend == "elasticsearch"
+    _assert_highlights_inert(evil)
+    page = _client(evil["victim"]).get("/search/", {"q": "logo alert onerror script img"})
+    _assert_inert(page, "search page on Elasticsearch")
+
+
+def _assert_highlights_inert(evil) -> None:
     response = _client(evil["victim"]).get("/api/search/members", {"q": "logo alert onerror script img"})
 
     assert response.status_code == 200

@@ -17,6 +17,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import MemberFactory
 from tests.security.conftest import ROLES, World
 
 LOGIN = "login"
@@ -354,3 +355,47 @@ def test_a_hidden_member_stays_reachable_in_an_existing_conversation(world):
     assert response.status_code == 302
     assert response.headers["Location"] == conversation.get_absolute_url()
     assert stranger.status_code == 404
+
+
+SAME_SITE = b"http://localhost"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("who", "origin", "accepted"),
+    [
+        ("anonymous", SAME_SITE, False),
+        ("member", SAME_SITE, True),
+        ("staff", SAME_SITE, True),
+        ("inactive", SAME_SITE, False),
+        ("member", b"http://evil.example", False),
+        ("member", b"http://localhost.evil.example", False),
+        ("member", None, False),
+        ("member", b"null", False),
+    ],
+    ids=["anonymous", "member", "staff", "deactivated", "foreign-origin", "lookalike-origin", "no-origin",
+         "null-origin"],
+)
+async def test_chat_socket_wants_an_active_member_from_an_allowed_origin(who, origin, accepted):
+    from channels.db import database_sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from community.asgi import application
+    from tests.fixtures.daphne import cookie_header
+
+    def given():
+        if who == "anonymous":
+            return ""
+        member = MemberFactory(is_staff=who == "staff", is_active=who != "inactive")
+        return cookie_header(member)
+
+    cookie = await database_sync_to_async(given)()
+    headers = [(b"origin", origin)] if origin is not None else []
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+
+    connected, _ = await socket.connect()
+    await socket.disconnect()
+
+    assert connected is accepted
