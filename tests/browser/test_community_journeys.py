@@ -65,3 +65,23 @@ def test_visitor_asks_for_a_free_trial_and_member_rsvps(daphne_server, browser_s
     lotte.page.get_by_text("You are going.", exact=True).wait_for()
     lotte.shot("event-going")
     assert RSVP.objects.get(event=event, member=member).status == RSVP.Status.GOING
+
+
+def test_the_harness_catches_a_csp_violation_and_a_js_error(daphne_server, browser_session):
+    # The journeys' "no CSP violation, no JS error" checks can fail: an inline script (as an
+    # injection would add) is blocked by the policy and reported, an exception is recorded.
+    tab = browser_session(daphne_server, name="harness")
+    tab.goto("/spaces/")
+    tab.page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.append(s); }"
+    )
+    tab.page.evaluate("() => setTimeout(() => { throw new Error('boom from a test'); }, 0)")
+    tab.page.wait_for_timeout(200)
+
+    problems = tab.problems()
+    assert tab.page.evaluate("window.__ran") is None  # the inline script never ran
+    assert any(p.startswith("csp: script-src") for p in problems), problems
+    assert any("boom from a test" in p for p in problems), problems
+    tab.console_errors.clear()  # expected here: do not fail the test at teardown
+    tab.page_errors.clear()
+    tab.page.evaluate("window.__cspViolations = []")
