@@ -39,7 +39,9 @@ class RoomRelay:
         if self.loop is not loop or self.task is None or self.task.done():
             # A new event loop (a test) or a relay that stopped: start over with a fresh channel.
             self.loop, self.rooms = loop, {}
-            self.channel = await get_channel_layer().new_channel(prefix="chat.relay.")
+            # The layer's default prefix: channels-redis reads all of a process's channels through
+            # one shared receive loop keyed on it (another prefix would starve one or the other).
+            self.channel = await get_channel_layer().new_channel()
             self.task = loop.create_task(self._run(self.channel))
 
     async def join(self, consumer: ChatConsumer, room: int) -> None:

@@ -10,7 +10,7 @@ from django.db import connection
 
 from messaging import services
 from messaging.models import Message
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, SpaceFactory
 from tests.fixtures.daphne import cookie_header
 from tests.messaging.live_client import LiveChatClient
 
@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _pair():
-    alice, bob = MemberFactory(username="alice"), MemberFactory(username="bob")
+    space = SpaceFactory(name="Coworking Liège")
+    alice = MemberFactory(username="alice", home_space=space)
+    bob = MemberFactory(username="bob", home_space=space)
     conversation = services.conversation_direct_get_or_create(member=alice, other=bob)
     services.request_accept(member=bob, conversation=conversation)
     return alice, bob, conversation
@@ -48,6 +50,7 @@ def _in_thread(fn, *args, **kwargs):
 
 def test_a_message_sent_on_one_server_reaches_a_client_of_the_other(daphne_factory, redis_url):
     alice, bob, conversation = _pair()
+    room = services.space_room_for(alice.home_space)
     server_a = daphne_factory(redis_url=redis_url)
     server_b = daphne_factory(redis_url=redis_url)
     alice_client, bob_client = _client(server_a, alice), _client(server_b, bob)
@@ -61,6 +64,10 @@ def test_a_message_sent_on_one_server_reaches_a_client_of_the_other(daphne_facto
         client_id = await alice_client.send(conversation.pk, "Hallo Bob, vanuit de andere server!")
         received = await bob_client.wait_for(lambda f: f["type"] == "message")
         ack = await alice_client.wait_for(lambda f: f["type"] == "ack" and f["client_id"] == client_id)
+        # The space's lobby room too (one relay channel per process in the room's group).
+        await alice_client.send(room.pk, "Quelqu'un pour un café ?")
+        in_room = await bob_client.wait_for(lambda f: f["type"] == "message" and f["message"]["conversation"] == room.pk)
+        assert in_room["message"]["body"] == "Quelqu'un pour un café ?"
         await alice_client.close()
         presence_off = await bob_client.wait_for(lambda f: f["type"] == "presence" and not f["online"])
         await bob_client.close()
