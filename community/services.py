@@ -137,7 +137,7 @@ def membership_set(*, member: Member, space: Space, plan: Plan | None = None) ->
 def _send(*, to: Iterable[str], template: str, context: dict, language: str) -> None:
     """Render `templates/community/emails/<template>.txt` (first line: subject) in `language`, send it."""
     # Emails have no request to build links from; SITE_URL (when the settings give one) does.
-    context = {"site_url": getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/"), **context}
+    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     with translation.override(language):
         text = render_to_string(f"community/emails/{template}.txt", context)
     subject, _sep, body = text.strip().partition("\n")

@@ -199,6 +199,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coworking Belgium <hello@coworking.example>")
+# Emails have no request to build absolute links from.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
