@@ -2,12 +2,18 @@
 is half-written, and the chat recovers by itself when Redis comes back.
 
 A real Daphne on the test database and a real redis-server of this test's own (stopped and
-started again on the same port), with a WebSocket client that behaves like chat.js.
+started again at the same Unix socket), with a WebSocket client that behaves like chat.js.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 
@@ -15,26 +21,54 @@ from messaging import services
 from messaging.models import Message
 from tests.factories import MemberFactory
 from tests.fixtures.daphne import cookie_header
-from tests.fixtures.redis import start_redis
 from tests.reliability.helpers import RecordingChatClient, in_thread
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 class RestartableRedis:
+    """A redis-server of this test's own on a Unix socket: stopped and started again at the same
+    address, which (unlike a TCP port) no other test running meanwhile can take in between."""
+
     def __init__(self) -> None:
-        self.server = start_redis()
-        self.port = self.server.port
+        self.workdir = Path(tempfile.mkdtemp(prefix="coworking-redis-down-"))
+        self.socket = self.workdir / "redis.sock"
+        self.process: subprocess.Popen | None = None
+        self.start()
 
     @property
     def url(self) -> str:
-        return self.server.url
+        return f"unix://{self.socket}"
 
-    def stop(self) -> None:
-        self.server.stop()
+    def ping(self) -> bool:
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(1)
+                sock.connect(str(self.socket))
+                sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
 
     def start(self) -> None:
-        self.server = start_redis(port=self.port)
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not Path(binary).exists():
+            pytest.skip("redis-server is not installed (Debian package redis-server)")
+        self.process = subprocess.Popen(
+            [binary, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir), "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while not self.ping():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -42,6 +76,7 @@ def redis():
     redis = RestartableRedis()
     yield redis
     redis.stop()
+    shutil.rmtree(redis.workdir, ignore_errors=True)
 
 
 def _pair():
