@@ -118,9 +118,9 @@ class DatabaseBackend(SearchBackend):
             page = cursor.fetchall()
             cursor.execute(ids_sql, ids_params)
             joined = cursor.fetchone()[0]
-        ids = [int(i) for i in joined.split(",")] if joined else []
-        if request.context.member_id is not None:
-            ids = [i for i in ids if i != request.context.member_id]
+        ids = list(map(int, joined.split(","))) if joined else []
+        if request.context.member_id is not None and request.context.member_id in ids:
+            ids.remove(request.context.member_id)
         hits = [RawHit(member_id=int(member_id), score=round(float(score), 4)) for member_id, score in page]
         return BackendResult(count=len(ids), hits=hits, facets=self._facets(ids))
 
