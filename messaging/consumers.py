@@ -124,6 +124,47 @@ class PresenceKeeper:
 presence_keeper = PresenceKeeper()
 
 
+class LayerHealth:
+    """Process-wide: is the channel layer's server (Redis) reachable?
+
+    channels-redis reads all of a process's channels through one shared loop, so when Redis
+    comes back only the receiver that happens to hold that loop notices; the others would keep
+    waiting on groups that a restarted Redis no longer has. Whoever notices first recovers for
+    everyone: every socket re-joins its groups and asks its client to reconnect and sync (4012).
+    """
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def mark_down(self, error: BaseException) -> None:
+        if not self.down:
+            logger.warning("chat: channel layer unreachable (%s); sends answer 'unavailable'", error)
+        self.down = True
+
+    async def try_recover(self, probe) -> bool:
+        """After a failure: True once the layer answers again (probed with `probe()`)."""
+        if not self.down:
+            return True
+        try:
+            await probe()
+        except LAYER_ERRORS:
+            return False
+        if self.down:
+            self.down = False
+            logger.warning("chat: channel layer reachable again; asking every client to reconnect")
+            for consumer in list(presence_keeper.consumers):
+                asyncio.ensure_future(consumer.layer_recovered())
+            try:
+                await relay.refresh()
+            except LAYER_ERRORS:
+                pass
+        return True
+
+
+layer_health = LayerHealth()
+relay.health = layer_health
+
+
 def _send_into(member, conversation_id: int, body, client_id) -> tuple[dict, list[tuple[str, dict]]]:
     participant = selectors.participation_for_sending(member=member, conversation_id=conversation_id)
     if participant is None:
@@ -145,7 +186,6 @@ def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, in
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
-    layer_down = False
     accepted = False
 
     # Channels reads `self.channel_receive` once for its dispatch loop; handing it a receive that
@@ -162,20 +202,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         delay = 0.5
         while True:
             try:
-                message = await self._raw_channel_receive()
+                return await self._raw_channel_receive()
             except LAYER_ERRORS as error:
-                if not self.layer_down:
-                    logger.warning("chat: channel layer unreachable (%s); sends answer 'unavailable'", error)
-                self.layer_down = True
+                layer_health.mark_down(error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-                if await self._rejoin_groups():
-                    # Back: what was broadcast meanwhile is lost, so the client reconnects and syncs.
-                    self.layer_down = False
-                    logger.warning("chat: channel layer reachable again; asking the client to reconnect")
-                    await self.close(code=CLOSE_RECONNECT)
-                continue
-            return message
+                await layer_health.try_recover(self._rejoin_groups_or_raise)
+
+    async def _rejoin_groups_or_raise(self) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def layer_recovered(self) -> None:
+        # Back: what was broadcast meanwhile is lost, so the client reconnects and syncs.
+        await self._rejoin_groups()
+        await self.close(code=CLOSE_RECONNECT)
 
     async def _rejoin_groups(self) -> bool:
         try:
@@ -338,7 +379,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conversation_id = self._conversation_id(frame)
         if client_id is None:
             raise FrameError("invalid_client_id", _("client_id must be a string."))
-        if self.layer_down:
+        if layer_health.down:
             # Checked before writing: a message is stored only when it can also be delivered live.
             await self._send_unavailable(client_id)
             return

@@ -33,6 +33,7 @@ class RoomRelay:
         self.task: asyncio.Task | None = None
         self.rooms: dict[int, weakref.WeakSet[ChatConsumer]] = {}
         self.layer_errors: tuple[type[BaseException], ...] = (OSError,)
+        self.health = None  # the consumers' LayerHealth, set by messaging.consumers
 
     async def _ensure_started(self) -> None:
         loop = asyncio.get_running_loop()
@@ -71,6 +72,13 @@ class RoomRelay:
         for room in list(self.rooms):
             await layer.group_add(room_group(room), self.channel)
 
+    async def probe(self) -> None:
+        """Raises while the layer's server is unreachable; re-joins the rooms once it answers."""
+        layer = get_channel_layer()
+        await layer.group_add("chat.probe", self.channel)
+        await layer.group_discard("chat.probe", self.channel)
+        await self.refresh()
+
     async def _run(self, channel: str) -> None:
         layer = get_channel_layer()
         delay = 0.5
@@ -80,15 +88,14 @@ class RoomRelay:
             except asyncio.CancelledError:
                 raise
             except self.layer_errors as error:
-                # The layer's server is away (Redis): the sockets themselves ask their clients to
-                # reconnect and sync once it is back; keep trying and re-join the rooms.
-                logger.warning("chat relay: channel layer unreachable (%s)", error)
+                # The layer's server is away (Redis): keep trying; once it answers, every socket
+                # asks its client to reconnect and sync, and the rooms are joined again.
+                if self.health is not None:
+                    self.health.mark_down(error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-                try:
-                    await self.refresh()
-                except self.layer_errors:
-                    pass
+                if self.health is not None:
+                    await self.health.try_recover(self.probe)
                 continue
             delay = 0.5
             room = event.get("room")

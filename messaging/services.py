@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -297,21 +297,34 @@ def _clean_body(body) -> str:
     return body
 
 
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _db_datetime(value: datetime):
+    """A datetime as the ORM would store it (naive UTC text on SQLite), for plain SQL."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _recent_and_existing(*, sender: Member, client_id: str) -> tuple[int, int | None, int | None]:
     """(messages sent in the rate window, id and conversation of the message with this client_id)."""
-    since = timezone.now() - RATE_LIMIT_WINDOW
-    rows = list(
-        Message.objects.filter(Q(sender=sender) & (Q(created__gte=since) | Q(client_id=client_id)))
-        .order_by()
-        .values_list("id", "conversation_id", "client_id", "created")[: RATE_LIMIT_MESSAGES + 1]
-    )
-    recent = sum(1 for row in rows if row[3] >= since)
-    existing = next((row for row in rows if row[2] == client_id), None)
-    if existing is None and len(rows) > RATE_LIMIT_MESSAGES:
-        # The window is full; the client_id row may be beyond the slice: ask for it alone.
-        existing = (
-            Message.objects.filter(sender=sender, client_id=client_id).values_list("id", "conversation_id", "client_id", "created").first()
+    since = _db_datetime(timezone.now() - RATE_LIMIT_WINDOW)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, conversation_id, client_id, created >= %s FROM {_table(Message)}"
+            " WHERE sender_id = %s AND (created >= %s OR client_id = %s) LIMIT %s",
+            [since, sender.pk, since, client_id, RATE_LIMIT_MESSAGES + 1],
         )
+        rows = cursor.fetchall()
+        recent = sum(1 for row in rows if row[3])
+        existing = next((row for row in rows if row[2] == client_id), None)
+        if existing is None and len(rows) > RATE_LIMIT_MESSAGES:
+            # The window is full; the client_id row may be beyond the slice: ask for it alone.
+            cursor.execute(
+                f"SELECT id, conversation_id FROM {_table(Message)} WHERE sender_id = %s AND client_id = %s",
+                [sender.pk, client_id],
+            )
+            existing = cursor.fetchone()
     return recent, (existing[0] if existing else None), (existing[1] if existing else None)
 
 
@@ -364,11 +377,11 @@ def _next_seq(conversation: Conversation, created: datetime) -> int:
     transaction ends, so two senders never share a seq and seq follows commit order.
     UPDATE ... RETURNING: PostgreSQL, and SQLite since 3.35.
     """
-    table = connection.ops.quote_name(Conversation._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last_seq = last_seq + 1, last_message_at = %s WHERE id = %s RETURNING last_seq",
-            [created, conversation.pk],
+            f"UPDATE {_table(Conversation)} SET last_seq = last_seq + 1, last_message_at = %s"
+            " WHERE id = %s RETURNING last_seq",
+            [_db_datetime(created), conversation.pk],
         )
         return cursor.fetchone()[0]
 
@@ -376,14 +389,20 @@ def _next_seq(conversation: Conversation, created: datetime) -> int:
 def _insert_message(
     *, sender: Member, conversation: Conversation, body: str, client_id: str, created: datetime
 ) -> Message:
-    """Allocate the next seq and insert, inside the caller's transaction."""
+    """Allocate the next seq and insert, inside the caller's transaction (plain SQL: the hot path)."""
     _serialise_message_ids()
     seq = _next_seq(conversation, created)
-    message = Message.objects.create(
-        conversation=conversation, sender=sender, body=body, client_id=client_id, seq=seq, created=created
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(Message)} (conversation_id, sender_id, body, client_id, seq, created)"
+            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            [conversation.pk, sender.pk, body, client_id, seq, _db_datetime(created)],
+        )
+        message_id = cursor.fetchone()[0]
+    message = Message(
+        id=message_id, conversation=conversation, sender=sender, body=body, client_id=client_id, seq=seq,
+        created=created,
     )
-    message.sender = sender
-    message.conversation = conversation
     conversation.last_seq, conversation.last_message_at = seq, created
     return message
 
@@ -432,9 +451,11 @@ def message_send_as(
                 sender=sender, conversation=conversation, body=body, client_id=client_id, created=timezone.now()
             )
             # Writing accepts a request; the sender has read everything up to their own message.
-            Participant.objects.filter(pk=participant.pk).update(
-                status=Participant.Status.ACCEPTED, last_read_id=message.pk
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {_table(Participant)} SET status = %s, last_read_id = %s WHERE id = %s",
+                    [Participant.Status.ACCEPTED.value, message.pk, participant.pk],
+                )
             sends = _recipient_sends(message, conversation, recipients)
             if defer_broadcast:
                 message.pending_sends = sends
