@@ -56,8 +56,14 @@ test: test-setup
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# Benchmarks print figures side by side with ratios; each takes minutes (see README "Benchmarks").
 bench: test-setup
-	$(PY) tests/bench/run_all.py
+	$(PY) tests/bench/bench_search.py
+	$(PY) tests/bench/bench_directory.py
+	$(PY) tests/bench/bench_chat.py
+	$(PY) tests/bench/bench_community.py
+	$(PY) tests/bench/bench_helpboard.py
+	$(PY) tests/bench/bench_soak.py --minutes 10
 
 lint:
 	$(VENV)/bin/ruff check .
