@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from messaging.models import Block, ChatConnection, Conversation, Message, Notification, Participant
+from messaging.models import (
+    Block,
+    ChatConnection,
+    ChatProcess,
+    Conversation,
+    Message,
+    Notification,
+    Participant,
+)
 
 
 class ParticipantInline(admin.TabularInline):
@@ -47,5 +55,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(ChatConnection)
 class ChatConnectionAdmin(admin.ModelAdmin):
-    list_display = ["member", "process", "connected_at", "seen_at"]
+    list_display = ["member", "process", "connected_at"]
     raw_id_fields = ["member"]
+
+
+@admin.register(ChatProcess)
+class ChatProcessAdmin(admin.ModelAdmin):
+    list_display = ["name", "seen_at"]

@@ -141,21 +141,30 @@ class Block(models.Model):
         return f"{self.blocker} blocks {self.blocked}"
 
 
-class ChatConnection(models.Model):
-    """One open chat socket. Presence is "has a fresh row", so it holds across processes.
+class ChatProcess(models.Model):
+    """A server process holding chat sockets. It proves it is alive by refreshing `seen_at`.
 
-    Each process refreshes `seen_at` of its own rows; rows of a process that died stop being
-    refreshed and are swept once stale.
+    Presence is "has a connection in a live process", so it holds across processes, and a
+    heartbeat is one row per process, however many sockets it holds.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChatConnection(models.Model):
+    """One open chat socket, in the process named `process` (see ChatProcess).
+
+    Connections of a process that died stop counting once its heartbeat is stale, and are swept.
     """
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_connections")
     channel_name = models.CharField(max_length=200, unique=True)
     process = models.CharField(max_length=100, db_index=True)
     connected_at = models.DateTimeField(default=timezone.now)
-    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["member", "seen_at"])]
 
     def __str__(self) -> str:
         return f"{self.member} on {self.process}"

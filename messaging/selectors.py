@@ -11,7 +11,7 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from messaging.models import ChatConnection, Conversation, Message, Notification, Participant
+from messaging.models import ChatConnection, ChatProcess, Conversation, Message, Notification, Participant
 from profiles.models import Member
 
 # Statuses under which a member receives a conversation's messages (declined: no more).
@@ -278,7 +278,8 @@ def contact_ids(*, member_id: int) -> list[int]:
 
 def online_member_ids(*, member_ids: list[int] | None = None) -> set[int]:
     """Members with at least one fresh connection, in any process."""
-    qs = ChatConnection.objects.filter(seen_at__gte=timezone.now() - presence_stale_after())
+    live = ChatProcess.objects.filter(seen_at__gte=timezone.now() - presence_stale_after()).values("name")
+    qs = ChatConnection.objects.filter(process__in=live)
     if member_ids is not None:
         qs = qs.filter(member_id__in=member_ids)
     return set(qs.values_list("member_id", flat=True).distinct())

@@ -26,6 +26,7 @@ from messaging.models import (
     CLIENT_ID_MAX_LENGTH,
     Block,
     ChatConnection,
+    ChatProcess,
     Conversation,
     Message,
     Notification,
@@ -576,17 +577,24 @@ def _presence_sends(member: Member | int, online: bool) -> list[tuple[str, dict]
     return [(member_group(pk), frame) for pk in selectors.contact_ids(member_id=member_id)]
 
 
+def process_alive(*, process: str = PROCESS_ID) -> None:
+    """Refresh this process's heartbeat row (one UPDATE; the row is created on first use)."""
+    now = timezone.now()
+    if not ChatProcess.objects.filter(name=process).update(seen_at=now):
+        ChatProcess.objects.get_or_create(name=process, defaults={"seen_at": now})
+
+
 def connection_open(*, member: Member, channel_name: str, process: str = PROCESS_ID) -> bool:
     """Record an open socket; when it is the member's first anywhere, their contacts see them online.
 
     Returns whether the member just came online.
     """
-    now = timezone.now()
+    process_alive(process=process)
     with transaction.atomic():
         was_online = selectors.is_online(member_id=member.pk)
         ChatConnection.objects.update_or_create(
             channel_name=channel_name,
-            defaults={"member": member, "process": process, "connected_at": now, "seen_at": now},
+            defaults={"member": member, "process": process, "connected_at": timezone.now()},
         )
         if not was_online:
             send_after_commit(_presence_sends(member, True))
@@ -604,15 +612,25 @@ def connection_close(*, member: Member, channel_name: str) -> bool:
 
 
 def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
-    """Keep this process's sockets fresh and sweep the rows of processes that died.
+    """Say this process is alive (one row, whatever its number of sockets) and sweep dead ones.
 
-    Members left with no fresh connection are announced offline. Returns how many rows were swept.
+    The connections of a process whose heartbeat is stale (it crashed or was killed) are
+    deleted, and members left with no live connection are announced offline. Returns how many
+    connections were swept.
     """
-    now = timezone.now()
-    ChatConnection.objects.filter(process=process).update(seen_at=now)
-    stale = ChatConnection.objects.filter(seen_at__lt=now - selectors.presence_stale_after())
+    process_alive(process=process)
+    dead = list(
+        ChatProcess.objects.filter(seen_at__lt=timezone.now() - selectors.presence_stale_after()).values_list(
+            "name", flat=True
+        )
+    )
+    # Connections of dead processes, and of processes that never had a heartbeat row.
+    stale = ChatConnection.objects.filter(process__in=dead) | ChatConnection.objects.exclude(
+        process__in=ChatProcess.objects.values("name")
+    )
     stale_members = set(stale.values_list("member_id", flat=True))
     swept, _ = stale.delete()
+    ChatProcess.objects.filter(name__in=dead).delete()
     if stale_members:
         still_online = selectors.online_member_ids(member_ids=list(stale_members))
         sends: list[tuple[str, dict]] = []
@@ -623,8 +641,9 @@ def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
 
 
 def connections_forget_process(*, process: str = PROCESS_ID) -> None:
-    """Drop every row of a process (at a clean shutdown)."""
+    """Drop a process and its connections (at a clean shutdown)."""
     ChatConnection.objects.filter(process=process).delete()
+    ChatProcess.objects.filter(name=process).delete()
 
 
 # --- notifications -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.test import AsyncClient
 
 from community.asgi import application
 from messaging import services
-from messaging.models import ChatConnection, Conversation, Message, Participant
+from messaging.models import ChatConnection, ChatProcess, Conversation, Message, Participant
 from tests.factories import MemberFactory, SpaceFactory
 from tests.fixtures.daphne import cookie_header
 
@@ -252,6 +252,7 @@ async def test_presence_is_counted_in_the_database_not_in_the_process(tabs):
     await direct(alice, bob)
     bob_tab = await tabs(bob)
     # Another process holds a tab of Alice: a fresh row written by it.
+    await database_sync_to_async(ChatProcess.objects.create)(name="elsewhere")
     await database_sync_to_async(ChatConnection.objects.create)(member=alice, channel_name="other!x", process="elsewhere")
     alice_tab = await tabs(alice)
 

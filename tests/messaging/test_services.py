@@ -10,7 +10,15 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from messaging import selectors, services
-from messaging.models import Block, ChatConnection, Conversation, Message, Notification, Participant
+from messaging.models import (
+    Block,
+    ChatConnection,
+    ChatProcess,
+    Conversation,
+    Message,
+    Notification,
+    Participant,
+)
 from messaging.services import MessagingError
 from tests.factories import MemberFactory, SpaceFactory
 
@@ -364,25 +372,39 @@ def test_bulk_members_are_brought_into_their_room_at_once():
 # --- presence ------------------------------------------------------------------------------
 
 
-def test_connections_of_a_dead_process_are_swept_once_stale():
-    alice = MemberFactory()
+def test_connections_of_a_dead_process_are_swept_once_its_heartbeat_is_stale():
+    alice, bob = MemberFactory(), MemberFactory()
+    ChatProcess.objects.create(name="dead", seen_at=timezone.now() - timedelta(minutes=5))
     ChatConnection.objects.create(member=alice, channel_name="dead!1", process="dead")
-    ChatConnection.objects.filter(channel_name="dead!1").update(seen_at=timezone.now() - timedelta(minutes=5))
+    ChatConnection.objects.create(member=bob, channel_name="dead!2", process="dead")
     ChatConnection.objects.create(member=alice, channel_name="live!1", process="alive")
 
     swept = services.connections_heartbeat(process="alive")
 
-    assert swept == 1
+    assert swept == 2
     assert list(ChatConnection.objects.values_list("channel_name", flat=True)) == ["live!1"]
+    assert list(ChatProcess.objects.values_list("name", flat=True)) == ["alive"]
     assert selectors.is_online(member_id=alice.pk)
+    assert not selectors.is_online(member_id=bob.pk)
 
 
-def test_a_stale_connection_does_not_count_as_online():
+def test_a_connection_in_a_process_with_a_stale_heartbeat_does_not_count_as_online():
     alice = MemberFactory()
+    ChatProcess.objects.create(name="gone", seen_at=timezone.now() - timedelta(minutes=5))
     ChatConnection.objects.create(member=alice, channel_name="old!1", process="gone")
-    ChatConnection.objects.update(seen_at=timezone.now() - timedelta(minutes=5))
 
     assert not selectors.is_online(member_id=alice.pk)
+
+
+def test_a_heartbeat_is_one_row_per_process_however_many_sockets():
+    members = [MemberFactory() for _ in range(5)]
+    for n, member in enumerate(members):
+        services.connection_open(member=member, channel_name=f"c!{n}", process="p1")
+
+    services.connections_heartbeat(process="p1")
+
+    assert ChatProcess.objects.count() == 1
+    assert selectors.online_member_ids() == {m.pk for m in members}
 
 
 # --- notifications -------------------------------------------------------------------------
