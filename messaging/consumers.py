@@ -27,7 +27,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from messaging import selectors, services
 from messaging.realtime import dumps, member_group, message_payload
@@ -72,7 +72,7 @@ def _is_cursor(value: Any) -> bool:
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, detail: str, client_id: str | None = None) -> None:
+    def __init__(self, code: str, detail, client_id: str | None = None) -> None:
         super().__init__(detail)
         self.code, self.detail, self.client_id = code, detail, client_id
 
@@ -321,45 +321,41 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         client_id = None
         try:
-            with translation.override(self.language):
-                if text_data is None:
-                    raise FrameError("invalid_frame", _("Frames are JSON text."))
-                if len(text_data) > MAX_FRAME_BYTES:
-                    raise FrameError("frame_too_large", _("This frame is too large."))
-                try:
-                    frame = json.loads(text_data)
-                except ValueError:
-                    raise FrameError("invalid_json", _("This frame is not JSON.")) from None
-                if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-                    raise FrameError("invalid_frame", _("A frame is a JSON object with a type."))
-                if isinstance(frame.get("client_id"), str):
-                    client_id = frame["client_id"]
-                kind = frame["type"]
-                if kind == "send":
-                    await self.on_send(frame, client_id)
-                    return
-                self._throttle()
-                if kind == "sync":
-                    await self.on_sync(frame)
-                elif kind == "typing":
-                    await self.on_typing(frame)
-                elif kind == "read":
-                    await self.on_read(frame)
-                else:
-                    raise FrameError("unknown_type", _("Unknown frame type."))
+            if text_data is None:
+                raise FrameError("invalid_frame", _("Frames are JSON text."))
+            if len(text_data) > MAX_FRAME_BYTES:
+                raise FrameError("frame_too_large", _("This frame is too large."))
+            try:
+                frame = json.loads(text_data)
+            except ValueError:
+                raise FrameError("invalid_json", _("This frame is not JSON.")) from None
+            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+                raise FrameError("invalid_frame", _("A frame is a JSON object with a type."))
+            if isinstance(frame.get("client_id"), str):
+                client_id = frame["client_id"]
+            kind = frame["type"]
+            if kind == "send":
+                await self.on_send(frame, client_id)
+                return
+            self._throttle()
+            if kind == "sync":
+                await self.on_sync(frame)
+            elif kind == "typing":
+                await self.on_typing(frame)
+            elif kind == "read":
+                await self.on_read(frame)
+            else:
+                raise FrameError("unknown_type", _("Unknown frame type."))
         except FrameError as error:
             await self.send_error(error.code, error.detail, error.client_id or client_id)
         except services.MessagingError as error:
-            with translation.override(self.language):
-                detail = str(error.detail)
-            await self.send_error(error.code, detail, client_id)
+            await self.send_error(error.code, error.detail, client_id)
         except LAYER_ERRORS as error:  # typing/read broadcasts while the layer is down
             logger.warning("chat: channel layer unreachable (%s)", error)
             await self._send_unavailable(client_id)
 
     async def _send_unavailable(self, client_id: str | None) -> None:
-        with translation.override(self.language):
-            detail = _("The chat is briefly unavailable: this was not sent. It is retried in a moment.")
+        detail = _("The chat is briefly unavailable: this was not sent. It is retried in a moment.")
         await self.send_error("unavailable", detail, client_id)
 
     def _throttle(self) -> None:
@@ -437,7 +433,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=dumps(frame))
 
-    async def send_error(self, code: str, detail: str, client_id: str | None) -> None:
+    async def send_error(self, code: str, detail, client_id: str | None) -> None:
+        # Details are lazy: rendered here, in the member's language (not on every frame).
+        with translation.override(self.language):
+            detail = str(detail)
         frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
         if client_id is not None:
             frame["client_id"] = client_id
