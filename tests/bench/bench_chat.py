@@ -19,7 +19,9 @@ All sockets stay open during the measurements. Daphne runs `community.asgi:appli
 `--websocket-max-message-size 65536` on a fresh SQLite file (committed before broadcast, as in
 production) and the in-memory channel layer, or channels-redis with `--redis` (a redis-server
 is started). The baseline keeps conversations in a dict and relays frames: no auth, no
-database; it is the physical floor of Python WebSockets on this machine.
+database; it is the physical floor of Python WebSockets on this machine. A third column runs
+the same baseline committing each message to SQLite (WAL) before relaying it: the floor of the
+commit-before-broadcast rule.
 """
 
 from __future__ import annotations
@@ -43,10 +45,17 @@ sys.path.insert(0, str(REPO))
 from tests.fixtures.redis import free_port, start_redis  # noqa: E402
 
 BASELINE_SERVER = r'''
-import asyncio, json, sys
+import asyncio, json, sqlite3, sys, time
 from websockets.asyncio.server import broadcast, serve
 
 conversations = {}
+db = None
+if len(sys.argv) > 2:
+    # The commit-before-broadcast rule at its cheapest: one INSERT and COMMIT, in the loop.
+    db = sqlite3.connect(sys.argv[2], isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS message (id INTEGER PRIMARY KEY, conversation INTEGER, sender TEXT, body TEXT, created REAL)")
 
 async def handler(ws):
     hello = json.loads(await ws.recv())
@@ -58,6 +67,12 @@ async def handler(ws):
             frame = json.loads(raw)
             if frame.get("type") == "send":
                 message = {"conversation": frame["conversation"], "sender": hello["username"], "body": frame["body"]}
+                if db is not None:
+                    db.execute("BEGIN IMMEDIATE")
+                    cursor = db.execute("INSERT INTO message (conversation, sender, body, created) VALUES (?, ?, ?, ?)",
+                                        (frame["conversation"], hello["username"], frame["body"], time.time()))
+                    db.execute("COMMIT")
+                    message["id"] = cursor.lastrowid
                 broadcast(conversations.get(frame["conversation"], ()), json.dumps({"type": "message", "message": message}))
                 await ws.send(json.dumps({"type": "ack", "client_id": frame["client_id"], "message": message}))
     finally:
@@ -216,14 +231,14 @@ def start_daphne(env: dict, log: Path) -> Server:
     return Server("Daphne + Channels", process, port, "daphne")
 
 
-def start_baseline(log: Path) -> Server:
+def start_baseline(log: Path, db: Path | None = None) -> Server:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", BASELINE_SERVER, str(port)],
+        [sys.executable, "-c", BASELINE_SERVER, str(port), *([str(db)] if db else [])],
         cwd=REPO, stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
     )
     wait_port(port, process)
-    return Server("websockets baseline", process, port, "baseline")
+    return Server("websockets + SQLite" if db else "websockets baseline", process, port, "baseline")
 
 
 # --- clients -------------------------------------------------------------------------------
@@ -374,7 +389,8 @@ async def run_against(server: Server, plan: Plan, args) -> dict:
     }
 
 
-def print_table(daphne: dict, baseline: dict) -> None:
+def print_table(results: list[dict]) -> None:
+    """Servers side by side; ratios of the first (Daphne) to each of the others."""
     rows = [
         ("sockets held", "sockets_held", False),
         ("connect time (s)", "connect_seconds", True),
@@ -389,12 +405,19 @@ def print_table(daphne: dict, baseline: dict) -> None:
         ("room last delivery p99 (ms)", "room_last_p99_ms", True),
         ("error frames", "errors", False),
     ]
-    print(f"\n{'':32}{daphne['server']:>22}{baseline['server']:>22}{'ratio':>9}")
+    first, others = results[0], results[1:]
+    header = f"{'':30}" + "".join(f"{r['server']:>22}" for r in results)
+    header += "".join(f"{'ratio ' + str(i + 2):>10}" for i in range(len(others)))
+    print("\n" + header)
     for label, key, ratio in rows:
-        a, b = daphne[key], baseline[key]
-        r = f"{a / b:.2f}x" if ratio and isinstance(a, int | float) and isinstance(b, int | float) and b else ""
-        print(f"{label:32}{a!s:>22}{b!s:>22}{r:>9}")
-    print("\nTargets: 1,000 sockets held; DM p99 < 50 ms; room fan-out p99 < 100 ms; within 3x of the baseline.")
+        line = f"{label:30}" + "".join(f"{r[key]!s:>22}" for r in results)
+        for other in others:
+            a, b = first[key], other[key]
+            cell = f"{a / b:.2f}x" if ratio and isinstance(a, int | float) and isinstance(b, int | float) and b else ""
+            line += f"{cell:>10}"
+        print(line)
+    print("\n(ratio N: the first column divided by column N.)")
+    print("Targets: 1,000 sockets held; DM p99 < 50 ms; room fan-out p99 < 100 ms; within 3x of the baseline.")
 
 
 def main() -> int:
@@ -427,8 +450,14 @@ def main() -> int:
     plan = prepare_database(workdir / "bench.sqlite3", args.sockets, args.room, env)
 
     servers_results = []
+    starters = [
+        lambda: start_daphne(env, workdir / "daphne.log"),
+        lambda: start_baseline(workdir / "baseline.log"),
+        lambda: start_baseline(workdir / "baseline-db.log", db=workdir / "baseline.sqlite3"),
+    ]
+    load_before = os.getloadavg()
     try:
-        for start in (lambda: start_daphne(env, workdir / "daphne.log"), lambda: start_baseline(workdir / "baseline.log")):
+        for start in starters:
             server = start()
             print(f"Measuring {server.name}…", flush=True)
             try:
@@ -438,14 +467,18 @@ def main() -> int:
     finally:
         if redis:
             redis.stop()
-    daphne, baseline = servers_results
-    print(f"\nOne Daphne process, channel layer: {'channels-redis' if args.redis else 'in-memory'}, SQLite; "
-          f"{os.cpu_count()} cores, client and server on the same machine.")
-    print_table(daphne, baseline)
+    daphne = servers_results[0]
+    load_after = os.getloadavg()
+    print(f"\nOne Daphne process, channel layer: {'channels-redis' if args.redis else 'in-process'}, SQLite; "
+          f"{os.cpu_count()} cores, client and server on the same machine; "
+          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after.")
+    print_table(servers_results)
     if daphne["error_codes"]:
         print(f"Daphne error codes: {daphne['error_codes']}")
     if args.json:
-        args.json.write_text(json.dumps({"daphne": daphne, "baseline": baseline, "redis": args.redis}, indent=2))
+        args.json.write_text(json.dumps(
+            {"servers": servers_results, "redis": args.redis, "load": [load_before, load_after]}, indent=2
+        ))
     return 0
 
 
