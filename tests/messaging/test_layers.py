@@ -74,8 +74,9 @@ async def _room_fan_out_seconds(layer) -> float:
 
 
 async def test_a_room_message_to_a_thousand_sockets_does_not_walk_every_group_each_time():
-    ours = await _room_fan_out_seconds(InProcessChannelLayer())
-    stock = await _room_fan_out_seconds(InMemoryChannelLayer())
+    # Best of three each, so a warm-up or a busy moment on the machine does not decide.
+    ours = min([await _room_fan_out_seconds(InProcessChannelLayer()) for _ in range(3)])
+    stock = min([await _room_fan_out_seconds(InMemoryChannelLayer()) for _ in range(3)])
 
     # channels' layer sweeps all 1,200 memberships on each of the 200 receives (20x here).
     assert ours * 5 < stock
