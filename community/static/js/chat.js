@@ -216,6 +216,11 @@
     if (here && !page.viewingOlder) {
       insertMessage(message);
     }
+    if (here && !mine) {
+      // Their message is here: they are no longer typing it.
+      clearTimeout(state.typingTimer);
+      page.typing.textContent = "";
+    }
     updatePreview(message);
     if (!mine) {
       if (here && pageIsWatched()) {
@@ -231,6 +236,11 @@
     state.outbox = state.outbox.filter((item) => item.client_id !== clientId);
     saveOutbox();
     showStatus();
+    // Answering accepts a request: the banner has said what it had to say.
+    if (page && message.conversation === page.conversation) {
+      const request = chat.querySelector(".chat-request");
+      if (request) request.hidden = true;
+    }
     const pending = page ? page.list.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`) : null;
     noteSeq(message);
     const fresh = remember(message.id);
@@ -525,6 +535,10 @@
 
   function setUpPage() {
     if (!page) return;
+    // The same clock format for rendered and live messages, in the reader's time zone.
+    page.list.querySelectorAll("time[datetime]").forEach((time) => {
+      time.textContent = formatTime(time.dateTime);
+    });
     page.list.querySelectorAll(".chat-message[data-id]").forEach((element) => {
       const id = Number(element.dataset.id);
       remember(id);
