@@ -254,10 +254,6 @@ def unread_counts(*, member: Member) -> dict[int, int]:
     return dict(rows)
 
 
-def muted_conversation_ids(*, member: Member) -> set[int]:
-    return set(Participant.objects.filter(member=member, muted=True).values_list("conversation_id", flat=True))
-
-
 # --- presence ------------------------------------------------------------------------------
 
 

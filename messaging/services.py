@@ -640,12 +640,6 @@ def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
     return swept
 
 
-def connections_forget_process(*, process: str = PROCESS_ID) -> None:
-    """Drop a process and its connections (at a clean shutdown)."""
-    ChatConnection.objects.filter(process=process).delete()
-    ChatProcess.objects.filter(name=process).delete()
-
-
 # --- notifications -------------------------------------------------------------------------
 
 
