@@ -231,30 +231,28 @@ def solve(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, help_request, solve_form=form, status=400)
 
 
-@login_required
-@require_POST
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+def _change_status(request: HttpRequest, pk: int, change, success_message: str) -> HttpResponse:
+    """Close or reopen: the service checks who may, the page shows why not."""
     help_request = _get_request(pk)
     try:
-        services.help_request_close(help_request=help_request, by=request.user)
+        change(help_request=help_request, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _detail_page(request, help_request, status=400)
-    messages.success(request, _("Your request is closed."))
+    messages.success(request, success_message)
     return redirect(help_request)
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_status(request, pk, services.help_request_close, _("Your request is closed."))
 
 
 @login_required
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    help_request = _get_request(pk)
-    try:
-        services.help_request_reopen(help_request=help_request, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _detail_page(request, help_request, status=400)
-    messages.success(request, _("Your request is open again."))
-    return redirect(help_request)
+    return _change_status(request, pk, services.help_request_reopen, _("Your request is open again."))
 
 
 @login_required
