@@ -125,6 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # database_sync_to_async, which closes expired connections: keep them (no server to tie up).
     if "DATABASE_CONN_MAX_AGE" not in os.environ:
         DATABASES["default"]["CONN_MAX_AGE"] = 600
+# SQLite: checkpoint the write-ahead log from a background thread every this many seconds
+# instead of inside a commit (community/sqlite_wal.py); 0 leaves it to SQLite.
+SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "1"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "profiles.Member"
