@@ -63,12 +63,16 @@ SOCKET_FRAMES_PER_WINDOW = 60
 SOCKET_WINDOW_SECONDS = 10.0
 
 
+# Ids are 64-bit signed integers in the database; a bigger number is no id (and would overflow).
+MAX_ID = 2**63 - 1
+
+
 def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def _is_cursor(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
 class FrameError(Exception):

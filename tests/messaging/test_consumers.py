@@ -296,6 +296,10 @@ async def test_a_request_not_yet_accepted_does_not_share_presence(tabs):
         ('{"type": "send", "conversation": true, "body": "hi", "client_id": "x"}', "invalid_frame"),
         ('{"type": "sync"}', "invalid_frame"),
         ('{"type": "sync", "after": -1}', "invalid_frame"),
+        # Beyond a 64-bit id: no such conversation or message, and no overflow in the database.
+        ('{"type": "send", "conversation": 99999999999999999999, "body": "hi", "client_id": "x"}', "invalid_frame"),
+        ('{"type": "sync", "after": 99999999999999999999}', "invalid_frame"),
+        ('{"type": "read", "conversation": 99999999999999999999, "message": 1}', "invalid_frame"),
         ('{"type": "typing"}', "invalid_frame"),
         ('{"type": "read", "conversation": 1}', "invalid_frame"),
     ],
