@@ -144,6 +144,9 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Channels: in-memory by default (one process); channels-redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Each process reads every chat frame for its sockets through one relay channel
+# (messaging/relay.py): it holds a burst for all of them, not for one socket.
+RELAY_CHANNEL_CAPACITY = {"*!relay*": 10_000}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -155,6 +158,7 @@ if REDIS_URL:
                 # Set deliberately: a consumer that falls this far behind loses frames and
                 # recovers them through `seq` gaps and `sync`; groups outlive a long session.
                 "capacity": 500,
+                "channel_capacity": RELAY_CHANNEL_CAPACITY,
                 "expiry": 60,
                 "group_expiry": 86400,
             },
@@ -164,7 +168,7 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "messaging.layers.InProcessChannelLayer",
-            "CONFIG": {"capacity": 500, "expiry": 60, "group_expiry": 86400},
+            "CONFIG": {"capacity": 500, "channel_capacity": RELAY_CHANNEL_CAPACITY, "expiry": 60, "group_expiry": 86400},
         }
     }
 

@@ -19,18 +19,20 @@ import json
 import logging
 import sys
 import time
+import uuid
 import weakref
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from messaging import selectors, services
-from messaging.realtime import dumps, member_group, message_payload
+from messaging.realtime import dumps, member_group, message_payload, room_group
 from messaging.relay import relay
 
 logger = logging.getLogger(__name__)
@@ -85,8 +87,8 @@ class PresenceKeeper:
     """Per process: refreshes this process's connection rows while it holds sockets.
 
     Presence itself lives in the database (ChatConnection), so it holds across processes; this
-    only keeps our rows fresh, sweeps rows of dead processes and re-joins groups before the
-    channel layer's group_expiry forgets them.
+    only keeps our rows fresh, sweeps rows of dead processes and has the relay re-join its
+    groups before the channel layer's group_expiry forgets them.
     """
 
     def __init__(self) -> None:
@@ -114,8 +116,6 @@ class PresenceKeeper:
             await asyncio.sleep(self.interval())
             try:
                 await database_sync_to_async(services.connections_heartbeat)()
-                for consumer in list(self.consumers):
-                    await consumer.refresh_groups_if_due()
                 if time.monotonic() - self.relay_refreshed > services.group_refresh_interval():
                     self.relay_refreshed = time.monotonic()
                     await relay.refresh()
@@ -170,14 +170,14 @@ relay.health = layer_health
 
 
 def _send_into(member, conversation_id: int, body, client_id) -> tuple[dict, list[tuple[str, dict]]]:
-    participant = selectors.participation_for_sending(member=member, conversation_id=conversation_id)
-    if participant is None:
-        raise services.not_participant_error()
-    message = services.message_send_as(
-        participant=participant, sender=member, body=body, client_id=client_id, defer_broadcast=True
+    message = services.message_send_to(
+        sender=member, conversation_id=conversation_id, body=body, client_id=client_id, defer_broadcast=True
     )
     # Empty for a resend: it was broadcast the first time.
     return message_payload(message), getattr(message, "pending_sends", [])
+
+
+send_into = database_sync_to_async(_send_into)
 
 
 def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, int], int]:
@@ -190,45 +190,19 @@ def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, in
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    """One browser tab. Frames for it arrive through the process's relay (messaging.relay).
+
+    The consumer has no channel-layer channel of its own: the relay holds the process's one
+    channel and calls the handlers below (chat_frame, chat_room_join, chat_room_leave).
+    """
+
+    channel_layer_alias = None
     accepted = False
 
-    # Channels reads `self.channel_receive` once for its dispatch loop; handing it a receive that
-    # survives the layer's server going away keeps the socket open instead of crashing it (1011).
-    @property
-    def channel_receive(self):
-        return self._resilient_channel_receive
-
-    @channel_receive.setter
-    def channel_receive(self, receive) -> None:
-        self._raw_channel_receive = receive
-
-    async def _resilient_channel_receive(self) -> dict:
-        delay = 0.5
-        while True:
-            try:
-                return await self._raw_channel_receive()
-            except LAYER_ERRORS as error:
-                layer_health.mark_down(error)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                await layer_health.try_recover(self._rejoin_groups_or_raise)
-
-    async def _rejoin_groups_or_raise(self) -> None:
-        for group in getattr(self, "joined", []):
-            await self.channel_layer.group_add(group, self.channel_name)
-
     async def layer_recovered(self) -> None:
-        # Back: what was broadcast meanwhile is lost, so the client reconnects and syncs.
-        await self._rejoin_groups()
+        # Back (the relay has re-joined its groups): what was broadcast meanwhile is lost, so
+        # the client reconnects and syncs.
         await self.close(code=CLOSE_RECONNECT)
-
-    async def _rejoin_groups(self) -> bool:
-        try:
-            for group in getattr(self, "joined", []):
-                await self.channel_layer.group_add(group, self.channel_name)
-        except LAYER_ERRORS:
-            return False
-        return True
 
     async def dispatch(self, message: dict) -> None:
         """As channels' dispatch, without its `aclose_old_connections()` before every handler.
@@ -258,6 +232,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.member = user
         self.language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+        # Names this socket in the presence table (ChatConnection.channel_name).
+        self.connection_id = f"{services.PROCESS_ID}!{uuid.uuid4().hex}"
         self.rooms: set[int] = set()
         self.joined: list[str] = []
         self.registered = False
@@ -266,19 +242,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             await self._join(member_group(user.pk))
             for room in rooms:
-                # Room frames come through the process's relay (one layer delivery per process).
-                await relay.join(self, room)
+                await self._join(room_group(room))
                 self.rooms.add(room)
         except LAYER_ERRORS as error:
             # No live delivery possible: refuse (the client retries with backoff) rather than a 500.
             logger.warning("chat: channel layer unreachable at connect (%s)", error)
-            self.joined = []
+            await self._leave_groups()
             await self.close(code=1013)
             return
-        self.groups_refreshed = time.monotonic()
         # Registered before the handshake completes: once the browser sees the socket open, the
         # member counts as online everywhere and the contacts list below is already taken.
-        await database_sync_to_async(services.connection_open)(member=user, channel_name=self.channel_name)
+        await database_sync_to_async(services.connection_open)(member=user, channel_name=self.connection_id)
         self.registered = True
         presence_keeper.add(self)
         online = await database_sync_to_async(selectors.online_contacts)(member_id=user.pk)
@@ -288,37 +262,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_frame({"type": "presence", "username": username, "online": True})
 
     async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.joined.append(group)
+        self.joined.append(group)  # first: a failed join is still left on cleanup
+        await relay.join(self, group)
+
+    async def _leave_groups(self) -> None:
+        # Dropped at once rather than left to the layer's group_expiry.
+        joined, self.joined = getattr(self, "joined", []), []
+        for group in joined:
+            try:
+                await relay.leave(self, group)
+            except LAYER_ERRORS:
+                pass  # the layer is down: its groups expire on their own
 
     async def disconnect(self, code: int) -> None:
         await self._cleanup()
 
     async def _cleanup(self) -> None:
-        # Groups are dropped at once rather than left to group_expiry.
-        try:
-            for group in getattr(self, "joined", []):
-                await self.channel_layer.group_discard(group, self.channel_name)
-        except LAYER_ERRORS:
-            pass  # the layer is down: its groups expire on their own
-        self.joined = []
-        for room in list(getattr(self, "rooms", ())):
-            try:
-                await relay.leave(self, room)
-            except LAYER_ERRORS:
-                pass
+        await self._leave_groups()
         self.rooms = set()
         if getattr(self, "registered", False):
             presence_keeper.discard(self)
             self.registered = False
-            await database_sync_to_async(services.connection_close)(member=self.member, channel_name=self.channel_name)
-
-    async def refresh_groups_if_due(self) -> None:
-        if time.monotonic() - self.groups_refreshed < services.group_refresh_interval():
-            return
-        self.groups_refreshed = time.monotonic()
-        for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await database_sync_to_async(services.connection_close)(member=self.member, channel_name=self.connection_id)
 
     # --- frames from the browser -------------------------------------------------------
 
@@ -383,17 +348,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Checked before writing: a message is stored only when it can also be delivered live.
             await self._send_unavailable(client_id)
             return
-        payload, sends = await database_sync_to_async(_send_into)(
-            self.member, conversation_id, frame.get("body"), client_id
-        )
+        payload, sends = await send_into(self.member, conversation_id, frame.get("body"), client_id)
         # Committed by now: broadcast from here rather than from the database thread.
         try:
+            layer = get_channel_layer()
             for group, event in sends:
-                await self.channel_layer.group_send(group, event)
+                # Not back to this socket: the ack below carries the message to it.
+                await layer.group_send(group, {**event, "exclude_socket": self.connection_id})
         except LAYER_ERRORS as error:
             # Stored but not broadcast: still acked (a resend would change nothing); the others
             # catch up through `sync` when the layer is back and their sockets reconnect.
             logger.warning("chat: message %s stored, broadcast failed (%s)", payload["id"], error)
+        # One loop turn first: the relay writes the recipients' frames (theirs is the delivery
+        # being waited for), then the sender gets the ack.
+        await asyncio.sleep(0)
         await self.send_frame({"type": "ack", "client_id": client_id, "message": payload})
 
     async def on_sync(self, frame: dict) -> None:
@@ -454,19 +422,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room = event.get("room")
         if room is not None and room not in self.rooms:
             return  # left the room while the frame was on its way
-        if event.get("exclude_member") == self.member.pk:
+        if event.get("exclude_member") == self.member.pk or event.get("exclude_socket") == self.connection_id:
             return
         await self.send(text_data=event["text"])
 
     async def chat_room_join(self, event: dict) -> None:
         room = event["conversation"]
         if room not in self.rooms:
-            await relay.join(self, room)
             self.rooms.add(room)
+            await self._join(room_group(room))
 
     async def chat_room_leave(self, event: dict) -> None:
         room = event["conversation"]
         if room in self.rooms:
             self.rooms.discard(room)
-            await relay.leave(self, room)
-
+            group = room_group(room)
+            if group in self.joined:
+                self.joined.remove(group)
+            await relay.leave(self, group)

@@ -23,6 +23,9 @@ class InProcessChannelLayer(InMemoryChannelLayer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # channels' base layer keeps `channel_capacity` as given, but get_capacity() expects the
+        # compiled (regex, capacity) pairs that channels-redis builds: build them the same way.
+        self.channel_capacity = self.compile_capacities(kwargs.get("channel_capacity") or {})
         self._next_sweep = 0.0
 
     def _clean_expired(self) -> None:

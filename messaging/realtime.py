@@ -8,6 +8,8 @@ Groups:
   to a 200-member room is one group send.
 
 Events carry the frame already serialised (`text`): a room of 200 sockets serialises it once.
+They also name their target (`member` or `room`, see to_member/to_room): each process reads
+them through one relay channel (messaging.relay), which hands them to its local sockets.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ def member_group(member_id: int) -> str:
 
 def room_group(conversation_id: int) -> str:
     return f"chat.room.{conversation_id}"
+
+
+def to_member(member_id: int, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A send to every socket of one member; the event names the member for the process relay."""
+    return member_group(member_id), {**event, "member": member_id}
+
+
+def to_room(conversation_id: int, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A send to every socket in a lobby room; the event names the room for the process relay."""
+    return room_group(conversation_id), {**event, "room": conversation_id}
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -60,11 +72,9 @@ def dumps(frame: dict[str, Any]) -> str:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
 
 
-def frame_event(frame: dict[str, Any], *, room: int | None = None, exclude_member: int | None = None) -> dict:
+def frame_event(frame: dict[str, Any], *, exclude_member: int | None = None) -> dict:
     """A channel-layer event that a ChatConsumer turns into one frame on its socket."""
     event: dict[str, Any] = {"type": "chat.frame", "text": dumps(frame)}
-    if room is not None:
-        event["room"] = room
     if exclude_member is not None:
         event["exclude_member"] = exclude_member
     return event

@@ -1,12 +1,16 @@
-"""Room fan-out inside a process: one channel per process per room instead of one per socket.
+"""Fan-out inside a process: one channel-layer channel per process instead of one per socket.
 
-A message to a 200-member lobby room used to be 200 channel-layer deliveries, each woken,
-dispatched and handled by its own consumer. Here each process holds one relay channel that
-joins the room's group once (when its first local socket enters the room) and writes the frame
-to every local socket of the room itself. With channels-redis that is also one Redis delivery
-per process instead of one per member.
+Every frame for a member (a direct message, a read receipt, presence, a notification) goes to
+the member's group, and every lobby-room message to the room's group. Rather than have each
+socket's consumer join those groups with its own channel, and wake its own dispatch loop for
+each frame, each process holds one relay channel that joins a group once (when its first
+local socket needs it) and writes the frame to the local sockets itself. A message to a
+200-member room is one channel-layer delivery per process rather than 200, and a direct
+message reaches the recipient's socket one loop turn after it is committed. With
+channels-redis it is also one Redis delivery per process instead of one per socket.
 
-Frames of direct and group conversations still go through each member's own group.
+Events name their target (`room` or `member`; see messaging.realtime) so the relay knows
+which local sockets get them.
 """
 
 from __future__ import annotations
@@ -16,22 +20,44 @@ import logging
 import weakref
 from typing import TYPE_CHECKING
 
+from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
 
-from messaging.realtime import room_group
+from messaging.realtime import member_group, room_group
 
 if TYPE_CHECKING:
     from messaging.consumers import ChatConsumer
 
 logger = logging.getLogger(__name__)
 
+# The relay's channel takes every frame for every socket of the process, so it gets a far
+# larger capacity than a single socket's channel (CHANNEL_LAYERS' channel_capacity matches this).
+RELAY_MARK = "!relay"
 
-class RoomRelay:
+
+def relay_channel_name(channel: str) -> str:
+    """`channel` (a fresh layer channel) marked as a relay channel.
+
+    The layer's own prefix stays: channels-redis reads all of a process's channels through one
+    shared receive loop keyed on it (another prefix would starve one or the other).
+    """
+    return channel.replace("!", RELAY_MARK, 1)
+
+
+def event_group(event: dict) -> str | None:
+    if "room" in event:
+        return room_group(event["room"])
+    if "member" in event:
+        return member_group(event["member"])
+    return None
+
+
+class GroupRelay:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
-        self.rooms: dict[int, weakref.WeakSet[ChatConsumer]] = {}
+        self.groups: dict[str, weakref.WeakSet[ChatConsumer]] = {}
         self.layer_errors: tuple[type[BaseException], ...] = (OSError,)
         self.health = None  # the consumers' LayerHealth, set by messaging.consumers
 
@@ -39,41 +65,40 @@ class RoomRelay:
         loop = asyncio.get_running_loop()
         if self.loop is not loop or self.task is None or self.task.done():
             # A new event loop (a test) or a relay that stopped: start over with a fresh channel.
-            self.loop, self.rooms = loop, {}
-            # The layer's default prefix: channels-redis reads all of a process's channels through
-            # one shared receive loop keyed on it (another prefix would starve one or the other).
-            self.channel = await get_channel_layer().new_channel()
+            self.loop, self.groups = loop, {}
+            self.channel = relay_channel_name(await get_channel_layer().new_channel())
             self.task = loop.create_task(self._run(self.channel))
 
-    async def join(self, consumer: ChatConsumer, room: int) -> None:
+    async def join(self, consumer: ChatConsumer, group: str) -> None:
         await self._ensure_started()
-        members = self.rooms.get(room)
+        members = self.groups.get(group)
         if members is None:
-            members = self.rooms[room] = weakref.WeakSet()
-            await get_channel_layer().group_add(room_group(room), self.channel)
+            await get_channel_layer().group_add(group, self.channel)
+            members = self.groups[group] = weakref.WeakSet()
         members.add(consumer)
 
-    async def leave(self, consumer: ChatConsumer, room: int) -> None:
+    async def leave(self, consumer: ChatConsumer, group: str) -> None:
         if self.loop is not asyncio.get_running_loop():
             return
-        members = self.rooms.get(room)
+        members = self.groups.get(group)
         if members is None:
             return
         members.discard(consumer)
         if not members:
-            del self.rooms[room]
-            await get_channel_layer().group_discard(room_group(room), self.channel)
+            del self.groups[group]
+            await get_channel_layer().group_discard(group, self.channel)
 
     async def refresh(self) -> None:
-        """Join every room group again, within the layer's group_expiry (called by the heartbeat)."""
+        """Join every group again, within the layer's group_expiry (called by the heartbeat)."""
         if self.loop is not asyncio.get_running_loop() or self.channel is None:
             return
         layer = get_channel_layer()
-        for room in list(self.rooms):
-            await layer.group_add(room_group(room), self.channel)
+        for group in list(self.groups):
+            await layer.group_add(group, self.channel)
 
     async def probe(self) -> None:
-        """Raises while the layer's server is unreachable; re-joins the rooms once it answers."""
+        """Raises while the layer's server is unreachable; re-joins the groups once it answers."""
+        await self._ensure_started()
         layer = get_channel_layer()
         await layer.group_add("chat.probe", self.channel)
         await layer.group_discard("chat.probe", self.channel)
@@ -89,7 +114,7 @@ class RoomRelay:
                 raise
             except self.layer_errors as error:
                 # The layer's server is away (Redis): keep trying; once it answers, every socket
-                # asks its client to reconnect and sync, and the rooms are joined again.
+                # asks its client to reconnect and sync, and the groups are joined again.
                 if self.health is not None:
                     self.health.mark_down(error)
                 await asyncio.sleep(delay)
@@ -98,12 +123,19 @@ class RoomRelay:
                     await self.health.try_recover(self.probe)
                 continue
             delay = 0.5
-            room = event.get("room")
-            for consumer in list(self.rooms.get(room, ())):
-                try:
-                    await consumer.chat_frame(event)
-                except Exception:  # one broken socket must not stop the room
-                    logger.exception("chat relay: delivery to a socket failed")
+            await self.deliver(event)
+
+    async def deliver(self, event: dict) -> None:
+        group = event_group(event)
+        for consumer in list(self.groups.get(group, ())):
+            handler = getattr(consumer, get_handler_name(event), None)
+            if handler is None:
+                logger.error("chat relay: no handler for %r", event.get("type"))
+                return
+            try:
+                await handler(event)
+            except Exception:  # one broken socket must not stop the others
+                logger.exception("chat relay: delivery to a socket failed")
 
 
-relay = RoomRelay()
+relay = GroupRelay()

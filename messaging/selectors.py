@@ -11,7 +11,15 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from messaging.models import ChatConnection, ChatProcess, Conversation, Message, Notification, Participant
+from messaging.models import (
+    Block,
+    ChatConnection,
+    ChatProcess,
+    Conversation,
+    Message,
+    Notification,
+    Participant,
+)
 from profiles.models import Member
 
 # Statuses under which a member receives a conversation's messages (declined: no more).
@@ -36,26 +44,56 @@ def participation_get(*, member: Member, conversation_id: int) -> Participant | 
     )
 
 
-def participation_for_sending(*, member: Member, conversation_id: int) -> Participant | None:
-    """The member's participation with the bare conversation (id, kind, space, seq).
+@dataclass(frozen=True, slots=True)
+class SendingContext:
+    """What sending a message needs to know, read in one query (see sending_context)."""
 
-    Plain SQL: the socket asks on every message it sends, and building this through the ORM
-    cost more than the rest of the send.
+    participant_id: int
+    kind: str
+    recent: int  # messages the sender stored since the rate window began (counted up to a cap)
+    existing_id: int | None  # the sender's message stored under this client_id, if any
+    existing_conversation_id: int | None
+    other_id: int | None  # direct conversations: the other member
+    other_refuses: bool  # ... who declined the conversation or blocked the sender
+
+
+def sending_context(
+    *, member_id: int, conversation_id: int, client_id: str, since, recent_cap: int
+) -> SendingContext | None:
+    """The sender's participation and everything the send checks, or None if not a participant.
+
+    One plain-SQL round trip: the socket asks on every message, and three ORM queries with their
+    model instances cost more than the rest of the send. `since` is already adapted for the
+    database (the caller's rate window).
     """
     participant = connection.ops.quote_name(Participant._meta.db_table)
     conversation = connection.ops.quote_name(Conversation._meta.db_table)
+    message = connection.ops.quote_name(Message._meta.db_table)
+    block = connection.ops.quote_name(Block._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.id, p.status, c.kind, c.space_id, c.last_seq FROM {participant} p"
-            f" JOIN {conversation} c ON c.id = p.conversation_id WHERE p.member_id = %s AND p.conversation_id = %s",
-            [member.pk, conversation_id],
+            f"SELECT p.id, c.kind,"
+            f" (SELECT COUNT(*) FROM (SELECT 1 FROM {message} r WHERE r.sender_id = p.member_id"
+            f"  AND r.created >= %s LIMIT %s) AS recent_rows),"
+            f" e.id, e.conversation_id, o.member_id,"
+            f" CASE WHEN o.status = %s OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = o.member_id"
+            f"  AND b.blocked_id = p.member_id) THEN 1 ELSE 0 END"
+            f" FROM {participant} p JOIN {conversation} c ON c.id = p.conversation_id"
+            f" LEFT JOIN {message} e ON e.sender_id = p.member_id AND e.client_id = %s"
+            f" LEFT JOIN {participant} o ON c.kind = %s AND o.conversation_id = c.id AND o.member_id <> p.member_id"
+            f" WHERE p.member_id = %s AND p.conversation_id = %s",
+            [
+                since, recent_cap, Participant.Status.DECLINED.value, client_id, Conversation.Kind.DIRECT.value,
+                member_id, conversation_id,
+            ],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    participant_id, status, kind, space_id, last_seq = row
-    conv = Conversation(id=conversation_id, kind=kind, space_id=space_id, last_seq=last_seq)
-    return Participant(id=participant_id, member=member, conversation=conv, status=status)
+    participant_id, kind, recent, existing_id, existing_conversation_id, other_id, other_refuses = row
+    return SendingContext(
+        participant_id, kind, recent, existing_id, existing_conversation_id, other_id, bool(other_refuses)
+    )
 
 
 def participant_listening(*, member: Member, conversation_id: int) -> Participant | None:

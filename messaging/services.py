@@ -34,12 +34,12 @@ from messaging.models import (
 )
 from messaging.realtime import (
     frame_event,
-    member_group,
     message_payload,
     notification_payload,
-    room_group,
     send_after_commit,
     send_to_groups,
+    to_member,
+    to_room,
 )
 from profiles.models import Member
 
@@ -244,10 +244,9 @@ def space_rooms_sync(*, member: Member, space_ids: Iterable[int] | None = None) 
         if stale:
             Participant.objects.filter(member=member, conversation_id__in=stale).delete()
             left = stale
-    group = member_group(member.pk)
     send_after_commit(
-        [(group, {"type": "chat.room_join", "conversation": cid}) for cid in joined]
-        + [(group, {"type": "chat.room_leave", "conversation": cid}) for cid in left]
+        [to_member(member.pk, {"type": "chat.room_join", "conversation": cid}) for cid in joined]
+        + [to_member(member.pk, {"type": "chat.room_leave", "conversation": cid}) for cid in left]
     )
 
 
@@ -271,8 +270,8 @@ def space_room_members_sync(*, space: Space) -> int:
 # --- messages ------------------------------------------------------------------------------
 #
 # Sending is the hot path (every chat frame, 100 a second in the benchmark), so it is written
-# for few round trips: one query for the sender's recent messages (rate limit and client_id at
-# once), one for the other side of a direct conversation (declined? blocked?), then the insert
+# for few round trips: one query for everything the checks need (participation, rate window,
+# client_id, the other side of a direct conversation: declined? blocked?), then the insert
 # transaction, whose counter UPDATE returns the new seq.
 
 
@@ -307,55 +306,20 @@ def _db_datetime(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _recent_and_existing(*, sender: Member, client_id: str) -> tuple[int, int | None, int | None]:
-    """(messages sent in the rate window, id and conversation of the message with this client_id)."""
-    since = _db_datetime(timezone.now() - RATE_LIMIT_WINDOW)
+def _existing_by_client_id(*, sender: Member, client_id: str) -> tuple[int, int] | None:
+    """(id, conversation id) of the sender's message stored under this client_id, if any."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, conversation_id, client_id, created >= %s FROM {_table(Message)}"
-            " WHERE sender_id = %s AND (created >= %s OR client_id = %s) LIMIT %s",
-            [since, sender.pk, since, client_id, RATE_LIMIT_MESSAGES + 1],
+            f"SELECT id, conversation_id FROM {_table(Message)} WHERE sender_id = %s AND client_id = %s",
+            [sender.pk, client_id],
         )
-        rows = cursor.fetchall()
-        recent = sum(1 for row in rows if row[3])
-        existing = next((row for row in rows if row[2] == client_id), None)
-        if existing is None and len(rows) > RATE_LIMIT_MESSAGES:
-            # The window is full; the client_id row may be beyond the slice: ask for it alone.
-            cursor.execute(
-                f"SELECT id, conversation_id FROM {_table(Message)} WHERE sender_id = %s AND client_id = %s",
-                [sender.pk, client_id],
-            )
-            existing = cursor.fetchone()
-    return recent, (existing[0] if existing else None), (existing[1] if existing else None)
+        return cursor.fetchone()
 
 
-def _stored(*, message_id: int, conversation_id: int, conversation: Conversation) -> Message:
-    if message_id and conversation_id != conversation.pk:
+def _stored(*, message_id: int, stored_in: int, conversation_id: int) -> Message:
+    if stored_in != conversation_id:
         raise MessagingError("client_id_reused", _("This client_id was already used for another conversation."))
     return Message.objects.select_related("sender").get(pk=message_id)
-
-
-def _direct_recipient(*, sender: Member, conversation: Conversation) -> int | None:
-    """The other member of a direct conversation, or "not delivered" if they declined or blocked the sender.
-
-    Plain SQL: this runs for every direct message and the ORM's Exists() costs ten times more to build.
-    """
-    participant = connection.ops.quote_name(Participant._meta.db_table)
-    block = connection.ops.quote_name(Block._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.member_id, p.status, EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = p.member_id"
-            f" AND b.blocked_id = %s) FROM {participant} p WHERE p.conversation_id = %s AND p.member_id <> %s",
-            [sender.pk, conversation.pk, sender.pk],
-        )
-        other = cursor.fetchone()
-    if other is None:
-        return None
-    member_id, status, blocks = other
-    if status == Participant.Status.DECLINED or blocks:
-        # Deliberately vague: a blocked sender learns nothing more than this.
-        raise MessagingError("not_delivered", _("Not delivered."))
-    return member_id
 
 
 def _serialise_message_ids() -> None:
@@ -371,7 +335,7 @@ def _serialise_message_ids() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x6D736773])  # "msgs"
 
 
-def _next_seq(conversation: Conversation, created: datetime) -> int:
+def _next_seq(conversation_id: int, created: datetime) -> int:
     """Bump the conversation's counter and return it, in one statement.
 
     The UPDATE locks the conversation's row (PostgreSQL) or the database (SQLite) until the
@@ -382,93 +346,41 @@ def _next_seq(conversation: Conversation, created: datetime) -> int:
         cursor.execute(
             f"UPDATE {_table(Conversation)} SET last_seq = last_seq + 1, last_message_at = %s"
             " WHERE id = %s RETURNING last_seq",
-            [_db_datetime(created), conversation.pk],
+            [_db_datetime(created), conversation_id],
         )
         return cursor.fetchone()[0]
 
 
 def _insert_message(
-    *, sender: Member, conversation: Conversation, body: str, client_id: str, created: datetime
+    *, sender: Member, conversation_id: int, body: str, client_id: str, created: datetime
 ) -> Message:
     """Allocate the next seq and insert, inside the caller's transaction (plain SQL: the hot path)."""
     _serialise_message_ids()
-    seq = _next_seq(conversation, created)
+    seq = _next_seq(conversation_id, created)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_table(Message)} (conversation_id, sender_id, body, client_id, seq, created)"
             " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            [conversation.pk, sender.pk, body, client_id, seq, _db_datetime(created)],
+            [conversation_id, sender.pk, body, client_id, seq, _db_datetime(created)],
         )
         message_id = cursor.fetchone()[0]
-    message = Message(
-        id=message_id, conversation=conversation, sender=sender, body=body, client_id=client_id, seq=seq,
+    return Message(
+        id=message_id, conversation_id=conversation_id, sender=sender, body=body, client_id=client_id, seq=seq,
         created=created,
     )
-    conversation.last_seq, conversation.last_message_at = seq, created
-    return message
 
 
-def _recipient_sends(message: Message, conversation: Conversation, recipients: list[int] | None) -> list[tuple[str, dict]]:
+def _recipient_sends(message: Message, kind: str, recipients: list[int] | None) -> list[tuple[str, dict]]:
     frame = frame_event({"type": "message", "message": message_payload(message)})
-    if conversation.kind == Conversation.Kind.ROOM:
-        return [(room_group(conversation.pk), frame | {"room": conversation.pk})]
+    if kind == Conversation.Kind.ROOM:
+        return [to_room(message.conversation_id, frame)]
     if recipients is None:
         recipients = list(
-            Participant.objects.filter(conversation=conversation, status__in=selectors.LISTENING).values_list(
-                "member_id", flat=True
-            )
+            Participant.objects.filter(
+                conversation_id=message.conversation_id, status__in=selectors.LISTENING
+            ).values_list("member_id", flat=True)
         )
-    return [(member_group(pk), frame) for pk in recipients]
-
-
-def message_send_as(
-    *, participant: Participant, sender: Member, body: str, client_id: str, defer_broadcast: bool = False
-) -> Message:
-    """message_send for a caller that already holds the sender's participation (the socket).
-
-    With `defer_broadcast`, the committed message carries its channel-layer sends in
-    `message.pending_sends` and the caller delivers them: the chat socket does so from its
-    event loop, so the database thread never waits on the loop.
-    """
-    client_id = _validate_client_id(client_id)
-    conversation = participant.conversation
-    recent, existing_id, existing_conversation = _recent_and_existing(sender=sender, client_id=client_id)
-    if existing_id is not None:
-        return _stored(message_id=existing_id, conversation_id=existing_conversation, conversation=conversation)
-    body = _clean_body(body)
-    recipients: list[int] | None = None
-    if conversation.kind == Conversation.Kind.DIRECT:
-        other = _direct_recipient(sender=sender, conversation=conversation)
-        recipients = [sender.pk] + ([other] if other else [])
-    if recent >= RATE_LIMIT_MESSAGES:
-        raise MessagingError(
-            "rate_limited",
-            _("Slow down: at most %(n)d messages every %(s)d seconds.")
-            % {"n": RATE_LIMIT_MESSAGES, "s": RATE_LIMIT_WINDOW.seconds},
-        )
-    try:
-        with transaction.atomic():
-            message = _insert_message(
-                sender=sender, conversation=conversation, body=body, client_id=client_id, created=timezone.now()
-            )
-            # Writing accepts a request; the sender has read everything up to their own message.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {_table(Participant)} SET status = %s, last_read_id = %s WHERE id = %s",
-                    [Participant.Status.ACCEPTED.value, message.pk, participant.pk],
-                )
-            sends = _recipient_sends(message, conversation, recipients)
-            if defer_broadcast:
-                message.pending_sends = sends
-            else:
-                send_after_commit(sends)
-    except IntegrityError:
-        # The same client_id raced in from another socket: that one won, answer with it.
-        _recent, existing_id, existing_conversation = _recent_and_existing(sender=sender, client_id=client_id)
-        if existing_id is None:
-            raise
-        return _stored(message_id=existing_id, conversation_id=existing_conversation, conversation=conversation)
-    return message
+    return [to_member(pk, frame) for pk in recipients]
 
 
 def message_send(*, sender: Member, conversation: Conversation, body: str, client_id: str) -> Message:
@@ -482,9 +394,69 @@ def message_send(*, sender: Member, conversation: Conversation, body: str, clien
     even if the limits would refuse it now); `seq` is the previous one plus one, and message
     ids grow in commit order.
     """
-    participant = _participation_or_error(member=sender, conversation=conversation)
-    participant.conversation = conversation
-    return message_send_as(participant=participant, sender=sender, body=body, client_id=client_id)
+    return message_send_to(sender=sender, conversation_id=conversation.pk, body=body, client_id=client_id)
+
+
+def message_send_to(
+    *, sender: Member, conversation_id: int, body, client_id, defer_broadcast: bool = False
+) -> Message:
+    """message_send by conversation id: the chat socket's path, kept to one read and three writes.
+
+    With `defer_broadcast`, the committed message carries its channel-layer sends in
+    `message.pending_sends` and the caller delivers them: the chat socket does so from its
+    event loop, so the database thread never waits on the loop.
+    """
+    client_id = _validate_client_id(client_id)
+    context = selectors.sending_context(
+        member_id=sender.pk,
+        conversation_id=conversation_id,
+        client_id=client_id,
+        since=_db_datetime(timezone.now() - RATE_LIMIT_WINDOW),
+        recent_cap=RATE_LIMIT_MESSAGES,
+    )
+    if context is None:
+        raise not_participant_error()
+    if context.existing_id is not None:
+        return _stored(
+            message_id=context.existing_id, stored_in=context.existing_conversation_id, conversation_id=conversation_id
+        )
+    body = _clean_body(body)
+    recipients: list[int] | None = None
+    if context.kind == Conversation.Kind.DIRECT:
+        if context.other_refuses:
+            # Deliberately vague: a blocked sender learns nothing more than this.
+            raise MessagingError("not_delivered", _("Not delivered."))
+        # The other member first: theirs is the delivery that is waited for.
+        recipients = ([context.other_id] if context.other_id else []) + [sender.pk]
+    if context.recent >= RATE_LIMIT_MESSAGES:
+        raise MessagingError(
+            "rate_limited",
+            _("Slow down: at most %(n)d messages every %(s)d seconds.")
+            % {"n": RATE_LIMIT_MESSAGES, "s": RATE_LIMIT_WINDOW.seconds},
+        )
+    try:
+        with transaction.atomic():
+            message = _insert_message(
+                sender=sender, conversation_id=conversation_id, body=body, client_id=client_id, created=timezone.now()
+            )
+            # Writing accepts a request; the sender has read everything up to their own message.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {_table(Participant)} SET status = %s, last_read_id = %s WHERE id = %s",
+                    [Participant.Status.ACCEPTED.value, message.pk, context.participant_id],
+                )
+            sends = _recipient_sends(message, context.kind, recipients)
+            if defer_broadcast:
+                message.pending_sends = sends
+            else:
+                send_after_commit(sends)
+    except IntegrityError:
+        # The same client_id raced in from another socket: that one won, answer with it.
+        existing = _existing_by_client_id(sender=sender, client_id=client_id)
+        if existing is None:
+            raise
+        return _stored(message_id=existing[0], stored_in=existing[1], conversation_id=conversation_id)
+    return message
 
 
 def message_import(
@@ -497,7 +469,7 @@ def message_import(
     body = _clean_body(body)
     with transaction.atomic():
         message = _insert_message(
-            sender=sender, conversation=conversation, body=body, client_id=client_id, created=created
+            sender=sender, conversation_id=conversation.pk, body=body, client_id=client_id, created=created
         )
         Participant.objects.filter(member=sender, conversation=conversation).update(last_read_id=message.pk)
     return message
@@ -531,16 +503,15 @@ def conversation_mark_read(*, member: Member, conversation_id: int, message_id: 
         receipt = {"type": "read", "conversation": conversation_id, "username": member.username, "message": upto}
         if participant.conversation.kind == Conversation.Kind.ROOM:
             # 200 receipts per message in a room would drown the room: only the member's tabs hear it.
-            sends.append((member_group(member.pk), frame_event(receipt)))
+            sends.append(to_member(member.pk, frame_event(receipt)))
         else:
             listening = Participant.objects.filter(
                 conversation_id=conversation_id, status__in=selectors.LISTENING
             ).values_list("member_id", flat=True)
-            sends += [(member_group(pk), frame_event(receipt)) for pk in listening]
+            sends += [to_member(pk, frame_event(receipt)) for pk in listening]
     sends.append(
-        (
-            member_group(member.pk),
-            frame_event({"type": "unread", "conversation": conversation_id, "count": count, "total": total}),
+        to_member(
+            member.pk, frame_event({"type": "unread", "conversation": conversation_id, "count": count, "total": total})
         )
     )
     send_after_commit(sends)
@@ -554,14 +525,14 @@ def typing_announce(*, member: Member, conversation_id: int) -> None:
         raise not_participant_error()
     frame = {"type": "typing", "conversation": conversation_id, "username": member.username}
     if participant.conversation.kind == Conversation.Kind.ROOM:
-        sends = [(room_group(conversation_id), frame_event(frame, room=conversation_id, exclude_member=member.pk))]
+        sends = [to_room(conversation_id, frame_event(frame, exclude_member=member.pk))]
     else:
         others = (
             Participant.objects.filter(conversation_id=conversation_id, status__in=selectors.LISTENING)
             .exclude(member=member)
             .values_list("member_id", flat=True)
         )
-        sends = [(member_group(pk), frame_event(frame)) for pk in others]
+        sends = [to_member(pk, frame_event(frame)) for pk in others]
     send_to_groups(sends)
 
 
@@ -574,7 +545,7 @@ def _presence_sends(member: Member | int, online: bool) -> list[tuple[str, dict]
         member.username if isinstance(member, Member) else Member.objects.values_list("username", flat=True).get(pk=member_id)
     )
     frame = frame_event({"type": "presence", "username": username, "online": online})
-    return [(member_group(pk), frame) for pk in selectors.contact_ids(member_id=member_id)]
+    return [to_member(pk, frame) for pk in selectors.contact_ids(member_id=member_id)]
 
 
 def process_alive(*, process: str = PROCESS_ID) -> None:
@@ -645,7 +616,7 @@ def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
 
 def _notification_count_event(member_id: int) -> tuple[str, dict]:
     count = Notification.objects.filter(recipient_id=member_id, read_at__isnull=True).count()
-    return (member_group(member_id), frame_event({"type": "notification_unread", "count": count}))
+    return to_member(member_id, frame_event({"type": "notification_unread", "count": count}))
 
 
 def notification_send(*, recipient: Member, kind: str, title: str, body: str = "", url: str = "") -> Notification:
@@ -663,8 +634,8 @@ def notification_send(*, recipient: Member, kind: str, title: str, body: str = "
         )
         send_after_commit(
             [
-                (
-                    member_group(recipient.pk),
+                to_member(
+                    recipient.pk,
                     frame_event({"type": "notification", "notification": notification_payload(notification)}),
                 ),
                 _notification_count_event(recipient.pk),
