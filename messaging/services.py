@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Space
+from community.models import Membership, Space
 from messaging import selectors
 from messaging.models import (
     BODY_MAX_LENGTH,
@@ -210,7 +210,9 @@ def space_room_for(space: Space) -> Conversation:
 
 
 def _space_ids_of(member: Member) -> set[int]:
+    """The spaces a member belongs to: home space, other spaces of the profile, active memberships."""
     ids = set(member.other_spaces.values_list("id", flat=True))
+    ids |= set(Membership.objects.filter(member=member, is_active=True).values_list("space_id", flat=True))
     if member.home_space_id:
         ids.add(member.home_space_id)
     return ids
@@ -219,9 +221,9 @@ def _space_ids_of(member: Member) -> set[int]:
 def space_rooms_sync(*, member: Member, space_ids: Iterable[int] | None = None) -> None:
     """Put the member in the lobby room of each of their spaces, and out of the others.
 
-    Spaces are the home space and the other spaces of the profile, unless `space_ids` says
-    otherwise (for a membership model that comes later). Sockets already open follow at once.
-    A member joining a room starts with its history read.
+    Spaces are the home space and the other spaces of the profile and those of the member's
+    active memberships (plans), unless `space_ids` says otherwise. Sockets already open follow
+    at once. A member joining a room starts with its history read.
     """
     wanted = set(space_ids) if space_ids is not None else _space_ids_of(member)
     current = dict(
@@ -254,8 +256,10 @@ def space_room_members_sync(*, space: Space) -> int:
     """Bring every member of a space into its lobby room at once (bulk; for seeding). Returns how many joined."""
     room = space_room_for(space)
     last = Message.objects.filter(conversation=room).aggregate(m=Max("id"))["m"] or 0
-    member_ids = set(Member.objects.filter(home_space=space).values_list("id", flat=True)) | set(
-        Member.other_spaces.through.objects.filter(space_id=space.pk).values_list("member_id", flat=True)
+    member_ids = (
+        set(Member.objects.filter(home_space=space).values_list("id", flat=True))
+        | set(Member.other_spaces.through.objects.filter(space_id=space.pk).values_list("member_id", flat=True))
+        | set(Membership.objects.filter(space=space, is_active=True).values_list("member_id", flat=True))
     )
     present = set(Participant.objects.filter(conversation=room).values_list("member_id", flat=True))
     missing = member_ids - present

@@ -1,4 +1,5 @@
-"""Lobby rooms follow the spaces on a member's profile (home space and other spaces).
+"""Lobby rooms follow the spaces a member belongs to: home space and other spaces of the
+profile, and active memberships (plans).
 
 Connected in MessagingConfig.ready: profiles does not know that chat exists. Bulk inserts
 (seed_demo) skip signals; `space_room_members_sync` covers them.
@@ -6,8 +7,9 @@ Connected in MessagingConfig.ready: profiles does not know that chat exists. Bul
 
 from __future__ import annotations
 
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from community.models import Membership
 from profiles.models import Member
 
 
@@ -36,6 +38,16 @@ def other_spaces_changed(sender, instance, action: str, reverse: bool, pk_set, *
         space_rooms_sync(member=member)
 
 
+def membership_changed(sender, instance: Membership, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    from messaging.services import space_rooms_sync
+
+    space_rooms_sync(member=instance.member)
+
+
 def connect() -> None:
     post_save.connect(member_saved, sender=Member, dispatch_uid="messaging.member_saved")
     m2m_changed.connect(other_spaces_changed, sender=Member.other_spaces.through, dispatch_uid="messaging.other_spaces")
+    post_save.connect(membership_changed, sender=Membership, dispatch_uid="messaging.membership_saved")
+    post_delete.connect(membership_changed, sender=Membership, dispatch_uid="messaging.membership_deleted")

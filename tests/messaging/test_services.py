@@ -323,6 +323,34 @@ def test_a_member_joins_the_lobby_rooms_of_their_spaces_and_leaves_when_they_lea
     assert not Participant.objects.filter(member=member).exists()
 
 
+def test_a_membership_brings_the_member_into_the_room_until_it_ends():
+    from community.services import membership_set
+
+    space = SpaceFactory()
+    member = MemberFactory()
+
+    membership = membership_set(member=member, space=space)
+    assert Participant.objects.filter(member=member, conversation__space=space).exists()
+
+    membership.is_active = False
+    membership.save()
+    assert not Participant.objects.filter(member=member, conversation__space=space).exists()
+
+    membership_set(member=member, space=space)
+    membership.delete()
+    assert not Participant.objects.filter(member=member, conversation__space=space).exists()
+
+
+def test_an_ended_membership_keeps_the_room_of_the_home_space():
+    from community.services import membership_set
+
+    space = SpaceFactory()
+    member = MemberFactory(home_space=space)
+    membership_set(member=member, space=space).delete()
+
+    assert Participant.objects.filter(member=member, conversation__space=space).exists()
+
+
 def test_a_space_visited_from_its_side_brings_the_member_in():
     space = SpaceFactory()
     member = MemberFactory()
@@ -367,6 +395,12 @@ def test_bulk_members_are_brought_into_their_room_at_once():
 
     assert services.space_room_members_sync(space=space) == 3
     assert services.space_room_members_sync(space=space) == 0
+
+    from community.models import Membership
+
+    subscriber = MemberFactory()
+    Membership.objects.bulk_create([Membership(member=subscriber, space=space)])  # bulk: no signals
+    assert services.space_room_members_sync(space=space) == 1
 
 
 # --- presence ------------------------------------------------------------------------------
