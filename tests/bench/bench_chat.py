@@ -1,27 +1,36 @@
 #!/usr/bin/env python
 """Benchmark: the chat on one Daphne process against a minimal `websockets` broadcast server.
 
-    .venv/bin/python tests/bench/bench_chat.py [--sockets 1000] [--dm-rate 100] [--dm-seconds 10]
+    .venv/bin/python tests/bench/bench_chat.py [--sockets 1000] [--dm-rate 100] [--dm-seconds 30]
                                                [--room 200] [--room-messages 40] [--redis] [--json out.json]
 
-Both servers get the same clients from one asyncio process on this machine:
+The servers run side by side and get the same clients from one asyncio process on this
+machine:
 
-- sockets: `--sockets` concurrent sockets opened (Daphne: authenticated by session cookie,
-  origin-checked, each registered for presence), held idle; the server's memory per idle
-  socket is (RSS with all sockets − RSS with none) / sockets;
-- DM: `--dm-rate` direct messages per second for `--dm-seconds` across 50 pairs (well inside
-  the 20 per 10 s rate limit per member), latency from the sender's `send` to the recipient's
-  `message` frame, p50/p99;
-- room: `--room-messages` messages, one every 250 ms, to a room of `--room` members (a space's
-  lobby room), latency of every delivery, p50/p99, and of the last delivery of each message.
+- sockets: `--sockets` concurrent sockets opened to each server in turn (Daphne: authenticated
+  by session cookie, origin-checked, each registered for presence), then held idle for the
+  rest of the run; a server's memory per idle socket is (RSS with all its sockets − RSS with
+  none) / sockets;
+- DM: `--dm-rate` direct messages per second to each server for `--dm-seconds` across 50
+  pairs (well inside the 20 per 10 s rate limit per member), latency from the sender's `send`
+  to the recipient's `message` frame, p50/p99;
+- room: `--room-messages` messages, one every 250 ms to each server, to a room of `--room`
+  members (a space's lobby room), latency of every delivery, p50/p99, and of the last
+  delivery of each message.
 
-All sockets stay open during the measurements. Daphne runs `community.asgi:application` with
-`--websocket-max-message-size 65536` on a fresh SQLite file (committed before broadcast, as in
-production) and the in-memory channel layer, or channels-redis with `--redis` (a redis-server
-is started). The baseline keeps conversations in a dict and relays frames: no auth, no
-database; it is the physical floor of Python WebSockets on this machine. A third column runs
-the same baseline committing each message to SQLite (WAL) before relaying it: the floor of the
-commit-before-broadcast rule.
+The servers take turns message by message (Daphne, baseline, baseline + SQLite, Daphne, …,
+evenly spaced, never two at once), so a noisy minute of this shared virtual machine weighs on
+all of them alike and the ratios compare like with like.
+
+Daphne runs `community.asgi:application` with `--websocket-max-message-size 65536` on a fresh
+SQLite file (committed before broadcast, as in production) and the in-process channel layer,
+or channels-redis with `--redis` (a redis-server is started). The baseline keeps
+conversations in a dict and relays frames: no auth, no database; it is the physical floor of
+Python WebSockets on this machine. A third column runs the same baseline committing each
+message to SQLite (WAL) before relaying it: the floor of the commit-before-broadcast rule. A
+fourth runs that same relay as a Channels consumer on Daphne (no auth, no database, no channel
+layer): the floor of the framework itself.
+Both kinds of server send keepalive pings every 20 s (their defaults).
 """
 
 from __future__ import annotations
@@ -80,11 +89,58 @@ async def handler(ws):
             conversations[c].discard(ws)
 
 async def main(port):
-    async with serve(handler, "127.0.0.1", port, max_size=65536, ping_interval=None):
+    # Keepalive pings every 20 s, the websockets default and Daphne's (--ping-interval 20).
+    async with serve(handler, "127.0.0.1", port, max_size=65536, ping_interval=20):
         print("ready", flush=True)
         await asyncio.Future()
 
 asyncio.run(main(int(sys.argv[1])))
+'''
+
+
+# The same relay as BASELINE_SERVER, as a Channels consumer on Daphne: no auth, no database, no
+# channel layer. What it adds to the baseline is the framework's own cost per frame, the floor
+# under the real chat.
+CHANNELS_FLOOR_APP = r'''
+import json
+
+import django
+from django.conf import settings
+
+settings.configure(DEBUG=False, USE_TZ=True)
+django.setup()
+
+from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
+
+conversations = {}
+
+
+class Relay(AsyncWebsocketConsumer):
+    channel_layer_alias = None
+
+    async def connect(self):
+        self.mine = []
+        await self.accept()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        frame = json.loads(text_data)
+        if frame["type"] == "hello":
+            self.username, self.mine = frame["username"], frame["conversations"]
+            for c in self.mine:
+                conversations.setdefault(c, set()).add(self)
+        elif frame["type"] == "send":
+            message = {"conversation": frame["conversation"], "sender": self.username, "body": frame["body"]}
+            text = json.dumps({"type": "message", "message": message})
+            for consumer in list(conversations.get(frame["conversation"], ())):
+                await consumer.send(text_data=text)
+            await self.send(text_data=json.dumps({"type": "ack", "client_id": frame["client_id"], "message": message}))
+
+    async def disconnect(self, code):
+        for c in self.mine:
+            conversations[c].discard(self)
+
+
+application = Relay.as_asgi()
 '''
 
 
@@ -231,6 +287,19 @@ def start_daphne(env: dict, log: Path) -> Server:
     return Server("Daphne + Channels", process, port, "daphne")
 
 
+def start_channels_floor(workdir: Path, log: Path) -> Server:
+    (workdir / "channels_floor.py").write_text(CHANNELS_FLOOR_APP)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket-max-message-size", "65536",
+         "--websocket-max-frame-size", "65536", "--access-log", os.devnull, "-v", "0", "channels_floor:application"],
+        cwd=workdir, env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
+    )
+    wait_port(port, process)
+    return Server("Daphne + Channels floor", process, port, "baseline")
+
+
 def start_baseline(log: Path, db: Path | None = None) -> Server:
     port = free_port()
     process = subprocess.Popen(
@@ -319,8 +388,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-async def run_against(server: Server, plan: Plan, args) -> dict:
-    results = Results()
+async def connect_all(server: Server, plan: Plan, args, results: Results) -> tuple[list[Client], dict]:
+    """Open `--sockets` sockets to one server and measure its memory per idle socket."""
     # Warm up: one socket in and out, so lazily loaded code is not counted as per-socket memory.
     warm = Client(0, plan, server, results)
     await warm.open()
@@ -340,33 +409,7 @@ async def run_against(server: Server, plan: Plan, args) -> dict:
     await asyncio.sleep(3)
     rss_after = server.rss()
     alive = sum(1 for c in clients if c.ws is not None and c.ws.state.name == "OPEN")
-
-    # Direct messages at a steady rate, alternating direction within each pair.
-    interval = 1 / args.dm_rate
-    total = int(args.dm_rate * args.dm_seconds)
-    warmup = 20
-    next_at = time.perf_counter()
-    for n in range(total + warmup):
-        a, b, conversation = plan.dm_pairs[n % len(plan.dm_pairs)]
-        sender = clients[a if (n // len(plan.dm_pairs)) % 2 == 0 else b]
-        label = "warm" if n < warmup else "dm"
-        await sender.send(conversation, f"{label}|{time.perf_counter()!r}|{n}")
-        next_at += interval
-        await asyncio.sleep(max(0, next_at - time.perf_counter()))
-    await asyncio.sleep(2)
-
-    # Room fan-out: one message every 250 ms, from a different room member each time.
-    for n in range(args.room_messages):
-        sender = clients[plan.room_members[(n * 7) % len(plan.room_members)]]
-        await sender.send(plan.room, f"room|{time.perf_counter()!r}|{n}")
-        await asyncio.sleep(0.25)
-    await asyncio.sleep(2)
-
-    for batch in range(0, len(clients), 100):
-        await asyncio.gather(*(c.close() for c in clients[batch : batch + 100] if c.ws), return_exceptions=True)
-
-    room_expected = args.room_messages * (len(plan.room_members) - 1)
-    return {
+    return clients, {
         "server": server.name,
         "sockets": args.sockets,
         "sockets_held": alive,
@@ -375,18 +418,78 @@ async def run_against(server: Server, plan: Plan, args) -> dict:
         "rss_before_mib": round(rss_before / 2**20, 1),
         "rss_after_mib": round(rss_after / 2**20, 1),
         "kib_per_socket": round((rss_after - rss_before) / max(alive, 1) / 1024, 1),
-        "dm_sent": total,
-        "dm_delivered": len(results.dm),
-        "dm_p50_ms": round(percentile(results.dm, 50), 2),
-        "dm_p99_ms": round(percentile(results.dm, 99), 2),
-        "room_deliveries": f"{len(results.room)}/{room_expected}",
-        "room_p50_ms": round(percentile(results.room, 50), 2),
-        "room_p99_ms": round(percentile(results.room, 99), 2),
-        "room_last_p50_ms": round(percentile(list(results.room_last.values()), 50), 2),
-        "room_last_p99_ms": round(percentile(list(results.room_last.values()), 99), 2),
-        "errors": len(results.errors),
-        "error_codes": sorted({e.get("code", "?") for e in results.errors}),
     }
+
+
+async def take_turns(servers: list[Server], period: float, count: int, send_one) -> None:
+    """`count` rounds of one period each; within a round every server gets one send, evenly spaced.
+
+    The servers are measured in the same seconds rather than one after the other, so a
+    slower or busier minute of this shared machine weighs on all of them alike.
+    """
+    slot = period / len(servers)
+    next_at = time.perf_counter()
+    for n in range(count):
+        for server in servers:
+            await send_one(server, n)
+            next_at += slot
+            await asyncio.sleep(max(0, next_at - time.perf_counter()))
+
+
+async def measure(servers: list[Server], plan: Plan, args) -> list[dict]:
+    results = {server.name: Results() for server in servers}
+    clients: dict[str, list[Client]] = {}
+    figures: dict[str, dict] = {}
+    for server in servers:  # one at a time: each server's memory per socket is its own
+        print(f"Connecting {args.sockets} sockets to {server.name}…", flush=True)
+        clients[server.name], figures[server.name] = await connect_all(server, plan, args, results[server.name])
+
+    # Direct messages: `--dm-rate` per second to each server, alternating direction within each pair.
+    print("Direct messages, the servers taking turns…", flush=True)
+    total, warmup = int(args.dm_rate * args.dm_seconds), 20
+
+    async def send_dm(server: Server, n: int) -> None:
+        a, b, conversation = plan.dm_pairs[n % len(plan.dm_pairs)]
+        sender = clients[server.name][a if (n // len(plan.dm_pairs)) % 2 == 0 else b]
+        label = "warm" if n < warmup else "dm"
+        await sender.send(conversation, f"{label}|{time.perf_counter()!r}|{n}")
+
+    await take_turns(servers, 1 / args.dm_rate, total + warmup, send_dm)
+    await asyncio.sleep(2)
+
+    # Room fan-out: one message every 250 ms to each server, from a different room member each time.
+    print("Room messages, the servers taking turns…", flush=True)
+
+    async def send_room(server: Server, n: int) -> None:
+        sender = clients[server.name][plan.room_members[(n * 7) % len(plan.room_members)]]
+        await sender.send(plan.room, f"room|{time.perf_counter()!r}|{n}")
+
+    await take_turns(servers, 0.25, args.room_messages, send_room)
+    await asyncio.sleep(2)
+
+    for server in servers:
+        everyone = clients[server.name]
+        for batch in range(0, len(everyone), 100):
+            await asyncio.gather(*(c.close() for c in everyone[batch : batch + 100] if c.ws), return_exceptions=True)
+
+    room_expected = args.room_messages * (len(plan.room_members) - 1)
+    report = []
+    for server in servers:
+        got = results[server.name]
+        report.append(figures[server.name] | {
+            "dm_sent": total,
+            "dm_delivered": len(got.dm),
+            "dm_p50_ms": round(percentile(got.dm, 50), 2),
+            "dm_p99_ms": round(percentile(got.dm, 99), 2),
+            "room_deliveries": f"{len(got.room)}/{room_expected}",
+            "room_p50_ms": round(percentile(got.room, 50), 2),
+            "room_p99_ms": round(percentile(got.room, 99), 2),
+            "room_last_p50_ms": round(percentile(list(got.room_last.values()), 50), 2),
+            "room_last_p99_ms": round(percentile(list(got.room_last.values()), 99), 2),
+            "errors": len(got.errors),
+            "error_codes": sorted({e.get("code", "?") for e in got.errors}),
+        })
+    return report
 
 
 def print_table(results: list[dict]) -> None:
@@ -424,7 +527,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--dm-rate", type=float, default=100)
-    parser.add_argument("--dm-seconds", type=float, default=10)
+    parser.add_argument("--dm-seconds", type=float, default=30)
     parser.add_argument("--room", type=int, default=200)
     parser.add_argument("--room-messages", type=int, default=40)
     parser.add_argument("--redis", action="store_true", help="channels-redis layer (starts a redis-server)")
@@ -449,22 +552,17 @@ def main() -> int:
     print(f"Preparing {args.sockets} members with sessions, a {args.room}-member room, 50 DM pairs…", flush=True)
     plan = prepare_database(workdir / "bench.sqlite3", args.sockets, args.room, env)
 
-    servers_results = []
-    starters = [
-        lambda: start_daphne(env, workdir / "daphne.log"),
-        lambda: start_baseline(workdir / "baseline.log"),
-        lambda: start_baseline(workdir / "baseline-db.log", db=workdir / "baseline.sqlite3"),
-    ]
     load_before = os.getloadavg()
+    servers: list[Server] = []
     try:
-        for start in starters:
-            server = start()
-            print(f"Measuring {server.name}…", flush=True)
-            try:
-                servers_results.append(asyncio.run(run_against(server, plan, args)))
-            finally:
-                server.stop()
+        servers.append(start_daphne(env, workdir / "daphne.log"))
+        servers.append(start_baseline(workdir / "baseline.log"))
+        servers.append(start_baseline(workdir / "baseline-db.log", db=workdir / "baseline.sqlite3"))
+        servers.append(start_channels_floor(workdir, workdir / "channels-floor.log"))
+        servers_results = asyncio.run(measure(servers, plan, args))
     finally:
+        for server in servers:
+            server.stop()
         if redis:
             redis.stop()
     daphne = servers_results[0]
