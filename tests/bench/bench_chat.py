@@ -509,11 +509,11 @@ def print_table(results: list[dict]) -> None:
         ("error frames", "errors", False),
     ]
     first, others = results[0], results[1:]
-    header = f"{'':30}" + "".join(f"{r['server']:>22}" for r in results)
+    header = f"{'':30}" + "".join(f"{r['server']:>25}" for r in results)
     header += "".join(f"{'ratio ' + str(i + 2):>10}" for i in range(len(others)))
     print("\n" + header)
     for label, key, ratio in rows:
-        line = f"{label:30}" + "".join(f"{r[key]!s:>22}" for r in results)
+        line = f"{label:30}" + "".join(f"{r[key]!s:>25}" for r in results)
         for other in others:
             a, b = first[key], other[key]
             cell = f"{a / b:.2f}x" if ratio and isinstance(a, int | float) and isinstance(b, int | float) and b else ""
