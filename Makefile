@@ -61,6 +61,7 @@ bench: test-setup
 	$(PY) tests/bench/bench_search.py
 	$(PY) tests/bench/bench_directory.py
 	$(PY) tests/bench/bench_chat.py
+	$(PY) tests/bench/bench_send_path.py
 	$(PY) tests/bench/bench_community.py
 	$(PY) tests/bench/bench_helpboard.py
 	$(PY) tests/bench/bench_soak.py --minutes 10

@@ -275,12 +275,16 @@ def wait_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None
     raise RuntimeError("server did not start")
 
 
+def daphne_command(port: int, application: str) -> list[str]:
+    """Daphne as `make run` starts it: frames and messages limited to 64 KiB, no access log."""
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket-max-message-size", "65536",
+            "--websocket-max-frame-size", "65536", "--access-log", os.devnull, "-v", "0", application]
+
+
 def start_daphne(env: dict, log: Path) -> Server:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket-max-message-size", "65536",
-         "--websocket-max-frame-size", "65536",
-         "--access-log", os.devnull, "-v", "0", "community.asgi:application"],
+        daphne_command(port, "community.asgi:application"),
         cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
     )
     wait_port(port, process)
@@ -291,8 +295,7 @@ def start_channels_floor(workdir: Path, log: Path) -> Server:
     (workdir / "channels_floor.py").write_text(CHANNELS_FLOOR_APP)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket-max-message-size", "65536",
-         "--websocket-max-frame-size", "65536", "--access-log", os.devnull, "-v", "0", "channels_floor:application"],
+        daphne_command(port, "channels_floor:application"),
         cwd=workdir, env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
         stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
     )
