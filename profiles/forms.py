@@ -11,7 +11,7 @@ from community.models import Region, Space
 from profiles.avatars import MAX_AVATAR_BYTES, avatar_validate
 from profiles.models import LANGUAGE_NAMES, Member
 from profiles.selectors import SORTS
-from profiles.services import MAX_SKILLS_PER_LIST, split_skill_terms, validate_skill_terms
+from profiles.services import MAX_SKILLS_PER_LIST, PROFILE_FIELDS, split_skill_terms, validate_skill_terms
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -82,23 +82,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Member
         formfield_callback = _formfield
-        fields = [
-            "display_name",
-            "headline",
-            "profession",
-            "kind",
-            "bio",
-            "home_space",
-            "website",
-            "linkedin",
-            "social_link",
-            "available",
-            "offers_free_advice",
-            "offers_paid_service",
-            "offers_skill_swap",
-            "visibility",
-            "preferred_language",
-        ]
+        fields = list(PROFILE_FIELDS)
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 6}),
             "headline": forms.TextInput(attrs={"placeholder": _("Freelance translator FR/NL/EN")}),

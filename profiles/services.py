@@ -23,25 +23,24 @@ from profiles.taxonomy import canonical_slug, normalize_term
 MAX_SKILLS_PER_LIST = 30
 MAX_SKILL_LENGTH = 60
 
-# What `member_update_profile` may change; the rest (username, email, password) has its own paths.
-PROFILE_FIELDS = frozenset(
-    {
-        "display_name",
-        "headline",
-        "bio",
-        "profession",
-        "kind",
-        "home_space",
-        "website",
-        "linkedin",
-        "social_link",
-        "available",
-        "offers_free_advice",
-        "offers_paid_service",
-        "offers_skill_swap",
-        "visibility",
-        "preferred_language",
-    }
+# What `member_update_profile` may change, in the order the profile form shows it; the rest
+# (username, email, password) has its own paths.
+PROFILE_FIELDS = (
+    "display_name",
+    "headline",
+    "profession",
+    "kind",
+    "bio",
+    "home_space",
+    "website",
+    "linkedin",
+    "social_link",
+    "available",
+    "offers_free_advice",
+    "offers_paid_service",
+    "offers_skill_swap",
+    "visibility",
+    "preferred_language",
 )
 
 
@@ -193,7 +192,7 @@ def member_update_profile(
     (JPEG/PNG/WebP, 5 MB) and stored re-encoded at 512 px at most; the replaced photo file is
     deleted once the change is committed. Email and username are never touched here.
     """
-    unknown = set(fields) - PROFILE_FIELDS
+    unknown = set(fields).difference(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"member_update_profile() got unexpected fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
