@@ -354,6 +354,8 @@
   function setTotal(total) {
     state.total = Math.max(0, total);
     setBadge(document.getElementById("nav-unread"), state.total);
+    // On a phone the menu is folded: the same count sits on its button.
+    setBadge(document.getElementById("nav-unread-folded"), state.total);
   }
 
   function updatePreview(message) {
