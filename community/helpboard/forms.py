@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.helpboard.models import DESCRIPTION_MAX_LENGTH, REPLY_MAX_LENGTH, TITLE_MAX_LENGTH, HelpRequest
 from community.models import Region, Space
@@ -96,6 +97,11 @@ class BoardFilterForm(forms.Form):
     region = forms.ChoiceField(required=False, choices=[("", _("All regions")), *Region.choices])
     status = forms.ChoiceField(
         required=False,
-        choices=[("open", _("Open")), ("solved", _("Solved")), ("all", _("All"))],
+        # Lists of requests: French says "Ouvertes"/"Résolues" here, "Ouverte"/"Résolue" on one request.
+        choices=[
+            ("open", pgettext_lazy("help requests", "Open")),
+            ("solved", pgettext_lazy("help requests", "Solved")),
+            ("all", _("All")),
+        ],
     )
     mine = forms.BooleanField(required=False)

@@ -382,3 +382,15 @@ def test_a_hidden_member_who_replied_can_be_answered(author, author_client):
     response = author_client.get(reverse("help:contact", args=[help_request.pk, hidden.username]))
 
     assert response.status_code == 200
+
+
+def test_in_french_the_tab_lists_solved_requests_and_a_badge_marks_one_solved(author, author_client):
+    help_request = ask(author)
+    services.help_request_solve(help_request=help_request, by=author)
+    author.preferred_language = "fr"
+    author.save(update_fields=["preferred_language"])
+
+    page = author_client.get(reverse("help:board") + "?status=solved").content.decode()
+
+    assert ">Résolues</a>" in page  # the tab: requests, plural
+    assert "Résolue<" in page  # the status of one request
