@@ -51,6 +51,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from tests.fixtures.processes import stop_process  # noqa: E402
 from tests.fixtures.redis import free_port, start_redis  # noqa: E402
 
 BASELINE_SERVER = r'''
@@ -159,14 +160,18 @@ def raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
 
 
-def prepare_database(db_path: Path, sockets: int, room_size: int, env: dict) -> Plan:
-    """Migrate a fresh SQLite file and create members, sessions, the room and the DM pairs."""
+def migrate_and_setup(env: dict) -> None:
+    """Migrate the bench's fresh SQLite file (DATABASE_URL in `env`) and set Django up on it here."""
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, env=env, check=True)
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
     os.environ.pop("REDIS_URL", None)
     import django
 
     django.setup()
+
+
+def bulk_session_cookies(members) -> list[str]:
+    """Log every member in at once (one session row each, bulk-inserted); their Cookie headers."""
     from datetime import timedelta
 
     from django.conf import settings
@@ -174,6 +179,29 @@ def prepare_database(db_path: Path, sockets: int, room_size: int, env: dict) -> 
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.utils import timezone
+
+    store, backend = SessionStore(), settings.AUTHENTICATION_BACKENDS[0]
+    keys = [uuid.uuid4().hex for _ in members]
+    Session.objects.bulk_create(
+        [
+            Session(
+                session_key=key,
+                session_data=store.encode(
+                    {SESSION_KEY: str(m.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: m.get_session_auth_hash()}
+                ),
+                expire_date=timezone.now() + timedelta(days=1),
+            )
+            for key, m in zip(keys, members, strict=True)
+        ],
+        batch_size=500,
+    )
+    return [f"{settings.SESSION_COOKIE_NAME}={key}" for key in keys]
+
+
+def prepare_database(sockets: int, room_size: int, env: dict) -> Plan:
+    """Migrate a fresh SQLite file and create members, sessions, the room and the DM pairs."""
+    migrate_and_setup(env)
+    from django.db import connection
 
     from community.models import Space
     from messaging import services
@@ -204,31 +232,14 @@ def prepare_database(db_path: Path, sockets: int, room_size: int, env: dict) -> 
         services.request_accept(member=members[b], conversation=conversation)
         pairs.append((a, b, conversation.pk))
 
-    store = SessionStore()
-    backend = settings.AUTHENTICATION_BACKENDS[0]
-    keys = [uuid.uuid4().hex for _ in members]
-    Session.objects.bulk_create(
-        [
-            Session(
-                session_key=key,
-                session_data=store.encode(
-                    {SESSION_KEY: str(m.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: m.get_session_auth_hash()}
-                ),
-                expire_date=timezone.now() + timedelta(days=1),
-            )
-            for key, m in zip(keys, members, strict=True)
-        ],
-        batch_size=500,
-    )
+    cookies = bulk_session_cookies(members)
     index = {m.pk: i for i, m in enumerate(members)}
     conversations: list[list[int]] = [[] for _ in members]
     for member_id, conversation_id in Participant.objects.values_list("member_id", "conversation_id"):
         conversations[index[member_id]].append(conversation_id)
-    from django.db import connection
-
     connection.close()
     return Plan(
-        cookies=[f"{settings.SESSION_COOKIE_NAME}={k}" for k in keys],
+        cookies=cookies,
         usernames=[m.username for m in members],
         conversations=conversations,
         dm_pairs=pairs,
@@ -253,11 +264,7 @@ class Server:
         return psutil.Process(self.process.pid).memory_info().rss
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
 
 
 def wait_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -553,7 +560,7 @@ def main() -> int:
         redis = start_redis()
         env["REDIS_URL"] = redis.url
     print(f"Preparing {args.sockets} members with sessions, a {args.room}-member room, 50 DM pairs…", flush=True)
-    plan = prepare_database(workdir / "bench.sqlite3", args.sockets, args.room, env)
+    plan = prepare_database(args.sockets, args.room, env)
 
     load_before = os.getloadavg()
     servers: list[Server] = []

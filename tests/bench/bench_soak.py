@@ -37,7 +37,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.bench.bench_chat import percentile, raise_fd_limit, start_daphne  # noqa: E402
+from tests.bench.bench_chat import (  # noqa: E402
+    bulk_session_cookies,
+    migrate_and_setup,
+    percentile,
+    raise_fd_limit,
+    start_daphne,
+)
 
 
 @dataclass
@@ -51,22 +57,8 @@ class Plan:
 
 def prepare_database(env: dict, sockets: int) -> Plan:
     """Migrate a fresh SQLite file; members in pairs with an accepted conversation; one lobby room."""
-    import subprocess
-
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, env=env, check=True)
-    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
+    migrate_and_setup(env)
     from django.db import connection
-    from django.utils import timezone
 
     from community.models import Space
     from messaging import services
@@ -91,24 +83,10 @@ def prepare_database(env: dict, sockets: int) -> Plan:
         services.request_accept(member=members[b], conversation=conv)
         partner[a], partner[b] = b, a
         conversation[a] = conversation[b] = conv.pk
-    store, backend = SessionStore(), settings.AUTHENTICATION_BACKENDS[0]
-    keys = [uuid.uuid4().hex for _ in members]
-    Session.objects.bulk_create(
-        [
-            Session(
-                session_key=key,
-                session_data=store.encode(
-                    {SESSION_KEY: str(m.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: m.get_session_auth_hash()}
-                ),
-                expire_date=timezone.now() + timedelta(days=1),
-            )
-            for key, m in zip(keys, members, strict=True)
-        ],
-        batch_size=500,
-    )
+    cookies = bulk_session_cookies(members)
     connection.close()
     return Plan(
-        cookies=[f"{settings.SESSION_COOKIE_NAME}={k}" for k in keys],
+        cookies=cookies,
         usernames=[m.username for m in members],
         partner=partner,
         conversation=conversation,
