@@ -29,6 +29,8 @@ from urllib.parse import urljoin
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from tests.fixtures.processes import stop_process  # noqa: E402
+
 SETTINGS = "tests.bench.directory_site"
 
 
@@ -150,12 +152,7 @@ class Server:
         raise SystemExit(f"daphne did not answer in {timeout}s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
 
 
 def percentile(values: list[float], fraction: float) -> float:
