@@ -131,10 +131,9 @@ presence_keeper = PresenceKeeper()
 class LayerHealth:
     """Process-wide: is the channel layer's server (Redis) reachable?
 
-    channels-redis reads all of a process's channels through one shared loop, so when Redis
-    comes back only the receiver that happens to hold that loop notices; the others would keep
-    waiting on groups that a restarted Redis no longer has. Whoever notices first recovers for
-    everyone: every socket re-joins its groups and asks its client to reconnect and sync (4012).
+    The relay reads the process's only layer channel, so it is the one that notices Redis going
+    away (or a failed send does). Once Redis answers again, the relay re-joins its groups, which
+    a restarted Redis no longer has, and every socket asks its client to reconnect and sync (4012).
     """
 
     def __init__(self) -> None:
@@ -265,14 +264,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined.append(group)  # first: a failed join is still left on cleanup
         await relay.join(self, group)
 
-    async def _leave_groups(self) -> None:
+    async def _leave(self, group: str) -> None:
         # Dropped at once rather than left to the layer's group_expiry.
-        joined, self.joined = getattr(self, "joined", []), []
-        for group in joined:
-            try:
-                await relay.leave(self, group)
-            except LAYER_ERRORS:
-                pass  # the layer is down: its groups expire on their own
+        if group in self.joined:
+            self.joined.remove(group)
+        try:
+            await relay.leave(self, group)
+        except LAYER_ERRORS:
+            pass  # the layer is down: its groups expire on their own
+
+    async def _leave_groups(self) -> None:
+        for group in list(getattr(self, "joined", [])):
+            await self._leave(group)
 
     async def disconnect(self, code: int) -> None:
         await self._cleanup()
@@ -436,7 +439,4 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room = event["conversation"]
         if room in self.rooms:
             self.rooms.discard(room)
-            group = room_group(room)
-            if group in self.joined:
-                self.joined.remove(group)
-            await relay.leave(self, group)
+            await self._leave(room_group(room))
