@@ -33,7 +33,11 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
         )
         login(request, member, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to the network, %(name)s! Tell the others what you do.") % {"name": member.display_name})
+        messages.success(
+            request,
+            _("Welcome to the network, %(name)s! Tell the others what you do.")
+            % {"name": member.display_name},
+        )
         return redirect("profiles:edit")
     return render(request, "registration/signup.html", {"form": form})
 
@@ -51,7 +55,9 @@ class RateLimitedPasswordResetView(PasswordResetView):
         email = (form.cleaned_data.get("email") or "").strip().lower()
         if not rate_limit_allow(
             f"password-reset:ip:{client_ip(self.request)}", limit=PASSWORD_RESETS_PER_IP_PER_HOUR, window=3600
-        ) or not rate_limit_allow(f"password-reset:email:{email}", limit=PASSWORD_RESETS_PER_EMAIL_PER_HOUR, window=3600):
+        ) or not rate_limit_allow(
+            f"password-reset:email:{email}", limit=PASSWORD_RESETS_PER_EMAIL_PER_HOUR, window=3600
+        ):
             form.add_error(None, _("Too many reset emails were asked for. Try again in an hour."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_valid(form)

@@ -65,7 +65,9 @@ def handle_validation_error(request, exc: ValidationError):
     for err in exc.errors:
         loc = [str(part) for part in err.get("loc", []) if part not in ("query", "body", "path")]
         fields.append(f"{'.'.join(loc) or 'input'}: {err.get('msg', '')}")
-    return error_response(request, 400, "invalid", _("Invalid input: %(fields)s") % {"fields": "; ".join(fields)})
+    return error_response(
+        request, 400, "invalid", _("Invalid input: %(fields)s") % {"fields": "; ".join(fields)}
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -100,7 +102,9 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: JSON under /api/ (scripts parse it), the friendly page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": "server_error", "detail": _("Something went wrong on our side.")}, status=500)
+        return JsonResponse(
+            {"error": "server_error", "detail": _("Something went wrong on our side.")}, status=500
+        )
     return default_server_error(request)
 
 

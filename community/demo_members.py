@@ -44,53 +44,369 @@ class Profession:
 
 # What people in the network do, the skills they offer and the help they usually look for.
 PROFESSIONS = [
-    Profession("translator", "Translator", "Traducteur·rice", "Vertaler", ("translation", "proofreading", "localisation", "subtitling", "interpreting"), ("web-design", "seo", "accounting", "invoicing", "social-media"), 5),
-    Profession("interpreter", "Interpreter", "Interprète", "Tolk", ("interpreting", "translation", "public-speaking"), ("bookkeeping", "web-design"), 2),
-    Profession("language-teacher", "Language teacher", "Professeur·e de langues", "Taalleraar", ("dutch-lessons", "french-lessons", "english-lessons", "tutoring"), ("e-learning", "social-media", "graphic-design"), 2),
-    Profession("graphic-designer", "Graphic designer", "Graphiste", "Grafisch ontwerper", ("graphic-design", "logo-design", "branding", "print-design", "illustration", "packaging-design"), ("copywriting", "accounting", "translation", "photography"), 6),
-    Profession("illustrator", "Illustrator", "Illustrateur·rice", "Illustrator", ("illustration", "graphic-design", "motion-design"), ("intellectual-property", "e-commerce", "social-media"), 2),
-    Profession("ux-designer", "UX designer", "Designer UX", "UX-ontwerper", ("ux-design", "ui-design", "web-design", "market-research"), ("front-end", "copywriting", "business-coaching"), 3),
-    Profession("web-developer", "Web developer", "Développeur·se web", "Webontwikkelaar", ("web-development", "front-end", "back-end", "javascript", "python", "wordpress"), ("graphic-design", "translation", "accounting", "seo"), 7),
-    Profession("mobile-developer", "Mobile app developer", "Développeur·se d'applications mobiles", "App-ontwikkelaar", ("mobile-apps", "javascript", "software-development"), ("ux-design", "fundraising", "legal-advice"), 2),
-    Profession("data-analyst", "Data analyst", "Analyste de données", "Data-analist", ("data-analysis", "python", "ai-automation"), ("public-speaking", "business-coaching"), 2),
-    Profession("devops", "DevOps engineer", "Ingénieur·e DevOps", "DevOps-engineer", ("devops-hosting", "cybersecurity", "it-support"), ("project-management", "dutch-lessons"), 2),
-    Profession("wordpress", "WordPress freelancer", "Freelance WordPress", "WordPress-freelancer", ("wordpress", "web-design", "e-commerce", "seo"), ("copywriting", "photography", "vat"), 3),
-    Profession("architect", "Architect", "Architecte", "Architect", ("architecture", "3d-modelling", "technical-drawing", "renovation-advice", "energy-performance"), ("photography", "web-design", "legal-advice", "accounting"), 5),
-    Profession("garden-architect", "Garden architect", "Architecte paysagiste", "Tuinarchitect", ("garden-architecture", "gardening-permaculture", "urban-planning"), ("web-design", "photography", "social-media", "bookkeeping"), 4),
-    Profession("interior-architect", "Interior architect", "Architecte d'intérieur", "Interieurarchitect", ("interior-architecture", "3d-modelling", "renovation-advice"), ("photography", "branding", "social-media"), 3),
-    Profession("accountant", "Accountant", "Comptable", "Boekhouder", ("accounting", "bookkeeping", "tax-advice", "vat", "invoicing"), ("web-design", "it-support", "translation"), 5),
-    Profession("financial-advisor", "Financial advisor", "Conseiller·ère financier·ère", "Financieel adviseur", ("financial-planning", "fundraising", "business-plan", "grants-subsidies"), ("web-development", "public-speaking", "copywriting"), 3),
-    Profession("business-coach", "Business coach", "Coach d'entreprise", "Bedrijfscoach", ("business-coaching", "career-coaching", "team-facilitation", "public-speaking"), ("web-design", "video-production", "social-media"), 4),
-    Profession("life-coach", "Life coach", "Coach de vie", "Lifecoach", ("life-coaching", "mindfulness", "wellbeing-at-work"), ("web-design", "social-media", "bookkeeping"), 2),
-    Profession("lawyer", "Lawyer", "Avocat·e", "Advocaat", ("legal-advice", "intellectual-property", "gdpr", "company-formation", "employment-law"), ("web-design", "translation", "branding"), 3),
-    Profession("community-manager", "Community manager", "Community manager", "Communitymanager", ("community-management", "social-media", "content-marketing", "digital-marketing"), ("graphic-design", "photography", "video-editing"), 4),
-    Profession("seo-consultant", "SEO consultant", "Consultant·e SEO", "SEO-consultant", ("seo", "online-advertising", "content-marketing", "digital-marketing"), ("web-development", "copywriting", "translation"), 2),
-    Profession("copywriter", "Copywriter", "Concepteur·rice-rédacteur·rice", "Copywriter", ("copywriting", "content-writing", "proofreading", "ghostwriting"), ("graphic-design", "seo", "invoicing"), 3),
-    Profession("journalist", "Freelance journalist", "Journaliste indépendant·e", "Freelance journalist", ("journalism", "content-writing", "podcasting"), ("photography", "legal-advice"), 2),
-    Profession("photographer", "Photographer", "Photographe", "Fotograaf", ("photography", "video-editing", "drone-filming"), ("web-design", "accounting", "social-media"), 4),
-    Profession("videographer", "Video maker", "Vidéaste", "Videomaker", ("video-production", "video-editing", "drone-filming", "sound-engineering"), ("copywriting", "translation", "vat"), 3),
-    Profession("sustainability", "Sustainability consultant", "Consultant·e en développement durable", "Duurzaamheidsconsultant", ("sustainability-consulting", "circular-economy", "renewable-energy", "mobility"), ("data-analysis", "public-speaking", "web-design"), 4),
-    Profession("energy-auditor", "Energy auditor", "Certificateur·rice PEB", "Energiedeskundige", ("energy-performance", "renovation-advice", "eco-construction"), ("web-design", "invoicing"), 2),
-    Profession("event-planner", "Event planner", "Organisateur·rice d'événements", "Evenementenplanner", ("event-planning", "event-hosting", "networking", "catering"), ("graphic-design", "photography", "translation"), 3),
-    Profession("project-manager", "Project manager", "Gestionnaire de projet", "Projectmanager", ("project-management", "team-facilitation", "business-consulting"), ("dutch-lessons", "data-analysis"), 3),
-    Profession("hr", "HR consultant", "Consultant·e RH", "HR-consultant", ("hr-recruitment", "employment-law", "career-coaching"), ("web-design", "social-media"), 2),
-    Profession("virtual-assistant", "Virtual assistant", "Assistant·e virtuel·le", "Virtueel assistent", ("virtual-assistant", "customer-service", "invoicing", "bookkeeping"), ("digital-skills", "social-media"), 2),
-    Profession("shop-owner", "Online shop owner", "Commerçant·e en ligne", "Webwinkelier", ("e-commerce", "sales", "import-export", "logistics"), ("translation", "photography", "seo", "web-development", "vat"), 4),
-    Profession("startup-founder", "Start-up founder", "Fondateur·rice de start-up", "Start-up-oprichter", ("startup-support", "business-plan", "sales", "product-design"), ("fundraising", "legal-advice", "web-development", "ux-design"), 4),
-    Profession("trainer", "Trainer", "Formateur·rice", "Trainer", ("training", "e-learning", "workshop-facilitation", "public-speaking"), ("video-editing", "graphic-design"), 2),
-    Profession("maker", "Maker", "Maker", "Maker", ("3d-printing", "woodworking", "product-design", "equipment-lending"), ("e-commerce", "photography", "crowdfunding"), 2),
-    Profession("teleworker-it", "IT consultant (teleworking)", "Consultant·e IT en télétravail", "IT-consultant (telewerk)", ("software-development", "project-management", "cybersecurity"), ("french-lessons", "dutch-lessons", "networking"), 3),
-    Profession("teleworker-sales", "Account manager (teleworking)", "Chargé·e de clientèle en télétravail", "Accountmanager (telewerk)", ("sales", "customer-service", "networking"), ("english-lessons", "public-speaking", "digital-skills"), 2),
-    Profession("marketing", "Marketing strategist", "Stratège marketing", "Marketingstrateeg", ("marketing-strategy", "communication-strategy", "market-research", "public-relations"), ("graphic-design", "data-analysis", "video-production"), 3),
+    Profession(
+        "translator",
+        "Translator",
+        "Traducteur·rice",
+        "Vertaler",
+        ("translation", "proofreading", "localisation", "subtitling", "interpreting"),
+        ("web-design", "seo", "accounting", "invoicing", "social-media"),
+        5,
+    ),
+    Profession(
+        "interpreter",
+        "Interpreter",
+        "Interprète",
+        "Tolk",
+        ("interpreting", "translation", "public-speaking"),
+        ("bookkeeping", "web-design"),
+        2,
+    ),
+    Profession(
+        "language-teacher",
+        "Language teacher",
+        "Professeur·e de langues",
+        "Taalleraar",
+        ("dutch-lessons", "french-lessons", "english-lessons", "tutoring"),
+        ("e-learning", "social-media", "graphic-design"),
+        2,
+    ),
+    Profession(
+        "graphic-designer",
+        "Graphic designer",
+        "Graphiste",
+        "Grafisch ontwerper",
+        ("graphic-design", "logo-design", "branding", "print-design", "illustration", "packaging-design"),
+        ("copywriting", "accounting", "translation", "photography"),
+        6,
+    ),
+    Profession(
+        "illustrator",
+        "Illustrator",
+        "Illustrateur·rice",
+        "Illustrator",
+        ("illustration", "graphic-design", "motion-design"),
+        ("intellectual-property", "e-commerce", "social-media"),
+        2,
+    ),
+    Profession(
+        "ux-designer",
+        "UX designer",
+        "Designer UX",
+        "UX-ontwerper",
+        ("ux-design", "ui-design", "web-design", "market-research"),
+        ("front-end", "copywriting", "business-coaching"),
+        3,
+    ),
+    Profession(
+        "web-developer",
+        "Web developer",
+        "Développeur·se web",
+        "Webontwikkelaar",
+        ("web-development", "front-end", "back-end", "javascript", "python", "wordpress"),
+        ("graphic-design", "translation", "accounting", "seo"),
+        7,
+    ),
+    Profession(
+        "mobile-developer",
+        "Mobile app developer",
+        "Développeur·se d'applications mobiles",
+        "App-ontwikkelaar",
+        ("mobile-apps", "javascript", "software-development"),
+        ("ux-design", "fundraising", "legal-advice"),
+        2,
+    ),
+    Profession(
+        "data-analyst",
+        "Data analyst",
+        "Analyste de données",
+        "Data-analist",
+        ("data-analysis", "python", "ai-automation"),
+        ("public-speaking", "business-coaching"),
+        2,
+    ),
+    Profession(
+        "devops",
+        "DevOps engineer",
+        "Ingénieur·e DevOps",
+        "DevOps-engineer",
+        ("devops-hosting", "cybersecurity", "it-support"),
+        ("project-management", "dutch-lessons"),
+        2,
+    ),
+    Profession(
+        "wordpress",
+        "WordPress freelancer",
+        "Freelance WordPress",
+        "WordPress-freelancer",
+        ("wordpress", "web-design", "e-commerce", "seo"),
+        ("copywriting", "photography", "vat"),
+        3,
+    ),
+    Profession(
+        "architect",
+        "Architect",
+        "Architecte",
+        "Architect",
+        ("architecture", "3d-modelling", "technical-drawing", "renovation-advice", "energy-performance"),
+        ("photography", "web-design", "legal-advice", "accounting"),
+        5,
+    ),
+    Profession(
+        "garden-architect",
+        "Garden architect",
+        "Architecte paysagiste",
+        "Tuinarchitect",
+        ("garden-architecture", "gardening-permaculture", "urban-planning"),
+        ("web-design", "photography", "social-media", "bookkeeping"),
+        4,
+    ),
+    Profession(
+        "interior-architect",
+        "Interior architect",
+        "Architecte d'intérieur",
+        "Interieurarchitect",
+        ("interior-architecture", "3d-modelling", "renovation-advice"),
+        ("photography", "branding", "social-media"),
+        3,
+    ),
+    Profession(
+        "accountant",
+        "Accountant",
+        "Comptable",
+        "Boekhouder",
+        ("accounting", "bookkeeping", "tax-advice", "vat", "invoicing"),
+        ("web-design", "it-support", "translation"),
+        5,
+    ),
+    Profession(
+        "financial-advisor",
+        "Financial advisor",
+        "Conseiller·ère financier·ère",
+        "Financieel adviseur",
+        ("financial-planning", "fundraising", "business-plan", "grants-subsidies"),
+        ("web-development", "public-speaking", "copywriting"),
+        3,
+    ),
+    Profession(
+        "business-coach",
+        "Business coach",
+        "Coach d'entreprise",
+        "Bedrijfscoach",
+        ("business-coaching", "career-coaching", "team-facilitation", "public-speaking"),
+        ("web-design", "video-production", "social-media"),
+        4,
+    ),
+    Profession(
+        "life-coach",
+        "Life coach",
+        "Coach de vie",
+        "Lifecoach",
+        ("life-coaching", "mindfulness", "wellbeing-at-work"),
+        ("web-design", "social-media", "bookkeeping"),
+        2,
+    ),
+    Profession(
+        "lawyer",
+        "Lawyer",
+        "Avocat·e",
+        "Advocaat",
+        ("legal-advice", "intellectual-property", "gdpr", "company-formation", "employment-law"),
+        ("web-design", "translation", "branding"),
+        3,
+    ),
+    Profession(
+        "community-manager",
+        "Community manager",
+        "Community manager",
+        "Communitymanager",
+        ("community-management", "social-media", "content-marketing", "digital-marketing"),
+        ("graphic-design", "photography", "video-editing"),
+        4,
+    ),
+    Profession(
+        "seo-consultant",
+        "SEO consultant",
+        "Consultant·e SEO",
+        "SEO-consultant",
+        ("seo", "online-advertising", "content-marketing", "digital-marketing"),
+        ("web-development", "copywriting", "translation"),
+        2,
+    ),
+    Profession(
+        "copywriter",
+        "Copywriter",
+        "Concepteur·rice-rédacteur·rice",
+        "Copywriter",
+        ("copywriting", "content-writing", "proofreading", "ghostwriting"),
+        ("graphic-design", "seo", "invoicing"),
+        3,
+    ),
+    Profession(
+        "journalist",
+        "Freelance journalist",
+        "Journaliste indépendant·e",
+        "Freelance journalist",
+        ("journalism", "content-writing", "podcasting"),
+        ("photography", "legal-advice"),
+        2,
+    ),
+    Profession(
+        "photographer",
+        "Photographer",
+        "Photographe",
+        "Fotograaf",
+        ("photography", "video-editing", "drone-filming"),
+        ("web-design", "accounting", "social-media"),
+        4,
+    ),
+    Profession(
+        "videographer",
+        "Video maker",
+        "Vidéaste",
+        "Videomaker",
+        ("video-production", "video-editing", "drone-filming", "sound-engineering"),
+        ("copywriting", "translation", "vat"),
+        3,
+    ),
+    Profession(
+        "sustainability",
+        "Sustainability consultant",
+        "Consultant·e en développement durable",
+        "Duurzaamheidsconsultant",
+        ("sustainability-consulting", "circular-economy", "renewable-energy", "mobility"),
+        ("data-analysis", "public-speaking", "web-design"),
+        4,
+    ),
+    Profession(
+        "energy-auditor",
+        "Energy auditor",
+        "Certificateur·rice PEB",
+        "Energiedeskundige",
+        ("energy-performance", "renovation-advice", "eco-construction"),
+        ("web-design", "invoicing"),
+        2,
+    ),
+    Profession(
+        "event-planner",
+        "Event planner",
+        "Organisateur·rice d'événements",
+        "Evenementenplanner",
+        ("event-planning", "event-hosting", "networking", "catering"),
+        ("graphic-design", "photography", "translation"),
+        3,
+    ),
+    Profession(
+        "project-manager",
+        "Project manager",
+        "Gestionnaire de projet",
+        "Projectmanager",
+        ("project-management", "team-facilitation", "business-consulting"),
+        ("dutch-lessons", "data-analysis"),
+        3,
+    ),
+    Profession(
+        "hr",
+        "HR consultant",
+        "Consultant·e RH",
+        "HR-consultant",
+        ("hr-recruitment", "employment-law", "career-coaching"),
+        ("web-design", "social-media"),
+        2,
+    ),
+    Profession(
+        "virtual-assistant",
+        "Virtual assistant",
+        "Assistant·e virtuel·le",
+        "Virtueel assistent",
+        ("virtual-assistant", "customer-service", "invoicing", "bookkeeping"),
+        ("digital-skills", "social-media"),
+        2,
+    ),
+    Profession(
+        "shop-owner",
+        "Online shop owner",
+        "Commerçant·e en ligne",
+        "Webwinkelier",
+        ("e-commerce", "sales", "import-export", "logistics"),
+        ("translation", "photography", "seo", "web-development", "vat"),
+        4,
+    ),
+    Profession(
+        "startup-founder",
+        "Start-up founder",
+        "Fondateur·rice de start-up",
+        "Start-up-oprichter",
+        ("startup-support", "business-plan", "sales", "product-design"),
+        ("fundraising", "legal-advice", "web-development", "ux-design"),
+        4,
+    ),
+    Profession(
+        "trainer",
+        "Trainer",
+        "Formateur·rice",
+        "Trainer",
+        ("training", "e-learning", "workshop-facilitation", "public-speaking"),
+        ("video-editing", "graphic-design"),
+        2,
+    ),
+    Profession(
+        "maker",
+        "Maker",
+        "Maker",
+        "Maker",
+        ("3d-printing", "woodworking", "product-design", "equipment-lending"),
+        ("e-commerce", "photography", "crowdfunding"),
+        2,
+    ),
+    Profession(
+        "teleworker-it",
+        "IT consultant (teleworking)",
+        "Consultant·e IT en télétravail",
+        "IT-consultant (telewerk)",
+        ("software-development", "project-management", "cybersecurity"),
+        ("french-lessons", "dutch-lessons", "networking"),
+        3,
+    ),
+    Profession(
+        "teleworker-sales",
+        "Account manager (teleworking)",
+        "Chargé·e de clientèle en télétravail",
+        "Accountmanager (telewerk)",
+        ("sales", "customer-service", "networking"),
+        ("english-lessons", "public-speaking", "digital-skills"),
+        2,
+    ),
+    Profession(
+        "marketing",
+        "Marketing strategist",
+        "Stratège marketing",
+        "Marketingstrateeg",
+        ("marketing-strategy", "communication-strategy", "market-research", "public-relations"),
+        ("graphic-design", "data-analysis", "video-production"),
+        3,
+    ),
 ]
 
 TELEWORK_KEYS = {"teleworker-it", "teleworker-sales"}
 STARTUP_KEYS = {"startup-founder", "mobile-developer", "shop-owner"}
 
 HEADLINES = {
-    "en": ["{profession} · {skills}", "Freelance {profession_lower}: {skills}", "{profession} in {city}, happy to help with {skill}"],
-    "fr": ["{profession} · {skills}", "{profession} indépendant·e : {skills}", "{profession} à {city}, je peux vous aider en {skill_lower}"],
-    "nl": ["{profession} · {skills}", "Freelance {profession_lower}: {skills}", "{profession} in {city}, ik help graag met {skill_lower}"],
+    "en": [
+        "{profession} · {skills}",
+        "Freelance {profession_lower}: {skills}",
+        "{profession} in {city}, happy to help with {skill}",
+    ],
+    "fr": [
+        "{profession} · {skills}",
+        "{profession} indépendant·e : {skills}",
+        "{profession} à {city}, je peux vous aider en {skill_lower}",
+    ],
+    "nl": [
+        "{profession} · {skills}",
+        "Freelance {profession_lower}: {skills}",
+        "{profession} in {city}, ik help graag met {skill_lower}",
+    ],
 }
 BIOS = {
     "en": "I work as a {profession_lower} from {space}. I came to coworking to break the isolation of working from home and to meet people who do other things than me. Ask me about {skill_lower}; I'm looking for someone good at {want_lower}.",
@@ -103,7 +419,11 @@ REGION_LOCALES = {
     "flanders": (("nl", 85), ("fr", 5), ("en", 10)),
     "wallonia": (("fr", 90), ("nl", 3), ("en", 7)),
 }
-EXTRA_LANGUAGES = {"fr": ("en", "nl", "es", "it", "ar"), "nl": ("en", "fr", "de"), "en": ("fr", "nl", "de", "es", "pt", "pl")}
+EXTRA_LANGUAGES = {
+    "fr": ("en", "nl", "es", "it", "ar"),
+    "nl": ("en", "fr", "de"),
+    "en": ("fr", "nl", "de", "es", "pt", "pl"),
+}
 FAKER_LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_GB"}
 
 
@@ -162,7 +482,15 @@ class DemoPerson:
     wants: list[str]
 
 
-def build_person(index: int, *, spaces: list[Space], weights: list[int], names: NamePools, tags: dict[str, SkillTag], password_hash: str) -> DemoPerson:
+def build_person(
+    index: int,
+    *,
+    spaces: list[Space],
+    weights: list[int],
+    names: NamePools,
+    tags: dict[str, SkillTag],
+    password_hash: str,
+) -> DemoPerson:
     rng = random.Random(SEED * 1_000_003 + index)
     space = rng.choices(spaces, weights=weights)[0]
     lang = rng.choices(*zip(*REGION_LOCALES[space.region], strict=True))[0]
@@ -185,7 +513,9 @@ def build_person(index: int, *, spaces: list[Space], weights: list[int], names: 
     want_label = getattr(tags[wants[0]].skill, f"name_{lang}")
     context = {
         "profession": prof_label,
-        "profession_lower": prof_label[0].lower() + prof_label[1:] if not prof_label.isupper() else prof_label,
+        "profession_lower": prof_label[0].lower() + prof_label[1:]
+        if not prof_label.isupper()
+        else prof_label,
         "skills": ", ".join(skill_labels[:3]),
         "skill": skill_labels[0],
         "skill_lower": skill_labels[0].lower(),
@@ -212,7 +542,8 @@ def build_person(index: int, *, spaces: list[Space], weights: list[int], names: 
         offers_paid_service=rng.random() < 0.6,
         offers_skill_swap=rng.random() < 0.35,
         visibility=rng.choices(
-            [Member.Visibility.MEMBERS, Member.Visibility.PUBLIC, Member.Visibility.HIDDEN], weights=[70, 25, 5]
+            [Member.Visibility.MEMBERS, Member.Visibility.PUBLIC, Member.Visibility.HIDDEN],
+            weights=[70, 25, 5],
         )[0],
         preferred_language=lang,
         date_joined=joined,
@@ -225,12 +556,16 @@ def batched(total: int, size: int) -> Iterator[range]:
         yield range(start, min(start + size, total))
 
 
-def seed_members(*, count: int, progress: Callable[[int], None] = lambda n: None, batch_size: int = 2000) -> int:
+def seed_members(
+    *, count: int, progress: Callable[[int], None] = lambda n: None, batch_size: int = 2000
+) -> int:
     """Make sure demo members 0..count-1 exist; returns how many were created."""
     spaces = list(Space.objects.order_by("slug"))
     weights = [max(space.desks, 1) for space in spaces]
     names = NamePools()
-    tags = {tag.skill.slug: tag for tag in SkillTag.objects.filter(skill__isnull=False).select_related("skill")}
+    tags = {
+        tag.skill.slug: tag for tag in SkillTag.objects.filter(skill__isnull=False).select_related("skill")
+    }
     for code in {code for codes in EXTRA_LANGUAGES.values() for code in codes} | set(EXTRA_LANGUAGES):
         Language.objects.get_or_create(code=code)
     # One hash for all demo members: hashing 100,000 passwords would take an hour.
@@ -239,25 +574,39 @@ def seed_members(*, count: int, progress: Callable[[int], None] = lambda n: None
     languages_through = Member.languages.through
     for indexes in batched(count, batch_size):
         people = [
-            build_person(i, spaces=spaces, weights=weights, names=names, tags=tags, password_hash=password_hash)
+            build_person(
+                i, spaces=spaces, weights=weights, names=names, tags=tags, password_hash=password_hash
+            )
             for i in indexes
         ]
         existing = set(
-            Member.objects.filter(username__in=[p.member.username for p in people]).values_list("username", flat=True)
+            Member.objects.filter(username__in=[p.member.username for p in people]).values_list(
+                "username", flat=True
+            )
         )
         people = [p for p in people if p.member.username not in existing]
         if people:
             with transaction.atomic():
                 Member.objects.bulk_create([p.member for p in people], batch_size=500)
                 ids = dict(
-                    Member.objects.filter(username__in=[p.member.username for p in people]).values_list("username", "id")
+                    Member.objects.filter(username__in=[p.member.username for p in people]).values_list(
+                        "username", "id"
+                    )
                 )
                 OfferedSkill.objects.bulk_create(
-                    [OfferedSkill(content_object_id=ids[p.member.username], tag=tags[s]) for p in people for s in p.offers],
+                    [
+                        OfferedSkill(content_object_id=ids[p.member.username], tag=tags[s])
+                        for p in people
+                        for s in p.offers
+                    ],
                     batch_size=1000,
                 )
                 WantedSkill.objects.bulk_create(
-                    [WantedSkill(content_object_id=ids[p.member.username], tag=tags[s]) for p in people for s in p.wants],
+                    [
+                        WantedSkill(content_object_id=ids[p.member.username], tag=tags[s])
+                        for p in people
+                        for s in p.wants
+                    ],
                     batch_size=1000,
                 )
                 languages_through.objects.bulk_create(

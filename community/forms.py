@@ -18,9 +18,13 @@ class SignupForm(forms.Form):
     )
     email = forms.EmailField(label=_("Email"), help_text=_("Never shown to other members."))
     display_name = forms.CharField(label=_("Display name"), max_length=80)
-    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     password2 = forms.CharField(
-        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean_username(self) -> str:
@@ -32,7 +36,9 @@ class SignupForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if Member.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists."), code="duplicate_email")
+            raise forms.ValidationError(
+                _("An account with this email already exists."), code="duplicate_email"
+            )
         return email
 
     def clean_display_name(self) -> str:
@@ -45,7 +51,9 @@ class SignupForm(forms.Form):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", forms.ValidationError(_("The two passwords differ."), code="password_mismatch"))
+            self.add_error(
+                "password2", forms.ValidationError(_("The two passwords differ."), code="password_mismatch")
+            )
         if p1 and not self.errors.get("password2"):
             candidate = Member(
                 username=cleaned.get("username", ""),
@@ -77,9 +85,9 @@ class MemberLoginForm(AuthenticationForm):
         username = (self.cleaned_data.get("username") or "").lower()
         ip = client_ip(self.request) if self.request else "unknown"
         account_key, ip_key = f"login:user:{username}", f"login:ip:{ip}"
-        if rate_limit_exceeded(account_key, limit=LOGIN_FAILURES_PER_ACCOUNT, window=LOGIN_WINDOW_SECONDS) or (
-            rate_limit_exceeded(ip_key, limit=LOGIN_FAILURES_PER_IP, window=LOGIN_WINDOW_SECONDS)
-        ):
+        if rate_limit_exceeded(
+            account_key, limit=LOGIN_FAILURES_PER_ACCOUNT, window=LOGIN_WINDOW_SECONDS
+        ) or (rate_limit_exceeded(ip_key, limit=LOGIN_FAILURES_PER_IP, window=LOGIN_WINDOW_SECONDS)):
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()
@@ -119,7 +127,9 @@ class TrialRequestForm(forms.Form):
         help_text=_("What you do, what you are looking for: it helps the space welcome you."),
     )
     # Bots fill every field; people never see this one.
-    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+    website = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"})
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -140,9 +150,14 @@ class TrialRequestForm(forms.Form):
 
 class EventForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=160)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
     place = forms.CharField(
-        label=_("Place"), max_length=200, required=False, help_text=_("Leave empty to use the space's address.")
+        label=_("Place"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to use the space's address."),
     )
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput)
@@ -154,7 +169,9 @@ class EventForm(forms.Form):
         cleaned = super().clean()
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends < starts:
-            self.add_error("ends_at", forms.ValidationError(_("An event cannot end before it starts."), code="order"))
+            self.add_error(
+                "ends_at", forms.ValidationError(_("An event cannot end before it starts."), code="order")
+            )
         return cleaned
 
 

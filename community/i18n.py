@@ -33,7 +33,9 @@ class MemberLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        preferred = getattr(user, "preferred_language", "") if user is not None and user.is_authenticated else ""
+        preferred = (
+            getattr(user, "preferred_language", "") if user is not None and user.is_authenticated else ""
+        )
         if preferred in SUPPORTED:
             translation.activate(preferred)
             request.LANGUAGE_CODE = preferred

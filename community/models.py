@@ -149,7 +149,9 @@ class CheckIn(models.Model):
         constraints = [
             # One open check-in per member at a time, whatever the database.
             models.UniqueConstraint(
-                fields=["member"], condition=models.Q(ended_at__isnull=True), name="one_open_check_in_per_member"
+                fields=["member"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_check_in_per_member",
             )
         ]
         indexes = [models.Index(fields=["space", "ended_at"])]
@@ -164,7 +166,12 @@ class Membership(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="memberships")
     plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships", verbose_name=_("plan")
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        verbose_name=_("plan"),
     )
     started_on = models.DateField(_("member since"), default=timezone_today)
     is_active = models.BooleanField(_("active"), default=True)
@@ -173,7 +180,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         ordering = ["space", "-started_on"]
-        constraints = [models.UniqueConstraint(fields=["member", "space"], name="one_membership_per_member_and_space")]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "space"], name="one_membership_per_member_and_space")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} @ {self.space.name}"
@@ -191,7 +200,9 @@ class TrialRequest(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
 
-    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="trial_requests", verbose_name=_("space"))
+    space = models.ForeignKey(
+        Space, on_delete=models.CASCADE, related_name="trial_requests", verbose_name=_("space")
+    )
     name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("email"))
     date = models.DateField(_("day"))
@@ -219,7 +230,12 @@ class Event(models.Model):
     """An event at a space, or of the whole network when `space` is empty."""
 
     space = models.ForeignKey(
-        Space, null=True, blank=True, on_delete=models.CASCADE, related_name="events", verbose_name=_("space"),
+        Space,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("space"),
         help_text=_("Leave empty for an event of the whole network."),
     )
     title = models.CharField(_("title"), max_length=160)
@@ -241,7 +257,9 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         ordering = ["starts_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start")
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:
@@ -285,7 +303,9 @@ class RSVP(models.Model):
         verbose_name = _("RSVP")
         verbose_name_plural = _("RSVPs")
         ordering = ["requested_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["event", "member"], name="one_rsvp_per_member_and_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "member"], name="one_rsvp_per_member_and_event")
+        ]
         indexes = [models.Index(fields=["event", "status", "requested_at"])]
 
     def __str__(self) -> str:

@@ -168,7 +168,12 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "messaging.layers.InProcessChannelLayer",
-            "CONFIG": {"capacity": 500, "channel_capacity": RELAY_CHANNEL_CAPACITY, "expiry": 60, "group_expiry": 86400},
+            "CONFIG": {
+                "capacity": 500,
+                "channel_capacity": RELAY_CHANNEL_CAPACITY,
+                "expiry": 60,
+                "group_expiry": 86400,
+            },
         }
     }
 

@@ -60,7 +60,10 @@ def _member(request: HttpRequest):
 
 
 @router.get(
-    "/conversations/", response=ConversationListOut, url_name="conversations", summary="The member's conversations"
+    "/conversations/",
+    response=ConversationListOut,
+    url_name="conversations",
+    summary="The member's conversations",
 )
 def conversations_list(request: HttpRequest, folder: str = "inbox"):
     """Conversations newest first. `folder=requests` lists those waiting for the member's answer."""

@@ -286,7 +286,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if getattr(self, "registered", False):
             presence_keeper.discard(self)
             self.registered = False
-            await database_sync_to_async(services.connection_close)(member=self.member, channel_name=self.connection_id)
+            await database_sync_to_async(services.connection_close)(
+                member=self.member, channel_name=self.connection_id
+            )
 
     # --- frames from the browser -------------------------------------------------------
 
@@ -381,11 +383,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send_frame({"type": "synced", "last": last})
         # Authoritative unread counts follow every sync; the client resets its own before.
         for conversation_id, count in counts.items():
-            await self.send_frame({"type": "unread", "conversation": conversation_id, "count": count, "total": total})
+            await self.send_frame(
+                {"type": "unread", "conversation": conversation_id, "count": count, "total": total}
+            )
 
     async def on_typing(self, frame: dict) -> None:
         conversation_id = self._conversation_id(frame)
-        await database_sync_to_async(services.typing_announce)(member=self.member, conversation_id=conversation_id)
+        await database_sync_to_async(services.typing_announce)(
+            member=self.member, conversation_id=conversation_id
+        )
 
     async def on_read(self, frame: dict) -> None:
         conversation_id = self._conversation_id(frame)
@@ -398,7 +404,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- frames to the browser ---------------------------------------------------------
 
-    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
         try:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
         except SocketGone:

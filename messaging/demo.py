@@ -28,7 +28,10 @@ ROOM_SCRIPTS = {
         (1, "Oui, dans mon casier, je te l'apporte."),
         (0, "Merci, tu me sauves 🙏"),
         (2, "Rappel : lunch partagé vendredi à 12 h 30 en cuisine, chacun apporte un plat."),
-        (3, "Je ramène une quiche ! Et si quelqu'un s'y connaît en TVA pour les prestations à l'étranger, je suis preneur d'un conseil."),
+        (
+            3,
+            "Je ramène une quiche ! Et si quelqu'un s'y connaît en TVA pour les prestations à l'étranger, je suis preneur d'un conseil.",
+        ),
         (2, "Demande à la comptable du 2e, elle donne des conseils gratuits le mardi."),
     ],
     "nl": [
@@ -56,10 +59,19 @@ DEMO_DIRECT = [
         ("Traducteur·rice", "Vertaler", "Translator"),
         "fr",
         [
-            ("demo", "Bonjour ! J'ai vu sur votre profil que vous traduisez du français vers le néerlandais. Vous auriez du temps pour un site de 10 pages ce mois-ci ?"),
-            ("other", "Bonjour Camille, oui avec plaisir. C'est quel type de site ? Une boutique, un site vitrine ?"),
+            (
+                "demo",
+                "Bonjour ! J'ai vu sur votre profil que vous traduisez du français vers le néerlandais. Vous auriez du temps pour un site de 10 pages ce mois-ci ?",
+            ),
+            (
+                "other",
+                "Bonjour Camille, oui avec plaisir. C'est quel type de site ? Une boutique, un site vitrine ?",
+            ),
             ("demo", "Une boutique de vélos à Ixelles, surtout des fiches produits et une page d'accueil."),
-            ("other", "Parfait, je peux vous faire un devis d'ici demain. Vous pouvez m'envoyer un export des textes ?"),
+            (
+                "other",
+                "Parfait, je peux vous faire un devis d'ici demain. Vous pouvez m'envoyer un export des textes ?",
+            ),
             ("demo", "Je vous envoie ça ce soir. Merci beaucoup !"),
             ("other", "Bien reçu, je regarde demain matin et je reviens vers vous."),
         ],
@@ -68,10 +80,16 @@ DEMO_DIRECT = [
         ("Webontwikkelaar", "Développeur·se web", "Web developer"),
         "nl",
         [
-            ("other", "Hoi Camille! Ik zag dat jij ook met Django werkt. Heb je ervaring met Channels voor realtime chat?"),
+            (
+                "other",
+                "Hoi Camille! Ik zag dat jij ook met Django werkt. Heb je ervaring met Channels voor realtime chat?",
+            ),
             ("demo", "Hoi! Ja, een beetje. Waar loop je op vast?"),
             ("other", "Mijn websockets vallen weg na een herstart en berichten gaan verloren."),
-            ("demo", "Geef elk bericht een volgnummer per gesprek en laat de client na het herverbinden alles vanaf het laatste id opvragen."),
+            (
+                "demo",
+                "Geef elk bericht een volgnummer per gesprek en laat de client na het herverbinden alles vanaf het laatste id opvragen.",
+            ),
             ("other", "Slim, dat probeer ik meteen. Koffie volgende keer in Gent?"),
         ],
     ),
@@ -79,7 +97,10 @@ DEMO_DIRECT = [
         ("Garden architect", "Architecte paysagiste", "Tuinarchitect"),
         "en",
         [
-            ("other", "Hi Camille, thanks for helping with my portfolio site last month, the contact form works great."),
+            (
+                "other",
+                "Hi Camille, thanks for helping with my portfolio site last month, the contact form works great.",
+            ),
             ("demo", "Glad to hear it! Did the photos of the Tervuren garden project make it in?"),
             ("other", "Yes, and a client already found me through it. I owe you a lunch 🌿"),
         ],
@@ -87,7 +108,10 @@ DEMO_DIRECT = [
 ]
 
 DEMO_REQUEST = [
-    ("other", "Bonjour, je lance une start-up de livraison à vélo et je cherche un·e développeur·se pour notre site. Vous seriez disponible pour en parler ?"),
+    (
+        "other",
+        "Bonjour, je lance une start-up de livraison à vélo et je cherche un·e développeur·se pour notre site. Vous seriez disponible pour en parler ?",
+    ),
 ]
 
 DEMO_GROUP = (
@@ -124,7 +148,9 @@ def _language(member: Member) -> str:
     return member.preferred_language if member.preferred_language in ("fr", "nl", "en") else "en"
 
 
-def _import(conversation: Conversation, lines: list[tuple[Member, str]], *, key: str, start, step: timedelta) -> list[Message]:
+def _import(
+    conversation: Conversation, lines: list[tuple[Member, str]], *, key: str, start, step: timedelta
+) -> list[Message]:
     messages = []
     for n, (sender, body) in enumerate(lines):
         messages.append(
@@ -141,9 +167,9 @@ def _import(conversation: Conversation, lines: list[tuple[Member, str]], *, key:
 
 def _read_up_to(member: Member, conversation: Conversation, message: Message | None) -> None:
     if message is not None:
-        Participant.objects.filter(member=member, conversation=conversation, last_read_id__lt=message.pk).update(
-            last_read_id=message.pk
-        )
+        Participant.objects.filter(
+            member=member, conversation=conversation, last_read_id__lt=message.pk
+        ).update(last_read_id=message.pk)
 
 
 def _seed_rooms(rng: random.Random, now) -> int:
@@ -154,7 +180,9 @@ def _seed_rooms(rng: random.Random, now) -> int:
     # Chatter in a third of the rooms, from members of the space, in the space's language.
     spaces = list(Space.objects.order_by("slug"))
     for space in rng.sample(spaces, k=max(1, len(spaces) // 3)) if spaces else []:
-        speakers = list(Member.objects.filter(home_space=space).exclude(username=DEMO_USERNAME).order_by("pk")[:40])
+        speakers = list(
+            Member.objects.filter(home_space=space).exclude(username=DEMO_USERNAME).order_by("pk")[:40]
+        )
         if len(speakers) < 4:
             continue
         speakers = rng.sample(speakers, k=4)
@@ -162,7 +190,10 @@ def _seed_rooms(rng: random.Random, now) -> int:
         script = ROOM_SCRIPTS[REGION_LANGUAGE.get(space.region, "fr")]
         start = now - timedelta(hours=rng.randint(3, 30))
         messages = _import(
-            room, [(speakers[i], text) for i, text in script], key=f"room-{space.slug}", start=start,
+            room,
+            [(speakers[i], text) for i, text in script],
+            key=f"room-{space.slug}",
+            start=start,
             step=timedelta(minutes=rng.randint(2, 9)),
         )
         for member in Participant.objects.filter(conversation=room).values_list("member_id", flat=True):
@@ -180,7 +211,9 @@ def _pick(rng: random.Random, professions: tuple[str, ...], exclude: set[int]) -
         .values_list("pk", flat=True)[:200]
     )
     if not candidates:
-        candidates = list(Member.objects.exclude(pk__in=exclude).order_by("pk").values_list("pk", flat=True)[:200])
+        candidates = list(
+            Member.objects.exclude(pk__in=exclude).order_by("pk").values_list("pk", flat=True)[:200]
+        )
     return Member.objects.get(pk=rng.choice(candidates)) if candidates else None
 
 
@@ -200,7 +233,10 @@ def _seed_demo_member(rng: random.Random, now) -> int:
             services.request_accept(member=member, conversation=conversation)
         lines = [(demo if who == "demo" else other, text) for who, text in script]
         messages = _import(
-            conversation, lines, key=f"dm-{index}", start=now - timedelta(days=index * 2 + 1, hours=3),
+            conversation,
+            lines,
+            key=f"dm-{index}",
+            start=now - timedelta(days=index * 2 + 1, hours=3),
             step=timedelta(minutes=17),
         )
         # The newest message of the first conversation stays unread: the badge has something to show.
@@ -212,14 +248,31 @@ def _seed_demo_member(rng: random.Random, now) -> int:
     if stranger is not None:
         used.add(stranger.pk)
         conversation = services.conversation_direct_get_or_create(member=stranger, other=demo)
-        _import(conversation, [(stranger, text) for _who, text in DEMO_REQUEST], key="request", start=now - timedelta(hours=2), step=timedelta(minutes=1))
+        _import(
+            conversation,
+            [(stranger, text) for _who, text in DEMO_REQUEST],
+            key="request",
+            start=now - timedelta(hours=2),
+            step=timedelta(minutes=1),
+        )
         count += 1
 
     title, script = DEMO_GROUP
     group = Conversation.objects.filter(kind=Conversation.Kind.GROUP, title=title, created_by=demo).first()
     members = []
     for _ in range(3):
-        member = _pick(rng, ("Business coach", "Coach d'entreprise", "Bedrijfscoach", "Accountant", "Comptable", "Boekhouder"), used)
+        member = _pick(
+            rng,
+            (
+                "Business coach",
+                "Coach d'entreprise",
+                "Bedrijfscoach",
+                "Accountant",
+                "Comptable",
+                "Boekhouder",
+            ),
+            used,
+        )
         if member is not None:
             used.add(member.pk)
             members.append(member)
@@ -227,9 +280,17 @@ def _seed_demo_member(rng: random.Random, now) -> int:
         group = services.group_create(creator=demo, title=title, members=members)
         Participant.objects.filter(conversation=group).update(status=Participant.Status.ACCEPTED)
     if group is not None:
-        people = [p.member for p in Participant.objects.filter(conversation=group).exclude(member=demo).select_related("member").order_by("id")]
+        people = [
+            p.member
+            for p in Participant.objects.filter(conversation=group)
+            .exclude(member=demo)
+            .select_related("member")
+            .order_by("id")
+        ]
         lines = [(demo if who == "demo" else people[who % len(people)], text) for who, text in script]
-        messages = _import(group, lines, key="group", start=now - timedelta(days=1, hours=5), step=timedelta(minutes=23))
+        messages = _import(
+            group, lines, key="group", start=now - timedelta(days=1, hours=5), step=timedelta(minutes=23)
+        )
         _read_up_to(demo, group, messages[-1])
         count += 1
 
@@ -244,7 +305,9 @@ def _seed_demo_member(rng: random.Random, now) -> int:
 
 
 def _seed_pairs(rng: random.Random, now, pairs: int = 40) -> int:
-    ids = list(Member.objects.exclude(username=DEMO_USERNAME).order_by("pk").values_list("pk", flat=True)[:600])
+    ids = list(
+        Member.objects.exclude(username=DEMO_USERNAME).order_by("pk").values_list("pk", flat=True)[:600]
+    )
     made = 0
     for index in range(min(pairs, len(ids) // 2)):
         a_id, b_id = rng.sample(ids, k=2)
@@ -254,7 +317,10 @@ def _seed_pairs(rng: random.Random, now, pairs: int = 40) -> int:
         script = PAIR_SCRIPTS[_language(a)]
         lines = [(a if who == "a" else b, text) for who, text in script]
         messages = _import(
-            conversation, lines, key=f"pair-{index}", start=now - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 10)),
+            conversation,
+            lines,
+            key=f"pair-{index}",
+            start=now - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 10)),
             step=timedelta(minutes=rng.randint(3, 40)),
         )
         _read_up_to(a, conversation, messages[-1])
@@ -271,4 +337,6 @@ def seed(*, rng: random.Random, stdout: TextIO) -> None:
         rooms = _seed_rooms(rng, now)
         demo = _seed_demo_member(rng, now)
         pairs = _seed_pairs(rng, now)
-    stdout.write(f"Chat: {rooms} space rooms, {demo} conversations for the demo login, {pairs} between members.\n")
+    stdout.write(
+        f"Chat: {rooms} space rooms, {demo} conversations for the demo login, {pairs} between members.\n"
+    )

@@ -38,7 +38,11 @@ class GroupForm(forms.Form):
     )
 
     def clean_usernames(self) -> list[Member]:
-        names = {n.strip().lstrip("@") for n in self.cleaned_data["usernames"].replace(",", " ").split() if n.strip()}
+        names = {
+            n.strip().lstrip("@")
+            for n in self.cleaned_data["usernames"].replace(",", " ").split()
+            if n.strip()
+        }
         if not names:
             raise forms.ValidationError(_("Add at least one other member."))
         if len(names) > GROUP_MAX_MEMBERS:
@@ -46,5 +50,7 @@ class GroupForm(forms.Form):
         found = list(Member.objects.filter(username__in=names, is_active=True))
         missing = sorted(names - {m.username for m in found})
         if missing:
-            raise forms.ValidationError(_("No member with the username: %(names)s") % {"names": ", ".join(missing)})
+            raise forms.ValidationError(
+                _("No member with the username: %(names)s") % {"names": ", ".join(missing)}
+            )
         return found

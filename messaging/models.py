@@ -50,7 +50,9 @@ class Conversation(models.Model):
         verbose_name_plural = _("conversations")
         ordering = ["-last_message_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["space"], condition=Q(kind="room"), name="one_lobby_room_per_space"),
+            models.UniqueConstraint(
+                fields=["space"], condition=Q(kind="room"), name="one_lobby_room_per_space"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="room", space__isnull=False) | ~Q(kind="room"), name="room_has_a_space"
             ),
@@ -80,7 +82,9 @@ class Participant(models.Model):
         DECLINED = "declined", _("Declined")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_participations")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_participations"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACCEPTED)
     # Id of the newest message this member has read in the conversation (0: none).
     last_read_id = models.BigIntegerField(default=0)
@@ -101,7 +105,9 @@ class Participant(models.Model):
 
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages"
+    )
     body = models.TextField(_("message"), max_length=BODY_MAX_LENGTH)
     client_id = models.CharField(max_length=CLIENT_ID_MAX_LENGTH)
     seq = models.PositiveIntegerField()
@@ -128,8 +134,12 @@ class Message(models.Model):
 class Block(models.Model):
     """`blocker` no longer receives direct messages from `blocked`."""
 
-    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made")
-    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received")
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -161,7 +171,9 @@ class ChatConnection(models.Model):
     Connections of a process that died stop counting once its heartbeat is stale, and are swept.
     """
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_connections")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_connections"
+    )
     channel_name = models.CharField(max_length=200, unique=True)
     process = models.CharField(max_length=100, db_index=True)
     connected_at = models.DateTimeField(default=timezone.now)
@@ -173,7 +185,9 @@ class ChatConnection(models.Model):
 class Notification(models.Model):
     """Something a member should see (an answer on the help board, ...), pushed live to their tabs."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), max_length=2000, blank=True)
@@ -185,7 +199,10 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"]), models.Index(fields=["recipient", "-created"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["recipient", "-created"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.title}"

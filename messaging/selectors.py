@@ -83,8 +83,13 @@ def sending_context(
             f" LEFT JOIN {participant} o ON c.kind = %s AND o.conversation_id = c.id AND o.member_id <> p.member_id"
             f" WHERE p.member_id = %s AND p.conversation_id = %s",
             [
-                since, recent_cap, Participant.Status.DECLINED.value, client_id, Conversation.Kind.DIRECT.value,
-                member_id, conversation_id,
+                since,
+                recent_cap,
+                Participant.Status.DECLINED.value,
+                client_id,
+                Conversation.Kind.DIRECT.value,
+                member_id,
+                conversation_id,
             ],
         )
         row = cursor.fetchone()
@@ -149,7 +154,9 @@ def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200
     status = Participant.Status.REQUESTED if folder == "requests" else Participant.Status.ACCEPTED
     participants = list(
         Participant.objects.filter(member=member, status=status)
-        .filter(Q(conversation__last_message_at__isnull=False) | ~Q(conversation__kind=Conversation.Kind.DIRECT))
+        .filter(
+            Q(conversation__last_message_at__isnull=False) | ~Q(conversation__kind=Conversation.Kind.DIRECT)
+        )
         .select_related("conversation", "conversation__space")
         .annotate(
             unread=Coalesce(_unread_subquery(member), Value(0)),
@@ -161,7 +168,10 @@ def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200
     )
     conversation_ids = [p.conversation_id for p in participants]
     last_messages = {
-        m.pk: m for m in Message.objects.filter(pk__in=[p.last_id for p in participants if p.last_id]).select_related("sender")
+        m.pk: m
+        for m in Message.objects.filter(pk__in=[p.last_id for p in participants if p.last_id]).select_related(
+            "sender"
+        )
     }
     # Names of the others, for direct and group conversations (rooms are named after their space).
     others: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
@@ -246,7 +256,9 @@ def messages_after(*, member: Member, after: int, limit: int) -> list[Message]:
     """Messages of the member's conversations with id > after, oldest first (for `sync`)."""
     listening = Participant.objects.filter(member=member, status__in=LISTENING).values("conversation_id")
     return list(
-        Message.objects.filter(conversation_id__in=listening, id__gt=after).select_related("sender").order_by("id")[:limit]
+        Message.objects.filter(conversation_id__in=listening, id__gt=after)
+        .select_related("sender")
+        .order_by("id")[:limit]
     )
 
 

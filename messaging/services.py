@@ -91,7 +91,9 @@ def conversation_direct_get_or_create(*, member: Member, other: Member) -> Conve
         return existing
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, direct_key=key, created_by=member)
+            conversation = Conversation.objects.create(
+                kind=Conversation.Kind.DIRECT, direct_key=key, created_by=member
+            )
             Participant.objects.bulk_create(
                 [
                     Participant(conversation=conversation, member=member, status=Participant.Status.ACCEPTED),
@@ -179,10 +181,16 @@ def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> C
     if not others:
         raise MessagingError("members_required", _("Add at least one other member."))
     if len(others) > GROUP_MAX_MEMBERS:
-        raise MessagingError("too_many_members", _("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS})
-    blocking = set(Block.objects.filter(blocked=creator, blocker_id__in=others).values_list("blocker_id", flat=True))
+        raise MessagingError(
+            "too_many_members", _("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS}
+        )
+    blocking = set(
+        Block.objects.filter(blocked=creator, blocker_id__in=others).values_list("blocker_id", flat=True)
+    )
     with transaction.atomic():
-        conversation = Conversation.objects.create(kind=Conversation.Kind.GROUP, title=title, created_by=creator)
+        conversation = Conversation.objects.create(
+            kind=Conversation.Kind.GROUP, title=title, created_by=creator
+        )
         Participant.objects.bulk_create(
             [Participant(conversation=conversation, member=creator, status=Participant.Status.ACCEPTED)]
             + [
@@ -258,7 +266,9 @@ def space_room_members_sync(*, space: Space) -> int:
     last = Message.objects.filter(conversation=room).aggregate(m=Max("id"))["m"] or 0
     member_ids = (
         set(Member.objects.filter(home_space=space).values_list("id", flat=True))
-        | set(Member.other_spaces.through.objects.filter(space_id=space.pk).values_list("member_id", flat=True))
+        | set(
+            Member.other_spaces.through.objects.filter(space_id=space.pk).values_list("member_id", flat=True)
+        )
         | set(Membership.objects.filter(space=space, is_active=True).values_list("member_id", flat=True))
     )
     present = set(Participant.objects.filter(conversation=room).values_list("member_id", flat=True))
@@ -322,7 +332,9 @@ def _existing_by_client_id(*, sender: Member, client_id: str) -> tuple[int, int]
 
 def _stored(*, message_id: int, stored_in: int, conversation_id: int) -> Message:
     if stored_in != conversation_id:
-        raise MessagingError("client_id_reused", _("This client_id was already used for another conversation."))
+        raise MessagingError(
+            "client_id_reused", _("This client_id was already used for another conversation.")
+        )
     return Message.objects.select_related("sender").get(pk=message_id)
 
 
@@ -369,7 +381,12 @@ def _insert_message(
         )
         message_id = cursor.fetchone()[0]
     return Message(
-        id=message_id, conversation_id=conversation_id, sender=sender, body=body, client_id=client_id, seq=seq,
+        id=message_id,
+        conversation_id=conversation_id,
+        sender=sender,
+        body=body,
+        client_id=client_id,
+        seq=seq,
         created=created,
     )
 
@@ -422,7 +439,9 @@ def message_send_to(
         raise not_participant_error()
     if context.existing_id is not None:
         return _stored(
-            message_id=context.existing_id, stored_in=context.existing_conversation_id, conversation_id=conversation_id
+            message_id=context.existing_id,
+            stored_in=context.existing_conversation_id,
+            conversation_id=conversation_id,
         )
     body = _clean_body(body)
     recipients: list[int] | None = None
@@ -441,7 +460,11 @@ def message_send_to(
     try:
         with transaction.atomic():
             message = _insert_message(
-                sender=sender, conversation_id=conversation_id, body=body, client_id=client_id, created=timezone.now()
+                sender=sender,
+                conversation_id=conversation_id,
+                body=body,
+                client_id=client_id,
+                created=timezone.now(),
             )
             # Writing accepts a request; the sender has read everything up to their own message.
             with connection.cursor() as cursor:
@@ -492,7 +515,10 @@ def conversation_mark_read(*, member: Member, conversation_id: int, message_id: 
     if participant is None:
         raise not_participant_error()
     upto = (
-        Message.objects.filter(conversation_id=conversation_id, id__lte=message_id).aggregate(m=Max("id"))["m"] or 0
+        Message.objects.filter(conversation_id=conversation_id, id__lte=message_id).aggregate(m=Max("id"))[
+            "m"
+        ]
+        or 0
     )
     moved = False
     if upto > participant.last_read_id:
@@ -504,7 +530,12 @@ def conversation_mark_read(*, member: Member, conversation_id: int, message_id: 
     total = selectors.unread_total(member=member)
     sends: list[tuple[str, dict]] = []
     if moved:
-        receipt = {"type": "read", "conversation": conversation_id, "username": member.username, "message": upto}
+        receipt = {
+            "type": "read",
+            "conversation": conversation_id,
+            "username": member.username,
+            "message": upto,
+        }
         if participant.conversation.kind == Conversation.Kind.ROOM:
             # 200 receipts per message in a room would drown the room: only the member's tabs hear it.
             sends.append(to_member(member.pk, frame_event(receipt)))
@@ -515,7 +546,8 @@ def conversation_mark_read(*, member: Member, conversation_id: int, message_id: 
             sends += [to_member(pk, frame_event(receipt)) for pk in listening]
     sends.append(
         to_member(
-            member.pk, frame_event({"type": "unread", "conversation": conversation_id, "count": count, "total": total})
+            member.pk,
+            frame_event({"type": "unread", "conversation": conversation_id, "count": count, "total": total}),
         )
     )
     send_after_commit(sends)
@@ -546,7 +578,9 @@ def typing_announce(*, member: Member, conversation_id: int) -> None:
 def _presence_sends(member: Member | int, online: bool) -> list[tuple[str, dict]]:
     member_id = member if isinstance(member, int) else member.pk
     username = (
-        member.username if isinstance(member, Member) else Member.objects.values_list("username", flat=True).get(pk=member_id)
+        member.username
+        if isinstance(member, Member)
+        else Member.objects.values_list("username", flat=True).get(pk=member_id)
     )
     frame = frame_event({"type": "presence", "username": username, "online": online})
     return [to_member(pk, frame) for pk in selectors.contact_ids(member_id=member_id)]
@@ -623,15 +657,23 @@ def _notification_count_event(member_id: int) -> tuple[str, dict]:
     return to_member(member_id, frame_event({"type": "notification_unread", "count": count}))
 
 
-def notification_send(*, recipient: Member, kind: str, title: str, body: str = "", url: str = "") -> Notification:
+def notification_send(
+    *, recipient: Member, kind: str, title: str, body: str = "", url: str = ""
+) -> Notification:
     """Store a notification and, once committed, push it to every open tab of the recipient.
 
     Frames: `{"type": "notification", "notification": {id, kind, title, body, url, created,
     read}}` then `{"type": "notification_unread", "count": n}`.
     """
-    if url and not (url.startswith("/") and not url.startswith("//")) and not url.startswith(("https://", "http://")):
+    if (
+        url
+        and not (url.startswith("/") and not url.startswith("//"))
+        and not url.startswith(("https://", "http://"))
+    ):
         # Shown as a link in the menu: never a javascript: or other scheme.
-        raise MessagingError("invalid_url", _("A notification links to a page of the site or an http(s) address."))
+        raise MessagingError(
+            "invalid_url", _("A notification links to a page of the site or an http(s) address.")
+        )
     with transaction.atomic():
         notification = Notification.objects.create(
             recipient=recipient, kind=kind[:40], title=title[:200], body=body[:2000], url=url[:500]

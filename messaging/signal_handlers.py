@@ -13,10 +13,16 @@ from community.models import Membership
 from profiles.models import Member
 
 
-def member_saved(sender, instance: Member, created: bool, update_fields=None, raw: bool = False, **kwargs) -> None:
+def member_saved(
+    sender, instance: Member, created: bool, update_fields=None, raw: bool = False, **kwargs
+) -> None:
     if raw:
         return
-    if update_fields is not None and "home_space" not in update_fields and "home_space_id" not in update_fields:
+    if (
+        update_fields is not None
+        and "home_space" not in update_fields
+        and "home_space_id" not in update_fields
+    ):
         return  # a login or a profile edit that does not touch the space
     if created and not instance.home_space_id:
         return
@@ -48,6 +54,8 @@ def membership_changed(sender, instance: Membership, raw: bool = False, **kwargs
 
 def connect() -> None:
     post_save.connect(member_saved, sender=Member, dispatch_uid="messaging.member_saved")
-    m2m_changed.connect(other_spaces_changed, sender=Member.other_spaces.through, dispatch_uid="messaging.other_spaces")
+    m2m_changed.connect(
+        other_spaces_changed, sender=Member.other_spaces.through, dispatch_uid="messaging.other_spaces"
+    )
     post_save.connect(membership_changed, sender=Membership, dispatch_uid="messaging.membership_saved")
     post_delete.connect(membership_changed, sender=Membership, dispatch_uid="messaging.membership_deleted")

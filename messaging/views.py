@@ -63,7 +63,9 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
                     client_id=form.cleaned_data["client_id"],
                 )
             except services.MessagingError as error:
-                form.add_error("body" if error.code in ("empty_body", "body_too_long") else None, str(error.detail))
+                form.add_error(
+                    "body" if error.code in ("empty_body", "body_too_long") else None, str(error.detail)
+                )
             else:
                 return redirect(f"{conv.get_absolute_url()}#message-{message.pk}")
         status = 400
@@ -79,8 +81,14 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     history, has_older = selectors.messages_page(conversation=conv, before=before, limit=HISTORY_PAGE)
     if history and before is None and participant.status != Participant.Status.DECLINED:
         # Opening the page reads the conversation (requests too: reading is not accepting).
-        services.conversation_mark_read(member=request.user, conversation_id=conv.pk, message_id=history[-1].pk)
-    others = [m for m in selectors.conversation_members(conversation=conv) if m.pk != request.user.pk] if not conv.is_room else []
+        services.conversation_mark_read(
+            member=request.user, conversation_id=conv.pk, message_id=history[-1].pk
+        )
+    others = (
+        [m for m in selectors.conversation_members(conversation=conv) if m.pk != request.user.pk]
+        if not conv.is_room
+        else []
+    )
     names = {m.username: str(m) for m in others} | {request.user.username: str(request.user)}
     names |= {m.sender.username: str(m.sender) for m in history}
     other = others[0] if conv.is_direct and others else None
@@ -128,14 +136,21 @@ def conversation_action(request: HttpRequest, conversation_id: int, action: str)
             messages.success(request, _("Conversation declined."))
             return redirect("messaging:inbox")
         if action == "block":
-            other = next(
-                (m for m in selectors.conversation_members(conversation=conv) if m.pk != request.user.pk), None
-            ) if conv.is_direct else None
+            other = (
+                next(
+                    (m for m in selectors.conversation_members(conversation=conv) if m.pk != request.user.pk),
+                    None,
+                )
+                if conv.is_direct
+                else None
+            )
             if other is None:
                 messages.error(request, _("Only the other member of a direct conversation can be blocked."))
                 return redirect(conv.get_absolute_url())
             services.member_block(blocker=request.user, blocked=other)
-            messages.success(request, _("%(name)s is blocked and can no longer write to you.") % {"name": other})
+            messages.success(
+                request, _("%(name)s is blocked and can no longer write to you.") % {"name": other}
+            )
             return redirect("messaging:inbox")
         services.participant_mute(member=request.user, conversation=conv, muted=action == "mute")
     except services.MessagingError as error:

@@ -314,8 +314,9 @@ def directory_members(
         # word, "logo animé"), found through the skill index rather than by reading every member.
         key = normalize_term(q)
         tag_ids = sorted(
-            SkillTag.objects.filter(Q(skill__slug=q_skill) | Q(skill__isnull=True, normalized__contains=key))
-            .values_list("pk", flat=True)[:200]
+            SkillTag.objects.filter(
+                Q(skill__slug=q_skill) | Q(skill__isnull=True, normalized__contains=key)
+            ).values_list("pk", flat=True)[:200]
         )
         if not tag_ids:
             return nobody()

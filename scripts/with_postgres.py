@@ -56,7 +56,18 @@ def main() -> int:
     )
     options = f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     subprocess.run(
-        [*run_as, pg_ctl, "-D", datadir, "-o", options, "-l", os.path.join(workdir, "server.log"), "-w", "start"],
+        [
+            *run_as,
+            pg_ctl,
+            "-D",
+            datadir,
+            "-o",
+            options,
+            "-l",
+            os.path.join(workdir, "server.log"),
+            "-w",
+            "start",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )

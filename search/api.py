@@ -86,12 +86,19 @@ class SearchParams(Schema):
 def search_members_endpoint(request: HttpRequest, params: Query[SearchParams]):
     """Members who can help with `q` (FR/NL/EN, typos welcome), best first, with facets."""
     filters = {
-        "skill": params.skill, "space": params.space, "region": params.region, "language": params.language,
+        "skill": params.skill,
+        "space": params.space,
+        "region": params.region,
+        "language": params.language,
         "available": params.available,
     }
     try:
         page = search_members(
-            query=params.q, searcher=request.user, filters=filters, page=params.page, page_size=params.page_size
+            query=params.q,
+            searcher=request.user,
+            filters=filters,
+            page=params.page,
+            page_size=params.page_size,
         )
     except InvalidSearch as error:
         raise ApiError(400, error.code, error.detail) from None

@@ -78,9 +78,21 @@ class MemberDocument:
         """Changes whenever anything the index holds changes (for `search_index --check`)."""
         payload = json.dumps(
             [
-                self.member_id, self.username, self.display_name, self.headline, self.profession, self.bio,
-                self.visibility, self.available, [[s.key, s.name, *s.labels] for s in self.skills], self.languages,
-                self.home_space_id, self.home_space, self.region, self.spaces, self.regions,
+                self.member_id,
+                self.username,
+                self.display_name,
+                self.headline,
+                self.profession,
+                self.bio,
+                self.visibility,
+                self.available,
+                [[s.key, s.name, *s.labels] for s in self.skills],
+                self.languages,
+                self.home_space_id,
+                self.home_space,
+                self.region,
+                self.spaces,
+                self.regions,
             ],
             ensure_ascii=False,
         )
@@ -140,21 +152,33 @@ def _build(queryset, members: dict[str, object]) -> Iterator[MemberDocument]:
         queryset.filter(is_active=True)
         .exclude(visibility=Member.Visibility.HIDDEN)
         .values_list(
-            "id", "username", "display_name", "headline", "profession", "bio", "visibility", "available",
+            "id",
+            "username",
+            "display_name",
+            "headline",
+            "profession",
+            "bio",
+            "visibility",
+            "available",
             "home_space_id",
         )
     )
     if not rows:
         return
-    (suffix, value), = members.items()
+    ((suffix, value),) = members.items()
     spaces = _space_map()
     skills: dict[int, list[SkillRef]] = defaultdict(list)
     offered = (
         OfferedSkill.objects.filter(**{f"content_object__id{suffix}": value})
         .order_by("id")
         .values_list(
-            "content_object_id", "tag__slug", "tag__name", "tag__skill__slug", "tag__skill__name_en",
-            "tag__skill__name_fr", "tag__skill__name_nl",
+            "content_object_id",
+            "tag__slug",
+            "tag__name",
+            "tag__skill__slug",
+            "tag__skill__name_en",
+            "tag__skill__name_fr",
+            "tag__skill__name_nl",
         )
     )
     for member_id, tag_slug, tag_name, skill_slug, en, fr, nl in offered:

@@ -22,7 +22,11 @@ def _matches(word: str, terms: frozenset[str], prefix: str | None) -> bool:
         if is_stop_word(token):
             continue
         stemmed = stem(token)
-        if stemmed in terms or token in terms or (prefix and (token.startswith(prefix) or stemmed.startswith(prefix))):
+        if (
+            stemmed in terms
+            or token in terms
+            or (prefix and (token.startswith(prefix) or stemmed.startswith(prefix)))
+        ):
             return True
     return False
 
@@ -31,7 +35,9 @@ def query_terms(parsed: ParsedQuery) -> frozenset[str]:
     return frozenset(parsed.all_terms()) | frozenset(parsed.words)
 
 
-def highlight_text(text: str, parsed: ParsedQuery, *, fragment: bool = False, extra_terms: frozenset[str] = frozenset()) -> str | None:
+def highlight_text(
+    text: str, parsed: ParsedQuery, *, fragment: bool = False, extra_terms: frozenset[str] = frozenset()
+) -> str | None:
     """`text` escaped, matched words wrapped in <mark>; None when nothing matched.
 
     With `fragment`, only a window of about FRAGMENT_CHARS characters around the first match,

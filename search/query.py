@@ -275,11 +275,15 @@ def _find_phrase(tax: Taxonomy, tokens: list[str], options: list[list[str]], win
     for i in window:
         readings = [(*reading, word) for reading in readings for word in options[i]][:27]
     readings.sort(key=lambda words: sum(word != options[i][0] for i, word in zip(window, words, strict=True)))
-    inner_stop_words = len(window) > 1 and not is_stop_word(tokens[window[0]]) and not is_stop_word(tokens[window[-1]])
+    inner_stop_words = (
+        len(window) > 1 and not is_stop_word(tokens[window[0]]) and not is_stop_word(tokens[window[-1]])
+    )
     for words in readings:
         found = tax.phrases.get(words)
         if not found and inner_stop_words:
-            content = tuple(word for i, word in zip(window, words, strict=True) if not is_stop_word(tokens[i]))
+            content = tuple(
+                word for i, word in zip(window, words, strict=True) if not is_stop_word(tokens[i])
+            )
             found = tax.phrases.get(content) if content != words else None
         if found:
             return found, words

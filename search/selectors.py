@@ -32,8 +32,15 @@ logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 100
 MAX_FILTER_VALUES = 20
 FILTER_NAMES = {
-    "skill": "skills", "skills": "skills", "space": "spaces", "spaces": "spaces", "region": "regions",
-    "regions": "regions", "language": "languages", "languages": "languages", "available": "available",
+    "skill": "skills",
+    "skills": "skills",
+    "space": "spaces",
+    "spaces": "spaces",
+    "region": "regions",
+    "regions": "regions",
+    "language": "languages",
+    "languages": "languages",
+    "available": "available",
 }
 TRUE_VALUES, FALSE_VALUES = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -115,13 +122,20 @@ def parse_filters(filters: dict | None) -> SearchFilters:
             elif text in TRUE_VALUES or text in FALSE_VALUES:
                 available = text in TRUE_VALUES
             else:
-                raise InvalidSearch("unknown_filter", _("available must be true or false, not %(value)s") % {"value": text[:40]})
+                raise InvalidSearch(
+                    "unknown_filter",
+                    _("available must be true or false, not %(value)s") % {"value": text[:40]},
+                )
             continue
         if len(items) > MAX_FILTER_VALUES:
             raise InvalidSearch("unknown_filter", _("Too many values for %(name)s.") % {"name": name})
         values[target] += [str(item).strip() for item in items]
     _check_known(values["skills"], _known_skills, _("Unknown skill: %(value)s"))
-    _check_known(values["spaces"], lambda v: set(Space.objects.filter(slug__in=v).values_list("slug", flat=True)), _("Unknown space: %(value)s"))
+    _check_known(
+        values["spaces"],
+        lambda v: set(Space.objects.filter(slug__in=v).values_list("slug", flat=True)),
+        _("Unknown space: %(value)s"),
+    )
     _check_known(values["regions"], lambda v: set(Region.values) & set(v), _("Unknown region: %(value)s"))
     _check_known(values["languages"], _known_languages, _("Unknown language: %(value)s"))
     return SearchFilters(
@@ -144,11 +158,15 @@ def _check_known(values: list[str], known, message: str) -> None:
 
 def _known_skills(values: list[str]) -> set[str]:
     canonical = set(taxonomy().labels) & set(values)
-    return canonical | set(SkillTag.objects.filter(slug__in=values, skill__isnull=True).values_list("slug", flat=True))
+    return canonical | set(
+        SkillTag.objects.filter(slug__in=values, skill__isnull=True).values_list("slug", flat=True)
+    )
 
 
 def _known_languages(values: list[str]) -> set[str]:
-    return set(LANGUAGE_NAMES) & set(values) | set(Language.objects.filter(code__in=values).values_list("code", flat=True))
+    return set(LANGUAGE_NAMES) & set(values) | set(
+        Language.objects.filter(code__in=values).values_list("code", flat=True)
+    )
 
 
 def search_context(searcher: Member | None) -> SearchContext:
@@ -156,7 +174,9 @@ def search_context(searcher: Member | None) -> SearchContext:
     if searcher is None or not getattr(searcher, "is_authenticated", False):
         return SearchContext(visibilities=(Member.Visibility.PUBLIC,))
     space_id = (
-        CheckIn.objects.filter(member=searcher, ended_at__isnull=True).values_list("space_id", flat=True).first()
+        CheckIn.objects.filter(member=searcher, ended_at__isnull=True)
+        .values_list("space_id", flat=True)
+        .first()
         or searcher.home_space_id
     )
     space = Space.objects.filter(id=space_id).values_list("slug", "region").first() if space_id else None
@@ -193,7 +213,9 @@ def search_members(
     if not isinstance(page, int) or page < 1 or page > 10_000:
         raise InvalidSearch("invalid_page", _("The page must be a number from 1."))
     if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidSearch("invalid_page", _("The page size must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE})
+        raise InvalidSearch(
+            "invalid_page", _("The page size must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE}
+        )
     try:
         parsed = understand(query or "")
     except QueryTooLong:
@@ -227,7 +249,9 @@ def _run_search(request: SearchRequest) -> tuple[BackendResult, str, str | None]
         if backend.name == "database":
             raise
         logger.warning("search backend %s unavailable, answering from the database: %s", backend.name, error)
-        notice = _("The search server is not answering right now: these results come from the built-in search.")
+        notice = _(
+            "The search server is not answering right now: these results come from the built-in search."
+        )
         return get_backend("database").search(request), "database", notice
     if backend.name != "database":
         _catch_up_outbox()
@@ -243,9 +267,24 @@ def _catch_up_outbox() -> None:
 
 
 MEMBER_FIELDS = (
-    "id", "username", "display_name", "headline", "profession", "bio", "avatar", "available", "visibility",
-    "offers_free_advice", "offers_paid_service", "offers_skill_swap", "kind", "home_space__id", "home_space__slug",
-    "home_space__name", "home_space__region", "home_space__city",
+    "id",
+    "username",
+    "display_name",
+    "headline",
+    "profession",
+    "bio",
+    "avatar",
+    "available",
+    "visibility",
+    "offers_free_advice",
+    "offers_paid_service",
+    "offers_skill_swap",
+    "kind",
+    "home_space__id",
+    "home_space__slug",
+    "home_space__name",
+    "home_space__region",
+    "home_space__city",
 )
 
 
@@ -255,19 +294,31 @@ def _load_members(ids: list[int], visibilities: tuple[str, ...]) -> dict[int, Me
     # planner picks the visibility index and reads every member instead of twenty.
     members = {
         member.id: member
-        for member in Member.objects.filter(id__in=ids).select_related("home_space").only(*MEMBER_FIELDS, "is_active")
+        for member in Member.objects.filter(id__in=ids)
+        .select_related("home_space")
+        .only(*MEMBER_FIELDS, "is_active")
         if member.is_active and member.visibility in visibilities
     }
     languages: dict[int, list[str]] = {member_id: [] for member_id in members}
     for member_id, code in (
-        Member.languages.through.objects.filter(member_id__in=members).order_by("language_id").values_list("member_id", "language_id")
+        Member.languages.through.objects.filter(member_id__in=members)
+        .order_by("language_id")
+        .values_list("member_id", "language_id")
     ):
         languages[member_id].append(code)
     lang = (translation.get_language() or "en")[:2]
     skills: dict[int, list[tuple[str, str]]] = {member_id: [] for member_id in members}
     for member_id, tag_slug, tag_name, skill_slug, en, fr, nl in OfferedSkill.objects.filter(
         content_object_id__in=members
-    ).values_list("content_object_id", "tag__slug", "tag__name", "tag__skill__slug", "tag__skill__name_en", "tag__skill__name_fr", "tag__skill__name_nl"):
+    ).values_list(
+        "content_object_id",
+        "tag__slug",
+        "tag__name",
+        "tag__skill__slug",
+        "tag__skill__name_en",
+        "tag__skill__name_fr",
+        "tag__skill__name_nl",
+    ):
         if skill_slug:
             label = {"en": en, "fr": fr, "nl": nl}.get(lang) or en
             skills[member_id].append((skill_slug, label))
@@ -296,8 +347,13 @@ def _results(result: BackendResult, parsed: ParsedQuery, context: SearchContext)
             highlights["skills"] = marked
         results.append(
             SearchResult(
-                member_id=member.id, username=member.username, score=hit.score, highlights=highlights,
-                member=member, skills=skills, languages=member.search_languages,
+                member_id=member.id,
+                username=member.username,
+                score=hit.score,
+                highlights=highlights,
+                member=member,
+                skills=skills,
+                languages=member.search_languages,
             )
         )
     return results
@@ -323,21 +379,42 @@ def _facets(result: BackendResult, filters: SearchFilters) -> dict[str, list[Fac
     lang = (translation.get_language() or "en")[:2]
     labels = taxonomy().labels
     skill_keys = [key for key, _ in result.facets.get("skills", [])]
-    free_names = dict(SkillTag.objects.filter(slug__in=[k for k in skill_keys if k not in labels]).values_list("slug", "name"))
-    space_names = dict(Space.objects.filter(slug__in=[k for k, _ in result.facets.get("spaces", [])]).values_list("slug", "name"))
+    free_names = dict(
+        SkillTag.objects.filter(slug__in=[k for k in skill_keys if k not in labels]).values_list(
+            "slug", "name"
+        )
+    )
+    space_names = dict(
+        Space.objects.filter(slug__in=[k for k, _ in result.facets.get("spaces", [])]).values_list(
+            "slug", "name"
+        )
+    )
     regions = dict(Region.choices)
     return {
         "skills": [
-            FacetValue(key, labels[key].get(lang) or labels[key]["en"] if key in labels else free_names.get(key, key), n, key in filters.skills)
+            FacetValue(
+                key,
+                labels[key].get(lang) or labels[key]["en"] if key in labels else free_names.get(key, key),
+                n,
+                key in filters.skills,
+            )
             for key, n in result.facets.get("skills", [])[:30]
         ],
-        "spaces": [FacetValue(key, space_names.get(key, key), n, key in filters.spaces) for key, n in result.facets.get("spaces", [])],
-        "regions": [FacetValue(key, str(regions.get(key, key)), n, key in filters.regions) for key, n in result.facets.get("regions", [])],
+        "spaces": [
+            FacetValue(key, space_names.get(key, key), n, key in filters.spaces)
+            for key, n in result.facets.get("spaces", [])
+        ],
+        "regions": [
+            FacetValue(key, str(regions.get(key, key)), n, key in filters.regions)
+            for key, n in result.facets.get("regions", [])
+        ],
         "languages": [
-            FacetValue(key, str(LANGUAGE_NAMES.get(key, key)), n, key in filters.languages) for key, n in result.facets.get("languages", [])
+            FacetValue(key, str(LANGUAGE_NAMES.get(key, key)), n, key in filters.languages)
+            for key, n in result.facets.get("languages", [])
         ],
         "available": [
-            FacetValue("true", _("Available to help"), n, filters.available is True) for _key, n in result.facets.get("available", [])
+            FacetValue("true", _("Available to help"), n, filters.available is True)
+            for _key, n in result.facets.get("available", [])
         ],
     }
 
@@ -356,8 +433,16 @@ def suggest_skills(*, prefix: str, limit: int = 10) -> list[dict]:
         found = get_backend("database").suggest_skills(prefix, limit=limit)
     lang = (translation.get_language() or "en")[:2]
     labels = taxonomy().labels
-    free_names = dict(SkillTag.objects.filter(slug__in=[k for k, _ in found if k not in labels]).values_list("slug", "name"))
+    free_names = dict(
+        SkillTag.objects.filter(slug__in=[k for k, _ in found if k not in labels]).values_list("slug", "name")
+    )
     return [
-        {"name": (labels[key].get(lang) or labels[key]["en"]) if key in labels else free_names.get(key, key), "slug": key, "count": count}
+        {
+            "name": (labels[key].get(lang) or labels[key]["en"])
+            if key in labels
+            else free_names.get(key, key),
+            "slug": key,
+            "count": count,
+        }
         for key, count in found
     ]

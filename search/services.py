@@ -62,7 +62,11 @@ class OutboxReport:
 
 
 def outbox_process(
-    *, member_ids: Iterable[int] | None = None, limit: int = 1000, force: bool = False, fresh_only: bool = False
+    *,
+    member_ids: Iterable[int] | None = None,
+    limit: int = 1000,
+    force: bool = False,
+    fresh_only: bool = False,
 ) -> OutboxReport:
     """Bring pending members' documents up to date in every backend; returns what happened.
 
@@ -93,7 +97,9 @@ def outbox_process(
     for entry in pending:
         entry.attempts += 1
         entry.last_error = message
-        entry.next_attempt_at = now + min(timedelta(seconds=5 * 2 ** min(entry.attempts, 12)), MAX_RETRY_DELAY)
+        entry.next_attempt_at = now + min(
+            timedelta(seconds=5 * 2 ** min(entry.attempts, 12)), MAX_RETRY_DELAY
+        )
     OutboxEntry.objects.bulk_update(pending, ["attempts", "last_error", "next_attempt_at"])
     logger.warning("search index update failed for %d members, kept for retry: %s", len(ids), message)
     return OutboxReport(failed=len(ids), errors=errors)
@@ -117,7 +123,12 @@ def index_members_now(*, member_ids: list[int], backends: list[SearchBackend] | 
     return errors
 
 
-def index_rebuild(*, backend_name: str | None = None, progress: Callable[[int], None] = lambda n: None, batch_size: int = 2000) -> dict[str, int]:
+def index_rebuild(
+    *,
+    backend_name: str | None = None,
+    progress: Callable[[int], None] = lambda n: None,
+    batch_size: int = 2000,
+) -> dict[str, int]:
     """Rebuild the index of one backend, or of every backend in use, from the database.
 
     Returns backend name -> members indexed. On Elasticsearch a new index is filled and the

@@ -47,10 +47,14 @@ def member_relation_changed(sender, instance, action: str, reverse: bool, pk_set
     elif action == "pre_clear":
         member_field = _member_field(sender)
         other_field = next(
-            f.name for f in sender._meta.fields if f.is_relation and isinstance(instance, f.remote_field.model)
+            f.name
+            for f in sender._meta.fields
+            if f.is_relation and isinstance(instance, f.remote_field.model)
         )
         members_reindex_enqueue(
-            member_ids=sender.objects.filter(**{other_field: instance.pk}).values_list(f"{member_field}_id", flat=True)
+            member_ids=sender.objects.filter(**{other_field: instance.pk}).values_list(
+                f"{member_field}_id", flat=True
+            )
         )
 
 
@@ -79,7 +83,9 @@ def _members_of_space(space: Space) -> list[int]:
 def skill_tag_changed(sender, instance: SkillTag, raw: bool = False, created: bool = False, **kwargs) -> None:
     if raw or created:
         return
-    members_reindex_enqueue(member_ids=OfferedSkill.objects.filter(tag=instance).values_list("content_object_id", flat=True))
+    members_reindex_enqueue(
+        member_ids=OfferedSkill.objects.filter(tag=instance).values_list("content_object_id", flat=True)
+    )
 
 
 def skill_changed(sender, instance: Skill, raw: bool = False, **kwargs) -> None:
@@ -87,7 +93,9 @@ def skill_changed(sender, instance: Skill, raw: bool = False, **kwargs) -> None:
     if raw:
         return
     members_reindex_enqueue(
-        member_ids=OfferedSkill.objects.filter(tag__skill=instance).values_list("content_object_id", flat=True)
+        member_ids=OfferedSkill.objects.filter(tag__skill=instance).values_list(
+            "content_object_id", flat=True
+        )
     )
 
 
@@ -97,10 +105,16 @@ def connect() -> None:
     post_delete.connect(member_deleted, sender=Member, dispatch_uid=f"{uid}.member_deleted")
     for through in (OfferedSkill, WantedSkill):
         post_save.connect(tagged_item_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.saved")
-        post_delete.connect(tagged_item_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.deleted")
-        m2m_changed.connect(member_relation_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.m2m")
+        post_delete.connect(
+            tagged_item_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.deleted"
+        )
+        m2m_changed.connect(
+            member_relation_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.m2m"
+        )
     for through in (Member.languages.through, Member.other_spaces.through):
-        m2m_changed.connect(member_relation_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.m2m")
+        m2m_changed.connect(
+            member_relation_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.m2m"
+        )
     post_save.connect(space_saved, sender=Space, dispatch_uid=f"{uid}.space_saved")
     pre_delete.connect(space_deleting, sender=Space, dispatch_uid=f"{uid}.space_deleting")
     post_save.connect(skill_tag_changed, sender=SkillTag, dispatch_uid=f"{uid}.skilltag_saved")

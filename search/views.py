@@ -26,7 +26,9 @@ EXAMPLES = (
 
 
 def _filters(query: QueryDict) -> dict[str, list[str]]:
-    return {name: query.getlist(name) for name in FILTER_PARAMS if any(v.strip() for v in query.getlist(name))}
+    return {
+        name: query.getlist(name) for name in FILTER_PARAMS if any(v.strip() for v in query.getlist(name))
+    }
 
 
 def _url(query: QueryDict) -> str:
@@ -56,7 +58,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page_number = max(1, min(int(request.GET.get("page", "1")), 10_000))
     except ValueError:
         page_number = 1
-    context: dict = {"query": query_text[:MAX_QUERY_LENGTH], "filters": filters, "examples": EXAMPLES, "page": None}
+    context: dict = {
+        "query": query_text[:MAX_QUERY_LENGTH],
+        "filters": filters,
+        "examples": EXAMPLES,
+        "page": None,
+    }
     status = 200
     if query_text.strip() or filters:
         try:

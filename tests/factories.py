@@ -25,7 +25,10 @@ class SpaceFactory(factory.django.DjangoModelFactory):
     desks = 30
     amenities = factory.LazyFunction(lambda: ["meeting-rooms", "kitchen"])
     opening_hours = factory.LazyFunction(
-        lambda: {day: ["08:30", "18:30"] for day in ("mon", "tue", "wed", "thu", "fri")} | {"sat": None, "sun": None}
+        lambda: (
+            {day: ["08:30", "18:30"] for day in ("mon", "tue", "wed", "thu", "fri")}
+            | {"sat": None, "sun": None}
+        )
     )
     trial_capacity = 3
 

@@ -14,7 +14,7 @@ SKILLS_FIELD_MAX_LENGTH = 600
 
 
 def split_skills(value: str) -> list[str]:
-    """"Translation, vertaling ; logo" -> ["Translation", "vertaling", "logo"]."""
+    """ "Translation, vertaling ; logo" -> ["Translation", "vertaling", "logo"]."""
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 

@@ -152,7 +152,9 @@ def find_helpers(
             scores[result.member_id] = max(scores.get(result.member_id, 0.0), share)
     if wanted:
         # Empty query + skill filter: every member offering a needed skill, by the search's boosts.
-        for result in _search(query="", searcher=author, filters={"skill": sorted(wanted)}, page_size=CANDIDATE_POOL):
+        for result in _search(
+            query="", searcher=author, filters={"skill": sorted(wanted)}, page_size=CANDIDATE_POOL
+        ):
             found.setdefault(result.member_id, result)
             scores.setdefault(result.member_id, 0.0)
     found.pop(author.pk, None)
@@ -160,9 +162,9 @@ def find_helpers(
         return []
 
     other_spaces: dict[int, set[int]] = {}
-    for member_id, other_space_id in Member.other_spaces.through.objects.filter(member_id__in=found).values_list(
-        "member_id", "space_id"
-    ):
+    for member_id, other_space_id in Member.other_spaces.through.objects.filter(
+        member_id__in=found
+    ).values_list("member_id", "space_id"):
         other_spaces.setdefault(member_id, set()).add(other_space_id)
 
     candidates = []
@@ -184,7 +186,14 @@ def find_helpers(
     candidates = [c for c in candidates if c.skill_overlap or c.score >= MIN_SHARE]
 
     def rank(c: Candidate) -> tuple:
-        return (c.score < RELEVANT_SHARE, not c.same_space, not c.available, -c.skill_overlap, -c.score, c.member.pk)
+        return (
+            c.score < RELEVANT_SHARE,
+            not c.same_space,
+            not c.available,
+            -c.skill_overlap,
+            -c.score,
+            c.member.pk,
+        )
 
     candidates.sort(key=rank)
     return candidates[:limit]

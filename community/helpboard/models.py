@@ -29,7 +29,10 @@ class HelpRequest(models.Model):
         URGENT = "urgent", _("Urgent")
 
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="help_requests", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="help_requests",
+        verbose_name=_("author"),
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
     description = models.TextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH)
@@ -76,7 +79,9 @@ class HelpMatch(models.Model):
     """A member the matcher suggested for a request, in rank order (1 is the best)."""
 
     help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="matches")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="help_matches")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="help_matches"
+    )
     rank = models.PositiveSmallIntegerField()
     score = models.FloatField(default=0.0)
     notified = models.BooleanField(default=False)
@@ -87,7 +92,9 @@ class HelpMatch(models.Model):
         verbose_name_plural = _("matches")
         ordering = ["help_request", "rank"]
         constraints = [
-            models.UniqueConstraint(fields=["help_request", "member"], name="one_match_per_member_and_request")
+            models.UniqueConstraint(
+                fields=["help_request", "member"], name="one_match_per_member_and_request"
+            )
         ]
 
     def __str__(self) -> str:
@@ -99,7 +106,10 @@ class HelpReply(models.Model):
 
     help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="help_replies", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="help_replies",
+        verbose_name=_("author"),
     )
     body = models.TextField(_("reply"), max_length=REPLY_MAX_LENGTH)
     is_offer = models.BooleanField(_("offers help"), default=False)
@@ -126,7 +136,11 @@ class HelpThanks(models.Model):
         verbose_name = _("thanks")
         verbose_name_plural = _("thanks")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["help_request", "helper"], name="one_thanks_per_helper_and_request")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["help_request", "helper"], name="one_thanks_per_helper_and_request"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.help_request.author} thanked {self.helper}"

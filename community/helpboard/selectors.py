@@ -16,9 +16,11 @@ URGENCY_ORDER = Case(
 
 
 def _with_board_details(requests: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:
-    return requests.select_related("author", "space").prefetch_related(
-        Prefetch("skills", queryset=Skill.objects.order_by("name_en"))
-    ).annotate(reply_count=Count("replies", distinct=True))
+    return (
+        requests.select_related("author", "space")
+        .prefetch_related(Prefetch("skills", queryset=Skill.objects.order_by("name_en")))
+        .annotate(reply_count=Count("replies", distinct=True))
+    )
 
 
 def board_requests(
@@ -61,14 +63,18 @@ def _helpable_ids(member: Member) -> QuerySet:
 def requests_for_helper(*, member: Member, limit: int = 5) -> list[HelpRequest]:
     """Open requests the member could help with: urgent ones first, then their space's, then newest."""
     other_space = (
-        Case(When(space_id=member.home_space_id, then=Value(0)), default=Value(1), output_field=IntegerField())
+        Case(
+            When(space_id=member.home_space_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
         if member.home_space_id
         else Value(1, output_field=IntegerField())
     )
     requests = HelpRequest.objects.filter(pk__in=_helpable_ids(member)).annotate(
         urgency_rank=URGENCY_ORDER, other_space=other_space
     )
-    return list(_with_board_details(requests).order_by("urgency_rank", "other_space", "-created_at", "-id")[:limit])
+    return list(
+        _with_board_details(requests).order_by("urgency_rank", "other_space", "-created_at", "-id")[:limit]
+    )
 
 
 def request_detail(*, pk: int) -> HelpRequest:
@@ -90,7 +96,11 @@ def request_matches(*, help_request: HelpRequest) -> list[HelpMatch]:
 
 
 def request_replies(*, help_request: HelpRequest) -> list[HelpReply]:
-    return list(HelpReply.objects.filter(help_request=help_request).select_related("author").order_by("created_at", "id"))
+    return list(
+        HelpReply.objects.filter(help_request=help_request)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
 
 
 def request_thanked(*, help_request: HelpRequest) -> list[Member]:
@@ -100,7 +110,9 @@ def request_thanked(*, help_request: HelpRequest) -> list[Member]:
 def helpers_to_thank(*, help_request: HelpRequest) -> QuerySet[Member]:
     """Who the author may thank: members who replied to or were matched with the request."""
     return (
-        Member.objects.filter(Q(help_replies__help_request=help_request) | Q(help_matches__help_request=help_request))
+        Member.objects.filter(
+            Q(help_replies__help_request=help_request) | Q(help_matches__help_request=help_request)
+        )
         .exclude(pk=help_request.author_id)
         .distinct()
         .order_by("display_name", "pk")

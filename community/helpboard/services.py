@@ -61,7 +61,10 @@ def _clean_text(value: str, *, field: str, max_length: int, required_message: st
         raise ValidationError({field: required_message}, code="required")
     if len(value) > max_length:
         raise ValidationError(
-            {field: _("Keep it under %(max)d characters (it has %(count)d).") % {"max": max_length, "count": len(value)}},
+            {
+                field: _("Keep it under %(max)d characters (it has %(count)d).")
+                % {"max": max_length, "count": len(value)}
+            },
             code="max_length",
         )
     return value
@@ -70,7 +73,9 @@ def _clean_text(value: str, *, field: str, max_length: int, required_message: st
 def _clean_skills(skills: Iterable[str]) -> list[str]:
     cleaned = [" ".join(s.split()) for s in skills if s and s.strip()]
     if len(cleaned) > MAX_SKILLS:
-        raise ValidationError({"skills": _("Name at most %(max)d skills.") % {"max": MAX_SKILLS}}, code="too_many")
+        raise ValidationError(
+            {"skills": _("Name at most %(max)d skills.") % {"max": MAX_SKILLS}}, code="too_many"
+        )
     for skill in cleaned:
         if len(skill) > SKILL_MAX_LENGTH:
             raise ValidationError(
@@ -186,7 +191,9 @@ def _find_candidates(help_request: HelpRequest, slugs: list[str]) -> list[matchi
     )
 
 
-def _store_matches(help_request: HelpRequest, candidates: list[matching.Candidate], *, notify: bool) -> list[HelpMatch]:
+def _store_matches(
+    help_request: HelpRequest, candidates: list[matching.Candidate], *, notify: bool
+) -> list[HelpMatch]:
     already_notified = set(
         HelpMatch.objects.filter(help_request=help_request, notified=True).values_list("member_id", flat=True)
     )
@@ -276,7 +283,9 @@ def help_request_reopen(*, help_request: HelpRequest, by: Member) -> HelpRequest
     return help_request
 
 
-def help_request_solve(*, help_request: HelpRequest, by: Member, helpers: Iterable[Member] = ()) -> HelpRequest:
+def help_request_solve(
+    *, help_request: HelpRequest, by: Member, helpers: Iterable[Member] = ()
+) -> HelpRequest:
     """The author marks the request solved and thanks the members who helped.
 
     Helpers must have replied to the request or been matched with it (so thanks cannot be handed
@@ -302,7 +311,8 @@ def help_request_solve(*, help_request: HelpRequest, by: Member, helpers: Iterab
         help_request.solved_at = timezone.now()
         help_request.save(update_fields=["status", "solved_at", "updated_at"])
         HelpThanks.objects.bulk_create(
-            [HelpThanks(help_request=help_request, helper=helper) for helper in helpers], ignore_conflicts=True
+            [HelpThanks(help_request=help_request, helper=helper) for helper in helpers],
+            ignore_conflicts=True,
         )
         if helpers:
             transaction.on_commit(lambda: _notify_thanks(help_request, helpers))
@@ -330,7 +340,9 @@ def _reply_key(member: Member) -> str:
     return f"helpboard:reply:{member.pk}"
 
 
-def help_reply_create(*, help_request: HelpRequest, author: Member, body: str, is_offer: bool = False) -> HelpReply:
+def help_reply_create(
+    *, help_request: HelpRequest, author: Member, body: str, is_offer: bool = False
+) -> HelpReply:
     """A reply on an open request (plain text, rendered escaped). The request's author is notified
     after commit unless they reply themselves. Raises ValidationError / RateLimited."""
     if not help_request.is_open:
@@ -340,13 +352,19 @@ def help_reply_create(*, help_request: HelpRequest, author: Member, body: str, i
     if is_offer:
         body = (body or "").strip()
         if len(body) > REPLY_MAX_LENGTH:
-            raise ValidationError({"body": _("Keep it under %(max)d characters.") % {"max": REPLY_MAX_LENGTH}})
+            raise ValidationError(
+                {"body": _("Keep it under %(max)d characters.") % {"max": REPLY_MAX_LENGTH}}
+            )
     else:
-        body = _clean_text(body, field="body", max_length=REPLY_MAX_LENGTH, required_message=_("Write a reply."))
+        body = _clean_text(
+            body, field="body", max_length=REPLY_MAX_LENGTH, required_message=_("Write a reply.")
+        )
     if rate_limit_exceeded(_reply_key(author), limit=REPLIES_PER_WINDOW, window=REPLY_WINDOW_SECONDS):
         raise RateLimited(_("You replied a lot in a short time. Wait a few minutes."))
     with transaction.atomic():
-        reply = HelpReply.objects.create(help_request=help_request, author=author, body=body, is_offer=is_offer)
+        reply = HelpReply.objects.create(
+            help_request=help_request, author=author, body=body, is_offer=is_offer
+        )
         if help_request.author_id != author.pk:
             transaction.on_commit(lambda: _notify_reply(reply))
     rate_limit_allow(_reply_key(author), limit=REPLIES_PER_WINDOW, window=REPLY_WINDOW_SECONDS)
@@ -354,7 +372,7 @@ def help_reply_create(*, help_request: HelpRequest, author: Member, body: str, i
 
 
 def help_offer_create(*, help_request: HelpRequest, member: Member, body: str = "") -> HelpReply:
-    """"I can help" in one click. Idempotent: a member who already offered gets their offer back."""
+    """ "I can help" in one click. Idempotent: a member who already offered gets their offer back."""
     existing = HelpReply.objects.filter(help_request=help_request, author=member, is_offer=True).first()
     if existing is not None:
         return existing
@@ -426,7 +444,9 @@ def help_contact_send(
     from messaging.services import conversation_direct_get_or_create, message_send
 
     if not help_contact_allowed(help_request=help_request, sender=sender, recipient=recipient):
-        raise PermissionDenied(_("You can write to the author and to the members suggested for this request."))
+        raise PermissionDenied(
+            _("You can write to the author and to the members suggested for this request.")
+        )
     body = _clean_text(
         body, field="body", max_length=CONTACT_BODY_MAX_LENGTH, required_message=_("Write a few words first.")
     )

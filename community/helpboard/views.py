@@ -69,19 +69,25 @@ def board(request: HttpRequest) -> HttpResponse:
             "filters": values,
             "status": status,
             "query_string": query.urlencode(),
-            "skills": Skill.objects.filter(help_requests__status=HelpRequest.Status.OPEN).distinct().order_by("name_en"),
+            "skills": Skill.objects.filter(help_requests__status=HelpRequest.Status.OPEN)
+            .distinct()
+            .order_by("name_en"),
             "spaces": Space.objects.order_by("name"),
             "regions": Region.choices,
             "preferences_form": PreferencesForm(
                 initial={
-                    "mute_help_notifications": selectors.help_preferences(member=request.user).mute_help_notifications
+                    "mute_help_notifications": selectors.help_preferences(
+                        member=request.user
+                    ).mute_help_notifications
                 }
             ),
         },
     )
 
 
-def _form_page(request: HttpRequest, form: HelpRequestForm, help_request: HelpRequest | None, status: int = 200):
+def _form_page(
+    request: HttpRequest, form: HelpRequestForm, help_request: HelpRequest | None, status: int = 200
+):
     return render(
         request,
         "helpboard/form.html",
@@ -146,7 +152,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, help_request, status=400 if form.errors else 200)
 
 
-def _detail_page(request: HttpRequest, help_request: HelpRequest, *, reply_form=None, solve_form=None, status=200):
+def _detail_page(
+    request: HttpRequest, help_request: HelpRequest, *, reply_form=None, solve_form=None, status=200
+):
     if help_request.matched_at is None and help_request.is_open:
         # Seeded or imported requests get their matches on first view (nobody is notified).
         services.help_request_match(help_request=help_request)
@@ -264,14 +272,16 @@ def preferences(request: HttpRequest) -> HttpResponse:
     services.help_preferences_set(member=request.user, mute_help_notifications=muted)
     messages.success(
         request,
-        _("Help notifications are muted.") if muted else _("You will be told about requests matching your skills."),
+        _("Help notifications are muted.")
+        if muted
+        else _("You will be told about requests matching your skills."),
     )
     return redirect("help:board")
 
 
 @login_required
 def contact(request: HttpRequest, pk: int, username: str) -> HttpResponse:
-    """"Send a message" on a request: a direct conversation that opens with a quote of the request."""
+    """ "Send a message" on a request: a direct conversation that opens with a quote of the request."""
     from messaging.services import MessagingError
 
     help_request = _get_request(pk)
@@ -287,7 +297,9 @@ def contact(request: HttpRequest, pk: int, username: str) -> HttpResponse:
     if not services.help_contact_allowed(help_request=help_request, sender=request.user, recipient=recipient):
         if recipient.is_hidden:
             raise Http404(_("No such member."))  # a hidden member's existence is not confirmed
-        raise PermissionDenied(_("You can write to the author and to the members suggested for this request."))
+        raise PermissionDenied(
+            _("You can write to the author and to the members suggested for this request.")
+        )
     link = request.build_absolute_uri(help_request.get_absolute_url())
     form = ContactForm(request.POST or None, initial={"client_id": f"help-{uuid.uuid4().hex}"})
     if request.method == "POST" and form.is_valid():

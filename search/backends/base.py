@@ -103,7 +103,9 @@ class SearchBackend(ABC):
         """Remove these members (absent ones are fine). Raises SearchUnavailable when it cannot."""
 
     @abstractmethod
-    def rebuild(self, batches: Iterable[list[MemberDocument]], *, progress: Callable[[int], None] = lambda n: None) -> int:
+    def rebuild(
+        self, batches: Iterable[list[MemberDocument]], *, progress: Callable[[int], None] = lambda n: None
+    ) -> int:
         """Replace the whole index with these documents; returns how many were indexed."""
 
     @abstractmethod

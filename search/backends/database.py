@@ -52,7 +52,9 @@ FACET_NAMES = {"s": "skills", "p": "spaces", "r": "regions", "l": "languages", "
 FILTER_KINDS = (("skills", "s"), ("spaces", "p"), ("regions", "r"), ("languages", "l"))
 REGION_CODES = {"brussels": 1, "flanders": 2, "wallonia": 3}
 # Spoken languages with a bit of their own in the rowid (the language boost).
-LANGUAGE_BITS = {code: 1 << i for i, code in enumerate(["fr", "nl", "en", "de", "es", "it", "pt", "ar", "tr", "pl", "ro"])}
+LANGUAGE_BITS = {
+    code: 1 << i for i, code in enumerate(["fr", "nl", "en", "de", "es", "it", "pt", "ar", "tr", "pl", "ro"])
+}
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: bio, headline/profession/name, skills, canon.
 PG_RANK_WEIGHTS = "{0.1, 0.25, 0.4, 1.0}"
 MAX_FIXES_PER_TERM = 2
@@ -103,7 +105,9 @@ class DatabaseBackend(SearchBackend):
     def __init__(self) -> None:
         self.vendor = connection.vendor
         if self.vendor not in ("sqlite", "postgresql"):
-            raise RuntimeError(f"the database search backend supports SQLite and PostgreSQL, not {self.vendor}")
+            raise RuntimeError(
+                f"the database search backend supports SQLite and PostgreSQL, not {self.vendor}"
+            )
 
     # --- searching ----------------------------------------------------------------------------
 
@@ -164,7 +168,14 @@ class DatabaseBackend(SearchBackend):
             f"SELECT rowid >> 32, {relevance} * {boost} AS score FROM search_member_fts "
             f"WHERE search_member_fts MATCH %s{exclude} ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
         )
-        page_params = [*relevance_params, *boost_params, match, *exclude_params, request.page_size, request.offset]
+        page_params = [
+            *relevance_params,
+            *boost_params,
+            match,
+            *exclude_params,
+            request.page_size,
+            request.offset,
+        ]
         ids_sql = "SELECT group_concat(rowid >> 32) FROM search_member_fts WHERE search_member_fts MATCH %s"
         return page_sql, page_params, ids_sql, [match]
 
@@ -199,7 +210,9 @@ class DatabaseBackend(SearchBackend):
             params += [space_code, region_code]
         if ctx.checked_in_ids:
             ids = sorted(ctx.checked_in_ids)[:500]
-            factors.append(f"(CASE WHEN (rowid >> 32) IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN} ELSE 1.0 END)")
+            factors.append(
+                f"(CASE WHEN (rowid >> 32) IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN} ELSE 1.0 END)"
+            )
             params += ids
         mask = language_mask(request.query.languages)
         if mask:
@@ -230,10 +243,17 @@ class DatabaseBackend(SearchBackend):
             f"WHERE {match} AND {scope}{exclude} ORDER BY score DESC, d.member_id DESC LIMIT %s OFFSET %s"
         )
         page_params = [
-            *relevance_params, *boost_params, *match_params, *scope_params, *exclude_params, request.page_size,
+            *relevance_params,
+            *boost_params,
+            *match_params,
+            *scope_params,
+            *exclude_params,
+            request.page_size,
             request.offset,
         ]
-        ids_sql = f"SELECT string_agg(d.member_id::text, ',') FROM search_indexedmember d WHERE {match} AND {scope}"
+        ids_sql = (
+            f"SELECT string_agg(d.member_id::text, ',') FROM search_indexedmember d WHERE {match} AND {scope}"
+        )
         return page_sql, page_params, ids_sql, [*match_params, *scope_params]
 
     def _pg_scope(self, request: SearchRequest, params: list) -> str:
@@ -266,7 +286,9 @@ class DatabaseBackend(SearchBackend):
             params += [ctx.space_id if ctx.space_id is not None else -1, ctx.region or ""]
         if ctx.checked_in_ids:
             ids = sorted(ctx.checked_in_ids)[:500]
-            factors.append(f"(CASE WHEN d.member_id IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN} ELSE 1.0 END)")
+            factors.append(
+                f"(CASE WHEN d.member_id IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN} ELSE 1.0 END)"
+            )
             params += ids
         if request.query.languages:
             likes = " OR ".join(["d.languages LIKE %s"] * len(request.query.languages))
@@ -278,8 +300,12 @@ class DatabaseBackend(SearchBackend):
         """Each query term with its typo fixes from the vocabulary, whether it is the typed
         prefix, and whether it belongs to a skill the request names (strong fields only)."""
         terms = list(parsed.all_terms())
-        known = set(IndexTerm.objects.filter(term__in=terms).values_list("term", flat=True)) if terms else set()
-        fixes = self.vocabulary_fixes([t for t in terms if t not in parsed.skill_terms and t not in known], known=known)
+        known = (
+            set(IndexTerm.objects.filter(term__in=terms).values_list("term", flat=True)) if terms else set()
+        )
+        fixes = self.vocabulary_fixes(
+            [t for t in terms if t not in parsed.skill_terms and t not in known], known=known
+        )
         # A last word the index knows as a whole was most likely typed in full: expanding it as a
         # prefix would only add noise (and time) to the hits.
         prefix = parsed.prefix if parsed.prefix not in known else None
@@ -289,7 +315,10 @@ class DatabaseBackend(SearchBackend):
         """An FTS5 MATCH expression; terms are [a-z0-9]+ only (search.text), quoting is safe."""
         # Each word is looked for once per column (twice would count twice in bm25).
         scopes: dict[tuple[str, ...], list[str]] = {
-            TEXT_COLUMNS: [], STRONG_COLUMNS: [], PREFIX_COLUMNS: [], ("bio",): []
+            TEXT_COLUMNS: [],
+            STRONG_COLUMNS: [],
+            PREFIX_COLUMNS: [],
+            ("bio",): [],
         }
         for group, is_prefix, covered in self._term_groups(parsed):
             for i, term in enumerate(group):
@@ -302,7 +331,9 @@ class DatabaseBackend(SearchBackend):
                 else:
                     scopes[STRONG_COLUMNS if covered else TEXT_COLUMNS].append(f'"{term}"')
         parts = [
-            f"{{{' '.join(columns)}}} : ({' OR '.join(phrases)})" for columns, phrases in scopes.items() if phrases
+            f"{{{' '.join(columns)}}} : ({' OR '.join(phrases)})"
+            for columns, phrases in scopes.items()
+            if phrases
         ]
         if parsed.skill_slugs:
             parts.append(f"canon : ({' OR '.join(canonical_token(slug) for slug in parsed.skill_slugs)})")
@@ -382,7 +413,9 @@ class DatabaseBackend(SearchBackend):
                 self._replace(list(member_ids), [])
 
     def _replace(self, member_ids: list[int], documents: list[MemberDocument]) -> None:
-        old_terms = dict(IndexedMemberTerms.objects.filter(member_id__in=member_ids).values_list("member_id", "terms"))
+        old_terms = dict(
+            IndexedMemberTerms.objects.filter(member_id__in=member_ids).values_list("member_id", "terms")
+        )
         delta: Counter[str] = Counter()
         for terms in old_terms.values():
             delta.subtract(terms.split())
@@ -390,7 +423,9 @@ class DatabaseBackend(SearchBackend):
         delta.update(self._insert_rows(documents))
         self._apply_vocabulary(delta)
         # Tell every process's facet cache which members changed.
-        changes = IndexChange.objects.bulk_create([IndexChange(member_id=i, stamp=new_stamp()) for i in member_ids])
+        changes = IndexChange.objects.bulk_create(
+            [IndexChange(member_id=i, stamp=new_stamp()) for i in member_ids]
+        )
         newest = max((change.pk or 0) for change in changes) if changes else 0
         if newest and newest % 1000 < len(member_ids):
             IndexChange.objects.filter(id__lt=newest - CHANGE_LOG_KEEP).delete()
@@ -432,24 +467,40 @@ class DatabaseBackend(SearchBackend):
                 member_facets.append(("a", "1"))
             term_rows.append((member_id, " ".join(terms)))
             row = [
-                member_id, doc.visibility, doc.available, doc.home_space_id, doc.region,
+                member_id,
+                doc.visibility,
+                doc.available,
+                doc.home_space_id,
+                doc.region,
                 "|" + "|".join(doc.languages) + "|" if doc.languages else "",
-                " ".join(f"{kind}:{value}" for kind, value in member_facets), doc.content_hash, now,
+                " ".join(f"{kind}:{value}" for kind, value in member_facets),
+                doc.content_hash,
+                now,
             ]
             if sqlite:
                 members.append(row)
                 meta = ["zall", *(["zpublic"] if doc.visibility == "public" else [])]
                 meta += [facet_token(kind, value) for kind, value in member_facets]
-                fts_rows.append([sqlite_rowid(doc), *(analysed[column] for column in FTS_COLUMNS), " ".join(meta)])
+                fts_rows.append(
+                    [sqlite_rowid(doc), *(analysed[column] for column in FTS_COLUMNS), " ".join(meta)]
+                )
             else:
                 facets += [(member_id, kind, value) for kind, value in member_facets]
-                headline_profession_name = " ".join([analysed["headline"], analysed["profession"], analysed["name"]])
-                members.append([*row, analysed["canon"], analysed["skills"], headline_profession_name, analysed["bio"]])
+                headline_profession_name = " ".join(
+                    [analysed["headline"], analysed["profession"], analysed["name"]]
+                )
+                members.append(
+                    [*row, analysed["canon"], analysed["skills"], headline_profession_name, analysed["bio"]]
+                )
         columns = "member_id, visibility, available, home_space_id, region, languages, facets, content_hash, indexed_at"
         with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO search_indexedmemberterms (member_id, terms) VALUES (%s, %s)", term_rows)
+            cursor.executemany(
+                "INSERT INTO search_indexedmemberterms (member_id, terms) VALUES (%s, %s)", term_rows
+            )
             if sqlite:
-                cursor.executemany(f"INSERT INTO search_indexedmember ({columns}) VALUES ({', '.join(['%s'] * 9)})", members)
+                cursor.executemany(
+                    f"INSERT INTO search_indexedmember ({columns}) VALUES ({', '.join(['%s'] * 9)})", members
+                )
                 cursor.executemany(
                     f"INSERT INTO search_member_fts(rowid, {', '.join(SQLITE_FTS_COLUMNS)}) "
                     f"VALUES ({', '.join(['%s'] * (len(SQLITE_FTS_COLUMNS) + 1))})",
@@ -457,7 +508,9 @@ class DatabaseBackend(SearchBackend):
                 )
             else:
                 # Filters read this table; the weighted tsvector is computed by PostgreSQL in the INSERT.
-                cursor.executemany("INSERT INTO search_indexedfacet (member_id, kind, value) VALUES (%s, %s, %s)", facets)
+                cursor.executemany(
+                    "INSERT INTO search_indexedfacet (member_id, kind, value) VALUES (%s, %s, %s)", facets
+                )
                 cursor.executemany(
                     f"INSERT INTO search_indexedmember ({columns}, document) VALUES ({', '.join(['%s'] * 9)}, "
                     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
@@ -477,7 +530,9 @@ class DatabaseBackend(SearchBackend):
         with connection.cursor() as cursor:
             new_terms: list[str] = []
             if added and sqlite and not bulk:
-                known = set(IndexTerm.objects.filter(term__in=[t for t, _ in added]).values_list("term", flat=True))
+                known = set(
+                    IndexTerm.objects.filter(term__in=[t for t, _ in added]).values_list("term", flat=True)
+                )
                 new_terms = [t for t, _ in added if t not in known]
             if added:
                 cursor.executemany(
@@ -501,7 +556,9 @@ class DatabaseBackend(SearchBackend):
             if bulk and sqlite:
                 cursor.execute("INSERT INTO search_term_trgm (search_term_trgm) VALUES ('rebuild')")
 
-    def rebuild(self, batches: Iterable[list[MemberDocument]], *, progress: Callable[[int], None] = lambda n: None) -> int:
+    def rebuild(
+        self, batches: Iterable[list[MemberDocument]], *, progress: Callable[[int], None] = lambda n: None
+    ) -> int:
         """Empty the index and fill it again, batch by batch, in one transaction.
 
         Readers keep the old index until the commit (SQLite WAL, PostgreSQL MVCC)."""
@@ -568,7 +625,9 @@ def suggestion_candidates(prefix: str, *, limit: int) -> list[tuple[str, int]]:
     return candidates + [(key, 3) for key in free if key not in ranked]
 
 
-def rank_suggestions(candidates: list[tuple[str, int]], counts: dict[str, int], limit: int) -> list[tuple[str, int]]:
+def rank_suggestions(
+    candidates: list[tuple[str, int]], counts: dict[str, int], limit: int
+) -> list[tuple[str, int]]:
     """Best rank first, then the skills more members offer; free tags nobody offers are dropped."""
     results = [(key, rank, counts.get(key, 0)) for key, rank in candidates if rank < 3 or counts.get(key)]
     results.sort(key=lambda item: (item[1], -item[2], item[0]))

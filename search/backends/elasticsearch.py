@@ -99,6 +99,7 @@ def skills_alias() -> str:
 
 # --- analysis and mappings --------------------------------------------------------------------
 
+
 def _taxonomy_synonym_rules() -> list[str]:
     """One explicit rule per canonical skill: every label and synonym => its canonical token."""
     rules = []
@@ -114,7 +115,9 @@ def _taxonomy_synonym_rules() -> list[str]:
 def _analysis():
     stop = token_filter("folded_stop", "stop", stopwords=sorted(STOP_WORDS))
     folded = analyzer("folded", tokenizer="standard", filter=["lowercase", "asciifolding", stop])
-    synonyms = token_filter("taxonomy_synonyms", "synonym_graph", synonyms=_taxonomy_synonym_rules(), lenient=True)
+    synonyms = token_filter(
+        "taxonomy_synonyms", "synonym_graph", synonyms=_taxonomy_synonym_rules(), lenient=True
+    )
     taxonomy = analyzer("taxonomy", tokenizer="standard", filter=["lowercase", "asciifolding", synonyms])
     suggest = analyzer("suggest_folded", tokenizer="standard", filter=["lowercase", "asciifolding"])
     return folded, taxonomy, suggest
@@ -189,6 +192,7 @@ def _skill_sources() -> Iterable[dict[str, Any]]:
 
 # --- the backend ------------------------------------------------------------------------------
 
+
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
@@ -231,7 +235,9 @@ class ElasticsearchBackend(SearchBackend):
             if not client.indices.exists_alias(name=self.skills):
                 name = f"{self.skills}-{timezone.now():%Y%m%d%H%M%S%f}"
                 _skills_index(name).create(using=client)
-                helpers.bulk(client, ({"_index": name, **source} for source in _skill_sources()), refresh=True)
+                helpers.bulk(
+                    client, ({"_index": name, **source} for source in _skill_sources()), refresh=True
+                )
                 client.indices.put_alias(index=name, name=self.skills)
 
         self._call(create, force=force)
@@ -258,9 +264,17 @@ class ElasticsearchBackend(SearchBackend):
         for hit in response.hits:
             found = hit.meta.to_dict().get("highlight", {})
             highlights = {
-                name: [sanitize_highlight(fragment) for fragment in found[name]] for name in HIGHLIGHT_FIELDS if found.get(name)
+                name: [sanitize_highlight(fragment) for fragment in found[name]]
+                for name in HIGHLIGHT_FIELDS
+                if found.get(name)
             }
-            hits.append(RawHit(member_id=int(hit.member_id), score=round(float(hit.meta.score or 0), 4), highlights=highlights))
+            hits.append(
+                RawHit(
+                    member_id=int(hit.member_id),
+                    score=round(float(hit.meta.score or 0), 4),
+                    highlights=highlights,
+                )
+            )
         aggs = response.aggregations
         facets = {
             "skills": [(b.key, b.doc_count) for b in aggs.skills.buckets],
@@ -272,7 +286,9 @@ class ElasticsearchBackend(SearchBackend):
         for values in facets.values():
             values.sort(key=lambda item: (-item[1], item[0]))
         total = response.hits.total
-        return BackendResult(count=int(total.value if hasattr(total, "value") else total), hits=hits, facets=facets)
+        return BackendResult(
+            count=int(total.value if hasattr(total, "value") else total), hits=hits, facets=facets
+        )
 
     def _build_search(self, request: SearchRequest) -> Search:
         parsed, ctx, filters = request.query, request.context, request.filters
@@ -293,12 +309,19 @@ class ElasticsearchBackend(SearchBackend):
             relevance = Q("bool", must=[Q("match_all")], filter=filter_clauses, must_not=must_not)
         else:
             relevance = Q(
-                "bool", should=self._relevance_clauses(parsed), minimum_should_match=1, filter=filter_clauses,
+                "bool",
+                should=self._relevance_clauses(parsed),
+                minimum_should_match=1,
+                filter=filter_clauses,
                 must_not=must_not,
             )
-        functions: list[dict[str, Any]] = [{"filter": Q("term", available=True).to_dict(), "weight": BOOST_AVAILABLE}]
+        functions: list[dict[str, Any]] = [
+            {"filter": Q("term", available=True).to_dict(), "weight": BOOST_AVAILABLE}
+        ]
         if ctx.space_id is not None:
-            functions.append({"filter": Q("term", home_space_id=ctx.space_id).to_dict(), "weight": BOOST_SAME_SPACE})
+            functions.append(
+                {"filter": Q("term", home_space_id=ctx.space_id).to_dict(), "weight": BOOST_SAME_SPACE}
+            )
         if ctx.region:
             same_region = Q("term", region=ctx.region)
             if ctx.space_id is not None:
@@ -306,11 +329,22 @@ class ElasticsearchBackend(SearchBackend):
             functions.append({"filter": same_region.to_dict(), "weight": BOOST_SAME_REGION})
         if ctx.checked_in_ids:
             functions.append(
-                {"filter": Q("terms", member_id=sorted(ctx.checked_in_ids)[:500]).to_dict(), "weight": BOOST_CHECKED_IN}
+                {
+                    "filter": Q("terms", member_id=sorted(ctx.checked_in_ids)[:500]).to_dict(),
+                    "weight": BOOST_CHECKED_IN,
+                }
             )
         if parsed.languages:
-            functions.append({"filter": Q("terms", languages=list(parsed.languages)).to_dict(), "weight": BOOST_LANGUAGE})
-        query = Q("function_score", query=relevance, functions=functions, score_mode="multiply", boost_mode="multiply")
+            functions.append(
+                {"filter": Q("terms", languages=list(parsed.languages)).to_dict(), "weight": BOOST_LANGUAGE}
+            )
+        query = Q(
+            "function_score",
+            query=relevance,
+            functions=functions,
+            score_mode="multiply",
+            boost_mode="multiply",
+        )
 
         search = (
             Search(index=self.alias)
@@ -349,16 +383,28 @@ class ElasticsearchBackend(SearchBackend):
             if words:
                 clauses.append(
                     Q(
-                        "multi_match", query=" ".join(words), fields=[f"{name}_terms^{FIELD_WEIGHTS[name]}" for name in names],
-                        type="best_fields", tie_breaker=0.3, fuzziness="AUTO", prefix_length=1, max_expansions=20,
+                        "multi_match",
+                        query=" ".join(words),
+                        fields=[f"{name}_terms^{FIELD_WEIGHTS[name]}" for name in names],
+                        type="best_fields",
+                        tie_breaker=0.3,
+                        fuzziness="AUTO",
+                        prefix_length=1,
+                        max_expansions=20,
                     )
                 )
         if parsed.prefix:
             clauses.append(
-                Q("bool", should=[
-                    Q("prefix", **{f"{name}_terms": {"value": parsed.prefix, "boost": FIELD_WEIGHTS[name] / 2}})
-                    for name in PREFIX_FIELDS
-                ])
+                Q(
+                    "bool",
+                    should=[
+                        Q(
+                            "prefix",
+                            **{f"{name}_terms": {"value": parsed.prefix, "boost": FIELD_WEIGHTS[name] / 2}},
+                        )
+                        for name in PREFIX_FIELDS
+                    ],
+                )
             )
         return clauses
 
@@ -373,7 +419,11 @@ class ElasticsearchBackend(SearchBackend):
             if parsed.prefix and parsed.words:
                 should.append(Q("prefix", **{es_field: parsed.words[-1]}))
             options: dict[str, Any] = {"highlight_query": Q("bool", should=should).to_dict()}
-            options.update({"fragment_size": 160, "number_of_fragments": 1} if es_field == "bio" else {"number_of_fragments": 0})
+            options.update(
+                {"fragment_size": 160, "number_of_fragments": 1}
+                if es_field == "bio"
+                else {"number_of_fragments": 0}
+            )
             search = search.highlight(es_field, **options)
         return search
 
@@ -385,7 +435,12 @@ class ElasticsearchBackend(SearchBackend):
             return []
 
         def run(client: Elasticsearch) -> list[tuple[str, int]]:
-            suggest = {"skills": {"prefix": wanted, "completion": {"field": "suggest", "size": limit * 3, "skip_duplicates": True}}}
+            suggest = {
+                "skills": {
+                    "prefix": wanted,
+                    "completion": {"field": "suggest", "size": limit * 3, "skip_duplicates": True},
+                }
+            }
             response = client.search(index=self.skills, suggest=suggest, source=["key"])
             keys: dict[str, bool] = {}  # key -> is a free tag
             for option in response["suggest"]["skills"][0]["options"]:
@@ -393,7 +448,8 @@ class ElasticsearchBackend(SearchBackend):
             if not keys:
                 return []
             counts_response = client.search(
-                index=self.alias, size=0,
+                index=self.alias,
+                size=0,
                 aggs={"skills": {"terms": {"field": "skill_keys", "include": list(keys), "size": len(keys)}}},
             )
             counts = {b["key"]: b["doc_count"] for b in counts_response["aggregations"]["skills"]["buckets"]}
@@ -423,12 +479,20 @@ class ElasticsearchBackend(SearchBackend):
             for doc in documents
         ]
         free_tags = [
-            {"_op_type": "index", "_index": self.skills, "_id": f"tag:{skill.key}",
-             "_source": {"key": skill.key, "suggest": {"input": [skill.name], "weight": 1}}}
-            for doc in documents for skill in doc.skills if not skill.canonical
+            {
+                "_op_type": "index",
+                "_index": self.skills,
+                "_id": f"tag:{skill.key}",
+                "_source": {"key": skill.key, "suggest": {"input": [skill.name], "weight": 1}},
+            }
+            for doc in documents
+            for skill in doc.skills
+            if not skill.canonical
         ]
         try:
-            self._call(lambda client: helpers.bulk(client, actions + free_tags, refresh=self._refresh), force=force)
+            self._call(
+                lambda client: helpers.bulk(client, actions + free_tags, refresh=self._refresh), force=force
+            )
         except SearchUnavailable:
             _ensured.clear()  # the next attempt checks the indices again
             raise
@@ -451,7 +515,9 @@ class ElasticsearchBackend(SearchBackend):
 
         self._call(run, force=force)
 
-    def rebuild(self, batches: Iterable[list[MemberDocument]], *, progress: Callable[[int], None] = lambda n: None) -> int:
+    def rebuild(
+        self, batches: Iterable[list[MemberDocument]], *, progress: Callable[[int], None] = lambda n: None
+    ) -> int:
         """Fill a fresh index, then swap the alias onto it atomically and drop the old ones."""
         reset_circuit()
         stamp = f"{timezone.now():%Y%m%d%H%M%S%f}"
@@ -469,17 +535,34 @@ class ElasticsearchBackend(SearchBackend):
                 for documents in batches:
                     helpers.bulk(
                         client,
-                        ({"_index": members_name, "_id": str(doc.member_id), "_source": _member_source(doc)} for doc in documents),
+                        (
+                            {
+                                "_index": members_name,
+                                "_id": str(doc.member_id),
+                                "_source": _member_source(doc),
+                            }
+                            for doc in documents
+                        ),
                         chunk_size=1000,
                     )
                     free_tags = {
-                        skill.key: skill.name for doc in documents for skill in doc.skills if not skill.canonical
+                        skill.key: skill.name
+                        for doc in documents
+                        for skill in doc.skills
+                        if not skill.canonical
                     }
                     if free_tags:
                         helpers.bulk(
                             client,
-                            ({"_index": skills_name, "_id": f"tag:{key}", "key": key, "suggest": {"input": [name], "weight": 1}}
-                             for key, name in free_tags.items()),
+                            (
+                                {
+                                    "_index": skills_name,
+                                    "_id": f"tag:{key}",
+                                    "key": key,
+                                    "suggest": {"input": [name], "weight": 1},
+                                }
+                                for key, name in free_tags.items()
+                            ),
                         )
                     total += len(documents)
                     progress(len(documents))
@@ -495,7 +578,11 @@ class ElasticsearchBackend(SearchBackend):
 
     @staticmethod
     def _swap(client: Elasticsearch, alias: str, new_index: str) -> None:
-        old = list(client.indices.get_alias(name=alias).keys()) if client.indices.exists_alias(name=alias) else []
+        old = (
+            list(client.indices.get_alias(name=alias).keys())
+            if client.indices.exists_alias(name=alias)
+            else []
+        )
         actions = [{"remove": {"index": name, "alias": alias}} for name in old]
         actions.append({"add": {"index": new_index, "alias": alias}})
         client.indices.update_aliases(actions=actions)
@@ -504,7 +591,8 @@ class ElasticsearchBackend(SearchBackend):
                 client.indices.delete(index=name, ignore_unavailable=True)
         # A concrete index left behind by an interrupted rebuild.
         leftovers = [
-            name for name in client.indices.get(index=f"{alias}-*", expand_wildcards="open").keys()
+            name
+            for name in client.indices.get(index=f"{alias}-*", expand_wildcards="open").keys()
             if name != new_index and name not in old
         ]
         for name in leftovers:
@@ -516,7 +604,12 @@ class ElasticsearchBackend(SearchBackend):
                 return {}
             return {
                 int(hit["_source"]["member_id"]): hit["_source"].get("content_hash", "")
-                for hit in helpers.scan(client, index=self.alias, query={"query": {"match_all": {}}}, _source=["member_id", "content_hash"])
+                for hit in helpers.scan(
+                    client,
+                    index=self.alias,
+                    query={"query": {"match_all": {}}},
+                    _source=["member_id", "content_hash"],
+                )
             }
 
         return self._call(scan, force=True)

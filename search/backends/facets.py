@@ -73,7 +73,9 @@ class FacetCache:
                     self._load_all(generation, last)
                 else:
                     changed = set(
-                        IndexChange.objects.filter(id__gt=max(self.seen[0] - OVERLAP, 0)).values_list("member_id", flat=True)
+                        IndexChange.objects.filter(id__gt=max(self.seen[0] - OVERLAP, 0)).values_list(
+                            "member_id", flat=True
+                        )
                     )
                     self._reload_members(changed)
                     self.seen = last
@@ -81,7 +83,9 @@ class FacetCache:
     def _load_all(self, generation: str, last: tuple[int, str]) -> None:
         members: dict[str, list[int]] = defaultdict(list)
         tokens: dict[int, tuple[str, ...]] = {}
-        for member_id, facets in IndexedMember.objects.values_list("member_id", "facets").iterator(chunk_size=5000):
+        for member_id, facets in IndexedMember.objects.values_list("member_id", "facets").iterator(
+            chunk_size=5000
+        ):
             split = tuple(facets.split())
             tokens[member_id] = split
             for token in split:
@@ -98,7 +102,9 @@ class FacetCache:
     def _reload_members(self, member_ids: set[int]) -> None:
         if not member_ids:
             return
-        fresh = dict(IndexedMember.objects.filter(member_id__in=member_ids).values_list("member_id", "facets"))
+        fresh = dict(
+            IndexedMember.objects.filter(member_id__in=member_ids).values_list("member_id", "facets")
+        )
         for member_id in member_ids:
             bit = 1 << member_id
             for token in self.member_tokens.pop(member_id, ()):

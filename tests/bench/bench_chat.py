@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO))
 from tests.fixtures.processes import stop_process  # noqa: E402
 from tests.fixtures.redis import free_port, start_redis  # noqa: E402
 
-BASELINE_SERVER = r'''
+BASELINE_SERVER = r"""
 import asyncio, json, sqlite3, sys, time
 from websockets.asyncio.server import broadcast, serve
 
@@ -96,13 +96,13 @@ async def main(port):
         await asyncio.Future()
 
 asyncio.run(main(int(sys.argv[1])))
-'''
+"""
 
 
 # The same relay as BASELINE_SERVER, as a Channels consumer on Daphne: no auth, no database, no
 # channel layer. What it adds to the baseline is the framework's own cost per frame, the floor
 # under the real chat.
-CHANNELS_FLOOR_APP = r'''
+CHANNELS_FLOOR_APP = r"""
 import json
 
 import django
@@ -142,7 +142,7 @@ class Relay(AsyncWebsocketConsumer):
 
 
 application = Relay.as_asgi()
-'''
+"""
 
 
 @dataclass
@@ -187,7 +187,11 @@ def bulk_session_cookies(members) -> list[str]:
             Session(
                 session_key=key,
                 session_data=store.encode(
-                    {SESSION_KEY: str(m.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: m.get_session_auth_hash()}
+                    {
+                        SESSION_KEY: str(m.pk),
+                        BACKEND_SESSION_KEY: backend,
+                        HASH_SESSION_KEY: m.get_session_auth_hash(),
+                    }
                 ),
                 expire_date=timezone.now() + timedelta(days=1),
             )
@@ -212,7 +216,10 @@ def prepare_database(sockets: int, room_size: int, env: dict) -> Plan:
     Member.objects.bulk_create(
         [
             Member(
-                username=f"bench{i}", email=f"bench{i}@bench.example", password="!", display_name=f"Bench {i}",
+                username=f"bench{i}",
+                email=f"bench{i}@bench.example",
+                password="!",
+                display_name=f"Bench {i}",
                 home_space=space if i < room_size else None,
             )
             for i in range(sockets)
@@ -284,15 +291,35 @@ def wait_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None
 
 def daphne_command(port: int, application: str) -> list[str]:
     """Daphne as `make run` starts it: frames and messages limited to 64 KiB, no access log."""
-    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "--websocket-max-message-size", "65536",
-            "--websocket-max-frame-size", "65536", "--access-log", os.devnull, "-v", "0", application]
+    return [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--websocket-max-message-size",
+        "65536",
+        "--websocket-max-frame-size",
+        "65536",
+        "--access-log",
+        os.devnull,
+        "-v",
+        "0",
+        application,
+    ]
 
 
 def start_daphne(env: dict, log: Path) -> Server:
     port = free_port()
     process = subprocess.Popen(
         daphne_command(port, "community.asgi:application"),
-        cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
+        cwd=REPO,
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+        preexec_fn=raise_fd_limit,
     )
     wait_port(port, process)
     return Server("Daphne + Channels", process, port, "daphne")
@@ -303,8 +330,11 @@ def start_channels_floor(workdir: Path, log: Path) -> Server:
     port = free_port()
     process = subprocess.Popen(
         daphne_command(port, "channels_floor:application"),
-        cwd=workdir, env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
-        stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
+        cwd=workdir,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+        preexec_fn=raise_fd_limit,
     )
     wait_port(port, process)
     return Server("Daphne + Channels floor", process, port, "baseline")
@@ -314,7 +344,10 @@ def start_baseline(log: Path, db: Path | None = None) -> Server:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", BASELINE_SERVER, str(port), *([str(db)] if db else [])],
-        cwd=REPO, stdout=open(log, "wb"), stderr=subprocess.STDOUT, preexec_fn=raise_fd_limit,
+        cwd=REPO,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+        preexec_fn=raise_fd_limit,
     )
     wait_port(port, process)
     return Server("websockets + SQLite" if db else "websockets baseline", process, port, "baseline")
@@ -345,12 +378,23 @@ class Client:
         url = f"ws://127.0.0.1:{self.server.port}/ws/chat/"
         headers = {"Cookie": self.plan.cookies[self.index]} if self.server.kind == "daphne" else {}
         self.ws = await connect(
-            url, origin=f"http://127.0.0.1:{self.server.port}", additional_headers=headers,
-            ping_interval=None, open_timeout=60, max_size=2**20,
+            url,
+            origin=f"http://127.0.0.1:{self.server.port}",
+            additional_headers=headers,
+            ping_interval=None,
+            open_timeout=60,
+            max_size=2**20,
         )
         if self.server.kind == "baseline":
-            await self.ws.send(json.dumps({"type": "hello", "username": self.username,
-                                           "conversations": self.plan.conversations[self.index]}))
+            await self.ws.send(
+                json.dumps(
+                    {
+                        "type": "hello",
+                        "username": self.username,
+                        "conversations": self.plan.conversations[self.index],
+                    }
+                )
+            )
             self.synced.set()
         else:
             await self.ws.send(json.dumps({"type": "sync", "after": 2**53}))
@@ -381,8 +425,11 @@ class Client:
             pass
 
     async def send(self, conversation: int, body: str) -> None:
-        await self.ws.send(json.dumps({"type": "send", "conversation": conversation, "body": body,
-                                       "client_id": uuid.uuid4().hex}))
+        await self.ws.send(
+            json.dumps(
+                {"type": "send", "conversation": conversation, "body": body, "client_id": uuid.uuid4().hex}
+            )
+        )
 
     async def close(self) -> None:
         await self.ws.close()
@@ -412,7 +459,9 @@ async def connect_all(server: Server, plan: Plan, args, results: Results) -> tup
     started = time.perf_counter()
     failures = 0
     for batch in range(0, len(clients), 50):
-        outcomes = await asyncio.gather(*(c.open() for c in clients[batch : batch + 50]), return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(c.open() for c in clients[batch : batch + 50]), return_exceptions=True
+        )
         failures += sum(isinstance(o, Exception) for o in outcomes)
     await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in clients if c.ws)), 120)
     connect_seconds = time.perf_counter() - started
@@ -452,7 +501,9 @@ async def measure(servers: list[Server], plan: Plan, args) -> list[dict]:
     figures: dict[str, dict] = {}
     for server in servers:  # one at a time: each server's memory per socket is its own
         print(f"Connecting {args.sockets} sockets to {server.name}…", flush=True)
-        clients[server.name], figures[server.name] = await connect_all(server, plan, args, results[server.name])
+        clients[server.name], figures[server.name] = await connect_all(
+            server, plan, args, results[server.name]
+        )
 
     # Direct messages: `--dm-rate` per second to each server, alternating direction within each pair.
     print("Direct messages, the servers taking turns…", flush=True)
@@ -480,25 +531,30 @@ async def measure(servers: list[Server], plan: Plan, args) -> list[dict]:
     for server in servers:
         everyone = clients[server.name]
         for batch in range(0, len(everyone), 100):
-            await asyncio.gather(*(c.close() for c in everyone[batch : batch + 100] if c.ws), return_exceptions=True)
+            await asyncio.gather(
+                *(c.close() for c in everyone[batch : batch + 100] if c.ws), return_exceptions=True
+            )
 
     room_expected = args.room_messages * (len(plan.room_members) - 1)
     report = []
     for server in servers:
         got = results[server.name]
-        report.append(figures[server.name] | {
-            "dm_sent": total,
-            "dm_delivered": len(got.dm),
-            "dm_p50_ms": round(percentile(got.dm, 50), 2),
-            "dm_p99_ms": round(percentile(got.dm, 99), 2),
-            "room_deliveries": f"{len(got.room)}/{room_expected}",
-            "room_p50_ms": round(percentile(got.room, 50), 2),
-            "room_p99_ms": round(percentile(got.room, 99), 2),
-            "room_last_p50_ms": round(percentile(list(got.room_last.values()), 50), 2),
-            "room_last_p99_ms": round(percentile(list(got.room_last.values()), 99), 2),
-            "errors": len(got.errors),
-            "error_codes": sorted({e.get("code", "?") for e in got.errors}),
-        })
+        report.append(
+            figures[server.name]
+            | {
+                "dm_sent": total,
+                "dm_delivered": len(got.dm),
+                "dm_p50_ms": round(percentile(got.dm, 50), 2),
+                "dm_p99_ms": round(percentile(got.dm, 99), 2),
+                "room_deliveries": f"{len(got.room)}/{room_expected}",
+                "room_p50_ms": round(percentile(got.room, 50), 2),
+                "room_p99_ms": round(percentile(got.room, 99), 2),
+                "room_last_p50_ms": round(percentile(list(got.room_last.values()), 50), 2),
+                "room_last_p99_ms": round(percentile(list(got.room_last.values()), 99), 2),
+                "errors": len(got.errors),
+                "error_codes": sorted({e.get("code", "?") for e in got.errors}),
+            }
+        )
     return report
 
 
@@ -526,15 +582,23 @@ def print_table(results: list[dict]) -> None:
         line = f"{label:30}" + "".join(f"{r[key]!s:>25}" for r in results)
         for other in others:
             a, b = first[key], other[key]
-            cell = f"{a / b:.2f}x" if ratio and isinstance(a, int | float) and isinstance(b, int | float) and b else ""
+            cell = (
+                f"{a / b:.2f}x"
+                if ratio and isinstance(a, int | float) and isinstance(b, int | float) and b
+                else ""
+            )
             line += f"{cell:>10}"
         print(line)
     print("\n(ratio N: the first column divided by column N.)")
-    print("Targets: 1,000 sockets held; DM p99 < 50 ms; room fan-out p99 < 100 ms; within 3x of the baseline.")
+    print(
+        "Targets: 1,000 sockets held; DM p99 < 50 ms; room fan-out p99 < 100 ms; within 3x of the baseline."
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--dm-rate", type=float, default=100)
     parser.add_argument("--dm-seconds", type=float, default=30)
@@ -559,7 +623,9 @@ def main() -> int:
     if args.redis:
         redis = start_redis()
         env["REDIS_URL"] = redis.url
-    print(f"Preparing {args.sockets} members with sessions, a {args.room}-member room, 50 DM pairs…", flush=True)
+    print(
+        f"Preparing {args.sockets} members with sessions, a {args.room}-member room, 50 DM pairs…", flush=True
+    )
     plan = prepare_database(args.sockets, args.room, env)
 
     load_before = os.getloadavg()
@@ -577,16 +643,20 @@ def main() -> int:
             redis.stop()
     daphne = servers_results[0]
     load_after = os.getloadavg()
-    print(f"\nOne Daphne process, channel layer: {'channels-redis' if args.redis else 'in-process'}, SQLite; "
-          f"{os.cpu_count()} cores, client and server on the same machine; "
-          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after.")
+    print(
+        f"\nOne Daphne process, channel layer: {'channels-redis' if args.redis else 'in-process'}, SQLite; "
+        f"{os.cpu_count()} cores, client and server on the same machine; "
+        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after."
+    )
     print_table(servers_results)
     if daphne["error_codes"]:
         print(f"Daphne error codes: {daphne['error_codes']}")
     if args.json:
-        args.json.write_text(json.dumps(
-            {"servers": servers_results, "redis": args.redis, "load": [load_before, load_after]}, indent=2
-        ))
+        args.json.write_text(
+            json.dumps(
+                {"servers": servers_results, "redis": args.redis, "load": [load_before, load_after]}, indent=2
+            )
+        )
     return 0
 
 

@@ -33,7 +33,10 @@ sys.path.insert(0, str(REPO))
 
 REQUESTS = [
     ("Qui peut traduire mon site en néerlandais ?", "Une dizaine de pages, pour la rentrée."),
-    ("Wie kan mijn boekhouding nakijken?", "Ik ben net gestart als zelfstandige en wil zeker zijn van mijn btw."),
+    (
+        "Wie kan mijn boekhouding nakijken?",
+        "Ik ben net gestart als zelfstandige en wil zeker zijn van mijn btw.",
+    ),
     ("Looking for a photographer for our team page", "Eight friendly portraits, one morning at the space."),
     ("Besoin d'un logo pour notre asbl", "Un logo simple et deux couleurs pour nos affiches."),
     ("Tuinarchitect gezocht voor onze binnenkoer", "Veel groen, weinig onderhoud."),
@@ -80,7 +83,9 @@ def worker(members: int, rounds: int) -> dict:
     call_command("seed_demo", "--members", str(members), "--no-progress", stdout=StringIO())
     seed_seconds = round(time.perf_counter() - started, 1)
 
-    authors = list(Member.objects.filter(is_active=True, home_space__isnull=False).order_by("pk")[: rounds + 1])
+    authors = list(
+        Member.objects.filter(is_active=True, home_space__isnull=False).order_by("pk")[: rounds + 1]
+    )
     results: dict = {"seed_seconds": seed_seconds, "matching": {}, "pages": {}}
 
     def measure(label: str, run) -> None:
@@ -99,8 +104,11 @@ def worker(members: int, rounds: int) -> dict:
     def one_match(i: int) -> None:
         title, details = REQUESTS[i % len(REQUESTS)]
         matching.find_helpers(
-            author=authors[i], need=title, details=details,
-            skill_slugs=matching.infer_skill_slugs(title), space_id=authors[i].home_space_id,
+            author=authors[i],
+            need=title,
+            details=details,
+            skill_slugs=matching.infer_skill_slugs(title),
+            space_id=authors[i].home_space_id,
         )
 
     def one_post(i: int) -> None:
@@ -134,7 +142,15 @@ def worker(members: int, rounds: int) -> dict:
 
 def run_worker(args, *, postgres: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL"}}
-    command = [sys.executable, __file__, "--worker", "--members", str(args.members), "--rounds", str(args.rounds)]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--members",
+        str(args.members),
+        "--rounds",
+        str(args.rounds),
+    ]
     with tempfile.TemporaryDirectory(prefix="bench-helpboard-") as folder:
         if postgres:
             command = [sys.executable, str(REPO / "scripts" / "with_postgres.py"), "--", *command]
@@ -168,7 +184,9 @@ def main() -> None:
         s, p = sqlite["matching"][label], postgres["matching"][label]
         ratio = p["median_ms"] / s["median_ms"] if s["median_ms"] else float("nan")
         multiple = f"{s['median_ms'] / base_s:.1f} / {p['median_ms'] / base_p:.1f}"
-        print(f"{label:32} {s['median_ms']:>7} / {s['p95_ms']:<7} {p['median_ms']:>8} / {p['p95_ms']:<8} {ratio:>10.2f} {multiple:>16}")
+        print(
+            f"{label:32} {s['median_ms']:>7} / {s['p95_ms']:<7} {p['median_ms']:>8} / {p['p95_ms']:<8} {ratio:>10.2f} {multiple:>16}"
+        )
     print()
     header = f"{'page':32} {'SQLite':>16} {'PostgreSQL':>18} {'PG/SQLite':>10} {'queries':>8}"
     print(header)
@@ -176,7 +194,9 @@ def main() -> None:
     for label, _url in PAGES:
         s, p = sqlite["pages"][label], postgres["pages"][label]
         ratio = p["median_ms"] / s["median_ms"] if s["median_ms"] else float("nan")
-        print(f"{label:32} {s['median_ms']:>7} / {s['p95_ms']:<7} {p['median_ms']:>8} / {p['p95_ms']:<8} {ratio:>10.2f} {s['queries']:>4}/{p['queries']}")
+        print(
+            f"{label:32} {s['median_ms']:>7} / {s['p95_ms']:<7} {p['median_ms']:>8} / {p['p95_ms']:<8} {ratio:>10.2f} {s['queries']:>4}/{p['queries']}"
+        )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 # --- the worker: runs inside Django, against one database ---------------------------------------
 
+
 def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "tests" / "bench"))
@@ -59,7 +60,12 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
     from search.selectors import search_context, search_members
     from search.services import index_rebuild
 
-    report: dict = {"size": size, "members": Member.objects.count(), "queries": len(QUERIES), "repeat": repeat}
+    report: dict = {
+        "size": size,
+        "members": Member.objects.count(),
+        "queries": len(QUERIES),
+        "repeat": repeat,
+    }
 
     def timed(action):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -68,7 +74,11 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
 
     # Rebuild throughput.
     counts, wall, cpu = timed(lambda: index_rebuild(backend_name="database"))
-    report["rebuild_database"] = {"members": counts["database"], "seconds": wall / 1000, "cpu_seconds": cpu / 1000}
+    report["rebuild_database"] = {
+        "members": counts["database"],
+        "seconds": wall / 1000,
+        "cpu_seconds": cpu / 1000,
+    }
 
     server = None
     if with_es:
@@ -79,7 +89,11 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
         settings.ELASTICSEARCH_CLIENT_OPTIONS = {**server.client_options, "request_timeout": 120}
         settings.ELASTICSEARCH_INDEX_PREFIX = "bench"
         counts, wall, cpu = timed(lambda: index_rebuild(backend_name="elasticsearch"))
-        report["rebuild_elasticsearch"] = {"members": counts["elasticsearch"], "seconds": wall / 1000, "cpu_seconds": cpu / 1000}
+        report["rebuild_elasticsearch"] = {
+            "members": counts["elasticsearch"],
+            "seconds": wall / 1000,
+            "cpu_seconds": cpu / 1000,
+        }
         get_backend("elasticsearch").refresh()
 
     searcher = Member.objects.filter(username="demo").first() or Member.objects.order_by("id").first()
@@ -96,14 +110,21 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
             .exclude(visibility=Member.Visibility.HIDDEN)
             .exclude(pk=searcher.pk)
             .filter(
-                Q(display_name__icontains=text) | Q(headline__icontains=text) | Q(bio__icontains=text)
+                Q(display_name__icontains=text)
+                | Q(headline__icontains=text)
+                | Q(bio__icontains=text)
                 | Q(skills_offered__name__icontains=text)
             )
             .distinct()
         )
-        return found.count(), list(found.order_by("-available", "-date_joined").values_list("id", flat=True)[:20])
+        return found.count(), list(
+            found.order_by("-available", "-date_joined").values_list("id", flat=True)[:20]
+        )
 
-    approaches = {"database": run_backend("database"), "database, end to end": lambda q: search_members(query=q, searcher=searcher)}
+    approaches = {
+        "database": run_backend("database"),
+        "database, end to end": lambda q: search_members(query=q, searcher=searcher),
+    }
     if with_es:
         approaches["elasticsearch (osmem)"] = run_backend("elasticsearch")
     approaches["naive icontains"] = naive
@@ -121,8 +142,11 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
                 cpus.append(cpu)
                 hits.append(outcome[0] if isinstance(outcome, tuple) else outcome.count)
         results[label] = {
-            "p50": percentile(walls, 0.50), "p95": percentile(walls, 0.95), "max": max(walls),
-            "cpu_p50": percentile(cpus, 0.50), "cpu_p95": percentile(cpus, 0.95),
+            "p50": percentile(walls, 0.50),
+            "p95": percentile(walls, 0.95),
+            "max": max(walls),
+            "cpu_p50": percentile(cpus, 0.50),
+            "cpu_p95": percentile(cpus, 0.95),
             "mean_hits": statistics.mean(hits),
         }
     report["latency_ms"] = results
@@ -132,6 +156,7 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
 
 
 # --- the driver ----------------------------------------------------------------------------------
+
 
 def manage(db: Path, *args: str) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ELASTICSEARCH_URL": ""}
@@ -165,12 +190,17 @@ def print_report(reports: list[dict]) -> None:
                 f"{row['cpu_p50']:>8.1f} {row['cpu_p95']:>8.1f}  {row['mean_hits']:>7.0f}  {ratio:>15.1f}x"
             )
         naive = latency["naive icontains"]
-        print(f"{'':>8}  naive / database: p50 {naive['p50'] / latency['database']['p50']:.1f}x faster, "
-              f"p95 {naive['p95'] / latency['database']['p95']:.1f}x faster")
+        print(
+            f"{'':>8}  naive / database: p50 {naive['p50'] / latency['database']['p50']:.1f}x faster, "
+            f"p95 {naive['p95'] / latency['database']['p95']:.1f}x faster"
+        )
     print()
     print("Rebuild throughput")
     for report in reports:
-        for key, label in (("rebuild_database", "database"), ("rebuild_elasticsearch", "elasticsearch (osmem)")):
+        for key, label in (
+            ("rebuild_database", "database"),
+            ("rebuild_elasticsearch", "elasticsearch (osmem)"),
+        ):
             if key in report:
                 row = report[key]
                 print(
@@ -180,7 +210,9 @@ def print_report(reports: list[dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--es-repeat", type=int, default=1, help="Passes over the requests on osmem (slow).")
@@ -191,7 +223,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Also print the raw figures as JSON.")
     args = parser.parse_args()
     if args.worker:
-        print("REPORT " + json.dumps(worker(args.worker, args.repeat, not args.no_es, args.es_repeat)), flush=True)
+        print(
+            "REPORT " + json.dumps(worker(args.worker, args.repeat, not args.no_es, args.es_repeat)),
+            flush=True,
+        )
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     reports = []
@@ -200,10 +235,21 @@ def main() -> None:
         prepare(db, size, args.reseed)
         print(f"measuring {size:,} members...", flush=True)
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ELASTICSEARCH_URL": ""}
-        command = [PYTHON, __file__, "--worker", str(size), "--repeat", str(args.repeat), "--es-repeat", str(args.es_repeat)]
+        command = [
+            PYTHON,
+            __file__,
+            "--worker",
+            str(size),
+            "--repeat",
+            str(args.repeat),
+            "--es-repeat",
+            str(args.es_repeat),
+        ]
         command += ["--no-es"] if args.no_es else []
         output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-        reports.append(json.loads(next(line for line in output.splitlines() if line.startswith("REPORT "))[7:]))
+        reports.append(
+            json.loads(next(line for line in output.splitlines() if line.startswith("REPORT "))[7:])
+        )
     print_report(reports)
     if args.json:
         print(json.dumps(reports, indent=1))

@@ -58,8 +58,11 @@ def child(hot: int, cold: int) -> None:
     def send(n: int) -> float:
         started = time.perf_counter()
         services.message_send_to(
-            sender=alice if n % 2 else bob, conversation_id=conversation.pk, body=f"Bonjour {n}",
-            client_id=uuid.uuid4().hex, defer_broadcast=True,
+            sender=alice if n % 2 else bob,
+            conversation_id=conversation.pk,
+            body=f"Bonjour {n}",
+            client_id=uuid.uuid4().hex,
+            defer_broadcast=True,
         )
         return (time.perf_counter() - started) * 1000
 
@@ -70,10 +73,16 @@ def child(hot: int, cold: int) -> None:
     for n in range(cold):
         time.sleep(0.01)
         cold_times.append(send(n))
-    print(json.dumps({
-        "hot_p50": percentile(hot_times, 50), "hot_p99": percentile(hot_times, 99),
-        "cold_p50": percentile(cold_times, 50), "cold_p99": percentile(cold_times, 99),
-    }))
+    print(
+        json.dumps(
+            {
+                "hot_p50": percentile(hot_times, 50),
+                "hot_p99": percentile(hot_times, 99),
+                "cold_p50": percentile(cold_times, 50),
+                "cold_p99": percentile(cold_times, 99),
+            }
+        )
+    )
 
 
 def run_child(args, checkpoint_seconds: str) -> dict:
@@ -89,13 +98,19 @@ def run_child(args, checkpoint_seconds: str) -> dict:
     env.pop("REDIS_URL", None)
     output = subprocess.run(
         [sys.executable, __file__, "--child", "--hot", str(args.hot), "--cold", str(args.cold)],
-        env=env, cwd=REPO, check=True, capture_output=True, text=True,
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--hot", type=int, default=3000)
     parser.add_argument("--cold", type=int, default=500)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -105,10 +120,16 @@ def main() -> int:
         return 0
     inside = run_child(args, "0")
     background = run_child(args, "1")
-    print(f"\nOne chat message through messaging.services.message_send_to on SQLite (WAL); {os.cpu_count()} cores")
+    print(
+        f"\nOne chat message through messaging.services.message_send_to on SQLite (WAL); {os.cpu_count()} cores"
+    )
     print(f"{'(ms)':24}{'checkpoint in commits':>24}{'background checkpoints':>24}{'ratio':>10}")
-    for key, label in [("hot_p50", "back to back, p50"), ("hot_p99", "back to back, p99"),
-                       ("cold_p50", "one per 10 ms, p50"), ("cold_p99", "one per 10 ms, p99")]:
+    for key, label in [
+        ("hot_p50", "back to back, p50"),
+        ("hot_p99", "back to back, p99"),
+        ("cold_p50", "one per 10 ms, p50"),
+        ("cold_p99", "one per 10 ms, p99"),
+    ]:
         ratio = inside[key] / background[key] if background[key] else float("nan")
         print(f"{label:24}{inside[key]:>24.3f}{background[key]:>24.3f}{ratio:>9.2f}x")
     return 0

@@ -67,8 +67,13 @@ def prepare_database(env: dict, sockets: int) -> Plan:
     space = Space.objects.create(name="Soak Space", slug="soak-space", city="Bruxelles", region="brussels")
     Member.objects.bulk_create(
         [
-            Member(username=f"soak{i}", email=f"soak{i}@soak.example", password="!", display_name=f"Soak {i}",
-                   home_space=space)
+            Member(
+                username=f"soak{i}",
+                email=f"soak{i}@soak.example",
+                password="!",
+                display_name=f"Soak {i}",
+                home_space=space,
+            )
             for i in range(sockets)
         ],
         batch_size=500,
@@ -139,8 +144,11 @@ class SoakClient:
         from websockets.asyncio.client import connect
 
         self.ws = await connect(
-            f"ws://127.0.0.1:{self.port}/ws/chat/", origin=f"http://127.0.0.1:{self.port}",
-            additional_headers={"Cookie": self.plan.cookies[self.index]}, ping_interval=None, open_timeout=120,
+            f"ws://127.0.0.1:{self.port}/ws/chat/",
+            origin=f"http://127.0.0.1:{self.port}",
+            additional_headers={"Cookie": self.plan.cookies[self.index]},
+            ping_interval=None,
+            open_timeout=120,
             max_size=2**20,
         )
         self.reader = asyncio.create_task(self.read())
@@ -174,8 +182,11 @@ class SoakClient:
                     latency = (now - self.stats.sent[key]) * 1000
                     self.stats.window.append(latency)
                     self.stats.all_latencies.append(latency)
-                asyncio.ensure_future(self.send_frame({"type": "read", "conversation": message["conversation"],
-                                                       "message": message["id"]}))
+                asyncio.ensure_future(
+                    self.send_frame(
+                        {"type": "read", "conversation": message["conversation"], "message": message["id"]}
+                    )
+                )
             else:
                 self.stats.room_deliveries += 1
         elif kind == "ack":
@@ -206,13 +217,25 @@ class SoakClient:
     async def send_dm(self) -> None:
         key = f"{self.index}-{uuid.uuid4().hex[:12]}"
         self.stats.sent[key] = time.perf_counter()
-        await self.send_frame({"type": "send", "conversation": self.plan.conversation[self.index],
-                               "body": f"dm|{key}|{'x' * random.randint(10, 200)}", "client_id": key})
+        await self.send_frame(
+            {
+                "type": "send",
+                "conversation": self.plan.conversation[self.index],
+                "body": f"dm|{key}|{'x' * random.randint(10, 200)}",
+                "client_id": key,
+            }
+        )
 
     async def send_room(self) -> None:
         key = f"room-{uuid.uuid4().hex[:12]}"
-        await self.send_frame({"type": "send", "conversation": self.plan.room, "body": f"room|{key}|hello all",
-                               "client_id": key})
+        await self.send_frame(
+            {
+                "type": "send",
+                "conversation": self.plan.room,
+                "body": f"room|{key}|hello all",
+                "client_id": key,
+            }
+        )
 
     async def close(self) -> None:
         self.closing = True
@@ -253,7 +276,7 @@ async def soak(plan: Plan, server, env: dict, args) -> dict:
     rss_idle = server.rss()
     opened = time.perf_counter()
     for start in range(0, len(clients), 25):  # in waves, as tabs would open
-        await asyncio.gather(*(c.open() for c in clients[start:start + 25]))
+        await asyncio.gather(*(c.open() for c in clients[start : start + 25]))
     await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in clients)), 120)
     open_seconds = time.perf_counter() - opened
     samples: list[dict] = []
@@ -286,13 +309,19 @@ async def soak(plan: Plan, server, env: dict, args) -> dict:
             "disconnects": stats.disconnects,
         }
         samples.append(row)
-        print(f"  {row['minute']:>6.2f} min  RSS {row['rss_mib']:>7.1f} MiB  fds {row['fds']:>5}  "
-              f"stored {row['stored']:>7}  p50 {row['p50_ms']:>7.1f} ms  p99 {row['p99_ms']:>8.1f} ms  "
-              f"errors {row['errors']}  disconnects {row['disconnects']}", flush=True)
+        print(
+            f"  {row['minute']:>6.2f} min  RSS {row['rss_mib']:>7.1f} MiB  fds {row['fds']:>5}  "
+            f"stored {row['stored']:>7}  p50 {row['p50_ms']:>7.1f} ms  p99 {row['p99_ms']:>8.1f} ms  "
+            f"errors {row['errors']}  disconnects {row['disconnects']}",
+            flush=True,
+        )
         return row
 
-    print(f"{len(clients)} sockets open in {open_seconds:.1f} s; chatting for {args.minutes} min "
-          f"(one DM per socket every ~{args.interval:g} s, a room message every 10 s)", flush=True)
+    print(
+        f"{len(clients)} sockets open in {open_seconds:.1f} s; chatting for {args.minutes} min "
+        f"(one DM per socket every ~{args.interval:g} s, a room message every 10 s)",
+        flush=True,
+    )
     sample()
     tasks = [asyncio.create_task(talker(c)) for c in clients] + [asyncio.create_task(room_writer())]
     while time.perf_counter() < end:
@@ -362,30 +391,40 @@ def print_summary(r: dict) -> None:
     print(f"Soak: {r['sockets']} sockets, {r['minutes']} min on one Daphne process (SQLite, in-memory layer)")
     print(f"{'':32}{'after warm-up':>16}{'at the end':>16}{'ratio':>10}")
     print(f"{'server RSS (MiB)':32}{r['rss_warm_mib']:>16}{r['rss_final_mib']:>16}{r['growth_ratio']:>10}")
-    fd_ratio = round(r['fds_final'] / r['fds_warm'], 3) if r['fds_warm'] > 0 else '-'
+    fd_ratio = round(r["fds_final"] / r["fds_warm"], 3) if r["fds_warm"] > 0 else "-"
     print(f"{'open file descriptors':32}{r['fds_warm']:>16}{r['fds_final']:>16}{fd_ratio:>10}")
     first, last = r["first_window_p50_ms"], r["last_window_p50_ms"]
     ratio = round(last / first, 2) if first and last and first == first and last == last else "-"
     print(f"{'DM latency p50, window (ms)':32}{first!s:>16}{last!s:>16}{ratio!s:>10}")
-    print(f"RSS idle before sockets {r['rss_idle_mib']} MiB; growth after warm-up {r['growth_after_warmup_mib']} MiB "
-          f"({r['slope_mib_per_min']} MiB/min by least squares); {r['rss_after_full_replay_mib']} MiB after every "
-          f"socket replayed its whole history")
-    print(f"DMs sent {r['dm_sent']}, acked {r['dm_acked']}; not delivered live {r['dm_missing_live']}, "
-          f"missing after a final sync {r['dm_missing']}, shown twice {r['dm_doubled']}; "
-          f"room deliveries {r['room_deliveries']}; gap syncs {r['gap_syncs']} (replayed frames {r['replayed_frames']}); "
-          f"errors {r['errors']}; disconnects {r['disconnects']}")
-    print(f"DM latency over the run: p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms; "
-          f"sockets opened in {r['open_seconds']} s ({r['handshake_retries']} handshakes retried)")
+    print(
+        f"RSS idle before sockets {r['rss_idle_mib']} MiB; growth after warm-up {r['growth_after_warmup_mib']} MiB "
+        f"({r['slope_mib_per_min']} MiB/min by least squares); {r['rss_after_full_replay_mib']} MiB after every "
+        f"socket replayed its whole history"
+    )
+    print(
+        f"DMs sent {r['dm_sent']}, acked {r['dm_acked']}; not delivered live {r['dm_missing_live']}, "
+        f"missing after a final sync {r['dm_missing']}, shown twice {r['dm_doubled']}; "
+        f"room deliveries {r['room_deliveries']}; gap syncs {r['gap_syncs']} (replayed frames {r['replayed_frames']}); "
+        f"errors {r['errors']}; disconnects {r['disconnects']}"
+    )
+    print(
+        f"DM latency over the run: p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms; "
+        f"sockets opened in {r['open_seconds']} s ({r['handshake_retries']} handshakes retried)"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sockets", type=int, default=500)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--sample", type=float, default=30.0, help="seconds between memory samples")
     # Every 30 s per member is far above real chat use, and what one process on this 2-core machine
     # sustains with the reads and the room fan-out: a soak measures leaks, not an overload backlog.
-    parser.add_argument("--interval", type=float, default=30.0, help="mean seconds between a socket's messages")
+    parser.add_argument(
+        "--interval", type=float, default=30.0, help="mean seconds between a socket's messages"
+    )
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     if args.sockets % 2:
@@ -395,8 +434,11 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="coworking-soak-"))
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="community.settings", DATABASE_URL=f"sqlite:///{workdir / 'soak.sqlite3'}",
-        DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="ERROR",
+        DJANGO_SETTINGS_MODULE="community.settings",
+        DATABASE_URL=f"sqlite:///{workdir / 'soak.sqlite3'}",
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="ERROR",
     )
     env.pop("REDIS_URL", None)
     env.pop("ELASTICSEARCH_URL", None)

@@ -73,6 +73,7 @@ def playwright_instance():
 def orm(function: Callable[[], T]) -> T:
     """Run database writes in a worker thread: their after-commit hooks (chat broadcasts, search
     index) use async_to_sync, which refuses to run in the thread where Playwright's loop lives."""
+
     def run() -> T:
         from django.db import connections
 
@@ -143,7 +144,9 @@ class BrowserSession:
 
         websocket.on("framereceived", received)
 
-    def wait_for_frame(self, predicate: Callable[[dict], bool], *, after: int = 0, timeout: float = TIMEOUT_MS) -> dict:
+    def wait_for_frame(
+        self, predicate: Callable[[dict], bool], *, after: int = 0, timeout: float = TIMEOUT_MS
+    ) -> dict:
         """The first frame from index `after` on that matches, waiting for it (Playwright delivers
         events while the page waits)."""
         waited = 0
@@ -152,7 +155,9 @@ class BrowserSession:
                 if predicate(frame):
                     return frame
             if waited >= timeout:
-                raise AssertionError(f"{self.name}: no matching frame in {timeout} ms; got {self.frames[after:][-10:]}")
+                raise AssertionError(
+                    f"{self.name}: no matching frame in {timeout} ms; got {self.frames[after:][-10:]}"
+                )
             self.page.wait_for_timeout(50)
             waited += 50
 
@@ -187,7 +192,9 @@ class BrowserSession:
         from tests.fixtures.daphne import session_cookie
 
         value = orm(lambda: session_cookie(member))
-        self.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": value, "url": self.base_url}])
+        self.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": value, "url": self.base_url}]
+        )
 
     def allow_console(self, pattern: str) -> None:
         """Declare console errors matching `pattern` expected (e.g. a WebSocket refused while the server is down)."""
@@ -199,9 +206,11 @@ class BrowserSession:
         except Exception:  # the page is gone or navigating: console errors still tell
             violations = []
         errors = [e for e in self.console_errors if not any(p.search(e) for p in self.allowed)]
-        return [f"console: {e}" for e in errors] + [f"js: {e}" for e in self.page_errors] + [
-            f"csp: {v}" for v in violations
-        ]
+        return (
+            [f"console: {e}" for e in errors]
+            + [f"js: {e}" for e in self.page_errors]
+            + [f"csp: {v}" for v in violations]
+        )
 
 
 @pytest.fixture
@@ -220,18 +229,26 @@ def browser_session(browser, artifacts_dir, request) -> Iterator[Callable[..., B
         context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         session = BrowserSession(
-            name=f"{viewport_name}-{name}", base_url=server.http_url, context=context, page=page, artifacts=artifacts_dir
+            name=f"{viewport_name}-{name}",
+            base_url=server.http_url,
+            context=context,
+            page=page,
+            artifacts=artifacts_dir,
         )
         page.on(
             "console",
-            lambda msg: msg.type == "error"
-            and session.console_errors.append(f"{msg.text} [{(msg.location or {}).get('url', '')}]"),
+            lambda msg: (
+                msg.type == "error"
+                and session.console_errors.append(f"{msg.text} [{(msg.location or {}).get('url', '')}]")
+            ),
         )
         page.on("pageerror", lambda error: session.page_errors.append(str(error)))
         page.on("websocket", session._on_websocket)
         page.on(
             "framenavigated",
-            lambda frame: frame == page.main_frame and setattr(session, "document_frames_from", len(session.frames)),
+            lambda frame: (
+                frame == page.main_frame and setattr(session, "document_frames_from", len(session.frames))
+            ),
         )
         sessions.append(session)
         return session

@@ -20,12 +20,18 @@ def given_a_translator():
     space = SpaceFactory(name="Coworking Sablon", slug="coworking-sablon")
     jan = MemberFactory(username="jan", display_name="Jan Peeters", home_space=space)
     member_update_profile(
-        member=jan, headline="Vertaler FR/NL/EN, juridische teksten", profession="Vertaler",
-        skills_offered=["translation"], skills_wanted=[], available=True,
+        member=jan,
+        headline="Vertaler FR/NL/EN, juridische teksten",
+        profession="Vertaler",
+        skills_offered=["translation"],
+        skills_wanted=[],
+        available=True,
     )
     # Someone who is no translator, so the search has to choose.
     other = MemberFactory(username="pieter", display_name="Pieter Claes", home_space=space)
-    member_update_profile(member=other, headline="Boekhouder", skills_offered=["accounting"], skills_wanted=[])
+    member_update_profile(
+        member=other, headline="Boekhouder", skills_offered=["accounting"], skills_wanted=[]
+    )
     return space, jan
 
 

@@ -28,7 +28,10 @@ def test_visitor_asks_for_a_free_trial_and_member_rsvps(daphne_server, browser_s
         space = SpaceFactory(name="Fabrik Gent", slug="fabrik-gent", city="Gent")
         starts = timezone.now() + dt.timedelta(days=5)
         event = Event.objects.create(
-            space=space, title="Lunch & learn: invoicing", starts_at=starts, ends_at=starts + dt.timedelta(hours=1),
+            space=space,
+            title="Lunch & learn: invoicing",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
             capacity=20,
         )
         return space, event, MemberFactory(username="lotte", display_name="Lotte Janssens", home_space=space)

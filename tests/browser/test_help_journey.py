@@ -17,7 +17,9 @@ def given_two_members():
 
     space = SpaceFactory(name="Coworking Leuven", slug="coworking-leuven", city="Leuven")
     jan = MemberFactory(username="jan", display_name="Jan Peeters", home_space=space)
-    member_update_profile(member=jan, headline="Vertaler", skills_offered=["translation"], skills_wanted=[], available=True)
+    member_update_profile(
+        member=jan, headline="Vertaler", skills_offered=["translation"], skills_wanted=[], available=True
+    )
     sofie = MemberFactory(username="sofie", display_name="Sofie Dubois", home_space=space)
     return space, jan, sofie
 

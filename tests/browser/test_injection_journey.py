@@ -24,8 +24,12 @@ def given_mallory_and_victim():
     member_update_profile(member=victim, skills_offered=["graphic design"], skills_wanted=[])
     mallory = MemberFactory(username="mallory", home_space=space)
     member_update_profile(
-        member=mallory, display_name=PAYLOAD, headline=PAYLOAD + " logo", bio=PAYLOAD + " logo design",
-        skills_offered=["<b onmouseover=alert(3)>logo</b>", "translation"], skills_wanted=[],
+        member=mallory,
+        display_name=PAYLOAD,
+        headline=PAYLOAD + " logo",
+        bio=PAYLOAD + " logo design",
+        skills_offered=["<b onmouseover=alert(3)>logo</b>", "translation"],
+        skills_wanted=[],
     )
     conversation = conversation_direct_get_or_create(member=victim, other=mallory)
     message_send(sender=victim, conversation=conversation, body="Hello", client_id="x-1")
@@ -70,7 +74,9 @@ def test_markup_stays_text_in_live_search_chat_and_notifications(daphne_server, 
     tab.wait_for_frame(lambda f: f.get("type") == "message" and f["message"]["body"] == PAYLOAD, after=seen)
     tab.page.locator("#chat-messages .chat-body", has_text="<script>alert(2)</script>").wait_for()
     tab.wait_for_frame(lambda f: f.get("type") == "notification", after=seen)
-    tab.page.locator("#nav-notifications-list a", has_text="<script>alert(2)</script>").first.wait_for(state="attached")
+    tab.page.locator("#nav-notifications-list a", has_text="<script>alert(2)</script>").first.wait_for(
+        state="attached"
+    )
     tab.page.wait_for_timeout(300)  # let an injected image fail to load and fire onerror, if there were one
     tab.shot("chat")
 

@@ -61,14 +61,18 @@ def test_both_pages_reconnect_after_a_crash_and_nothing_is_lost_or_doubled(daphn
     # Sofie writes during the outage: the page keeps it as pending and says it is offline
     she.page.get_by_label("Message").fill("Pendant la panne")
     she.page.get_by_label("Message").press("Enter")
-    she.page.locator("#chat-messages .chat-message.pending .chat-body", has_text="Pendant la panne").wait_for()
+    she.page.locator(
+        "#chat-messages .chat-message.pending .chat-body", has_text="Pendant la panne"
+    ).wait_for()
     she.page.locator("#chat-status").wait_for()
     she.shot("offline")
 
     # When the server is back on the same port, both pages reconnect without a reload
     daphne_server.start()
     for name, tab in tabs.items():
-        tab.wait_for_frame(lambda f: f.get("type") == "synced", after=frames_before[name], timeout=RECONNECT_MS)
+        tab.wait_for_frame(
+            lambda f: f.get("type") == "synced", after=frames_before[name], timeout=RECONNECT_MS
+        )
 
     # The outage message arrives at Jan's, once, and is confirmed at Sofie's
     he.page.locator("#chat-messages .chat-body", has_text="Pendant la panne").wait_for()

@@ -91,7 +91,11 @@ def test_password_change_requires_old_password(client):
     )
     good = client.post(
         reverse("password_change"),
-        {"old_password": DEFAULT_PASSWORD, "new_password1": "brand-new-pass-42", "new_password2": "brand-new-pass-42"},
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": "brand-new-pass-42",
+            "new_password2": "brand-new-pass-42",
+        },
     )
 
     assert bad.status_code == 200 and "old_password" in bad.context["form"].errors
@@ -110,7 +114,8 @@ def test_password_reset_sends_a_working_link(client):
     path = link.split("testserver", 1)[1]
     form_page = client.get(path, follow=True)
     response = client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "vergeten-wachtwoord-9", "new_password2": "vergeten-wachtwoord-9"}
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "vergeten-wachtwoord-9", "new_password2": "vergeten-wachtwoord-9"},
     )
     assert response.status_code == 302
     member.refresh_from_db()
@@ -152,7 +157,9 @@ def test_signup_is_rate_limited_per_address(client):
         client.post(reverse("signup"), {**GOOD_SIGNUP, "username": f"bot{n}", "email": f"bot{n}@example.be"})
         client.post(reverse("logout"))
 
-    response = client.post(reverse("signup"), {**GOOD_SIGNUP, "username": "bot99", "email": "bot99@example.be"})
+    response = client.post(
+        reverse("signup"), {**GOOD_SIGNUP, "username": "bot99", "email": "bot99@example.be"}
+    )
 
     assert response.status_code == 200
     assert "Too many accounts" in response.content.decode()

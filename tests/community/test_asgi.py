@@ -16,7 +16,9 @@ async def test_anonymous_websocket_is_refused():
 
 @pytest.mark.django_db(transaction=True)
 async def test_websocket_from_foreign_origin_is_refused():
-    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"origin", b"http://evil.example")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/chat/", headers=[(b"origin", b"http://evil.example")]
+    )
 
     connected, _ = await communicator.connect()
 

@@ -49,7 +49,10 @@ def test_seed_is_deterministic_and_safe_to_run_twice():
 
     seed("--members", "30")
 
-    assert list(Member.objects.order_by("username").values_list("username", "headline", "home_space__slug")) == first
+    assert (
+        list(Member.objects.order_by("username").values_list("username", "headline", "home_space__slug"))
+        == first
+    )
     assert Space.objects.count() == 25
 
 

@@ -30,9 +30,18 @@ print(json.dumps({
 
 
 def read_settings(**env: str) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL", "DEBUG"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL", "DEBUG"}
+    }
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)
 
@@ -57,7 +66,10 @@ def test_database_url_selects_postgresql():
 
 
 def test_redis_url_selects_channels_redis():
-    assert read_settings(REDIS_URL="redis://127.0.0.1:6379/0")["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert (
+        read_settings(REDIS_URL="redis://127.0.0.1:6379/0")["layer"]
+        == "channels_redis.core.RedisChannelLayer"
+    )
 
 
 def test_elasticsearch_url_selects_elasticsearch_backend():
@@ -86,7 +98,10 @@ def test_https_turns_on_hsts():
 
 def test_manage_py_check_is_clean():
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--fail-level", "WARNING"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "manage.py", "check", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
 
     assert result.returncode == 0, result.stderr

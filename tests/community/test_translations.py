@@ -10,13 +10,20 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIRS = [ROOT / "templates", *(ROOT.glob("*/templates")), *(ROOT.glob("community/*/templates"))]
 
 # Text that is not language: numbers, symbols, units, brand-neutral glyphs.
-NOT_WORDS = re.compile(r"^[\W\d_]*(m²|€|EUR|\.?ics|CSV|API|FR|NL|EN|OK|@|LinkedIn)?[\W\d_]*$", re.UNICODE | re.I)
+NOT_WORDS = re.compile(
+    r"^[\W\d_]*(m²|€|EUR|\.?ics|CSV|API|FR|NL|EN|OK|@|LinkedIn)?[\W\d_]*$", re.UNICODE | re.I
+)
 
 
 def visible_template_text(source: str) -> list[str]:
     source = re.sub(r"{#.*?#}", " ", source, flags=re.S)
     source = re.sub(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", " ", source, flags=re.S)
-    source = re.sub(r"{%\s*(blocktranslate|blocktrans)\b.*?{%\s*end(blocktranslate|blocktrans)\s*%}", " ", source, flags=re.S)
+    source = re.sub(
+        r"{%\s*(blocktranslate|blocktrans)\b.*?{%\s*end(blocktranslate|blocktrans)\s*%}",
+        " ",
+        source,
+        flags=re.S,
+    )
     source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S | re.I)
     source = re.sub(r"{%.*?%}|{{.*?}}", " ", source, flags=re.S)
     source = re.sub(r"<!--.*?-->", " ", source, flags=re.S)
@@ -32,7 +39,9 @@ def visible_template_text(source: str) -> list[str]:
 
 
 def all_templates() -> list[Path]:
-    return sorted(path for folder in TEMPLATE_DIRS for path in folder.rglob("*.html") if ".venv" not in path.parts)
+    return sorted(
+        path for folder in TEMPLATE_DIRS for path in folder.rglob("*.html") if ".venv" not in path.parts
+    )
 
 
 @pytest.mark.parametrize("template", all_templates(), ids=lambda p: str(p.relative_to(ROOT)))

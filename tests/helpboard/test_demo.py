@@ -41,8 +41,11 @@ def test_seed_writes_about_thirty_requests_with_replies_and_thanks_once(network)
     assert HelpReply.objects.filter(is_offer=True).exists()
     assert HelpThanks.objects.count() >= 5
     titles = set(HelpRequest.objects.values_list("title", flat=True))
-    assert {"Qui peut traduire mon site en néerlandais ?", "Wie kan mijn boekhouding nakijken?",
-            "Looking for a photographer for our team page"} <= titles
+    assert {
+        "Qui peut traduire mon site en néerlandais ?",
+        "Wie kan mijn boekhouding nakijken?",
+        "Looking for a photographer for our team page",
+    } <= titles
     # Nobody thanks themselves, nobody answers their own need as a helper.
     assert not HelpThanks.objects.filter(helper=F("help_request__author")).exists()
 

@@ -24,7 +24,8 @@ def _people():
     space = SpaceFactory(name="Coworking Namur", city="Namur", region="wallonia")
     author = MemberFactory(username="claire", display_name="Claire Dubois", home_space=space)
     translator = give_skills(
-        MemberFactory(username="sofie", display_name="Sofie Peeters", home_space=space, available=True), "translation"
+        MemberFactory(username="sofie", display_name="Sofie Peeters", home_space=space, available=True),
+        "translation",
     )
     return author, translator
 
@@ -39,7 +40,10 @@ async def _connect(member) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
         application,
         "/ws/chat/",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
+        ],
     )
     connected, _ = await communicator.connect()
     assert connected
@@ -104,7 +108,9 @@ async def test_the_author_is_not_notified_of_their_own_request():
 
 async def test_a_member_who_muted_help_notifications_hears_nothing():
     author, translator = await database_sync_to_async(_people)()
-    await database_sync_to_async(services.help_preferences_set)(member=translator, mute_help_notifications=True)
+    await database_sync_to_async(services.help_preferences_set)(
+        member=translator, mute_help_notifications=True
+    )
     socket = await _connect(translator)
     try:
         await database_sync_to_async(_ask)(author)

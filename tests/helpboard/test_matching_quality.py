@@ -17,16 +17,26 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def network(db):
-    spaces = {key: SpaceFactory(name=name, city=city, region=region) for key, (name, city, region) in SPACES.items()}
+    spaces = {
+        key: SpaceFactory(name=name, city=city, region=region) for key, (name, city, region) in SPACES.items()
+    }
     people = {}
     for username, (name, headline, bio, skills, languages, space, available) in PEOPLE.items():
         member = MemberFactory(
-            username=username, display_name=name, headline=headline, bio=bio, home_space=spaces[space], available=available
+            username=username,
+            display_name=name,
+            headline=headline,
+            bio=bio,
+            home_space=spaces[space],
+            available=available,
         )
         member.languages.add(*[Language.objects.get_or_create(code=code)[0] for code in languages])
         people[username] = give_skills(member, *skills)
     for username, name, headline, skills in distractors():
-        give_skills(MemberFactory(username=username, display_name=name, headline=headline, home_space=spaces["mons"]), *skills)
+        give_skills(
+            MemberFactory(username=username, display_name=name, headline=headline, home_space=spaces["mons"]),
+            *skills,
+        )
     return spaces, people
 
 

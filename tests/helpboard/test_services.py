@@ -15,19 +15,28 @@ from tests.helpboard.conftest import give_skills
 pytestmark = pytest.mark.django_db
 
 
-def post(author, title="Qui peut traduire mon site en néerlandais ?", description="Dix pages, pour fin du mois.", **kwargs):
+def post(
+    author,
+    title="Qui peut traduire mon site en néerlandais ?",
+    description="Dix pages, pour fin du mois.",
+    **kwargs,
+):
     return services.help_request_create(author=author, title=title, description=description, **kwargs)
 
 
 def test_typed_skills_land_on_canonical_skills_and_unknown_ones_stay_free_text(author):
-    help_request = post(author, title="Un coup de main", description="Pour mon projet.", skills=["vertaling", "Fusées à eau"])
+    help_request = post(
+        author, title="Un coup de main", description="Pour mon projet.", skills=["vertaling", "Fusées à eau"]
+    )
 
     assert list(help_request.skills.values_list("slug", flat=True)) == ["translation"]
     assert help_request.free_skills == ["Fusées à eau"]
 
 
 def test_skills_are_inferred_from_the_text(author):
-    help_request = post(author, title="Wie kan mijn boekhouding nakijken?", description="Ik ben net gestart als freelancer.")
+    help_request = post(
+        author, title="Wie kan mijn boekhouding nakijken?", description="Ik ben net gestart als freelancer."
+    )
 
     assert "bookkeeping" in set(help_request.skills.values_list("slug", flat=True))
 
@@ -170,7 +179,9 @@ def test_only_the_author_edits_a_request(author, other_member):
     assert help_request.title != "Hijacked"
 
 
-def test_editing_notifies_only_the_newly_matched(author, translator, accountant, django_capture_on_commit_callbacks):
+def test_editing_notifies_only_the_newly_matched(
+    author, translator, accountant, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         help_request = post(author)
 
@@ -274,7 +285,9 @@ def test_a_reply_notifies_the_author(author, other_member, django_capture_on_com
     help_request = post(author)
 
     with django_capture_on_commit_callbacks(execute=True):
-        reply = services.help_reply_create(help_request=help_request, author=other_member, body="Je connais quelqu'un.")
+        reply = services.help_reply_create(
+            help_request=help_request, author=other_member, body="Je connais quelqu'un."
+        )
 
     notification = Notification.objects.get(recipient=author, kind=services.NOTIFY_REPLY)
     assert notification.url.endswith(f"#reply-{reply.pk}")

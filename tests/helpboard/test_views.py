@@ -13,7 +13,12 @@ from tests.helpboard.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
-def ask(author, title="Looking for a photographer for our team page", description="Six portraits, in Ixelles.", **kwargs):
+def ask(
+    author,
+    title="Looking for a photographer for our team page",
+    description="Six portraits, in Ixelles.",
+    **kwargs,
+):
     return services.help_request_create(author=author, title=title, description=description, **kwargs)
 
 
@@ -50,7 +55,13 @@ def test_posting_a_request_shows_it_with_its_matches(author_client, author, tran
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("title", ""), ("title", "x" * 141), ("description", "   "), ("description", "x" * 4001), ("urgency", "asap")],
+    [
+        ("title", ""),
+        ("title", "x" * 141),
+        ("description", "   "),
+        ("description", "x" * 4001),
+        ("urgency", "asap"),
+    ],
 )
 def test_bad_input_is_a_form_error_not_a_crash(author_client, field, value):
     response = author_client.post(reverse("help:new"), form_data(**{field: value}))
@@ -61,7 +72,9 @@ def test_bad_input_is_a_form_error_not_a_crash(author_client, field, value):
 
 
 def test_too_many_skills_is_a_form_error(author_client):
-    response = author_client.post(reverse("help:new"), form_data(skills=", ".join(f"skill {n}" for n in range(11))))
+    response = author_client.post(
+        reverse("help:new"), form_data(skills=", ".join(f"skill {n}" for n in range(11)))
+    )
 
     assert response.status_code == 400
     assert response.context["form"].errors["skills"]
@@ -93,7 +106,9 @@ def test_editing_someone_elses_request_is_forbidden(author, other_member):
 def test_the_author_edits_their_request(author, author_client):
     help_request = ask(author)
 
-    response = author_client.post(reverse("help:edit", args=[help_request.pk]), form_data(title="Photographe cherché"))
+    response = author_client.post(
+        reverse("help:edit", args=[help_request.pk]), form_data(title="Photographe cherché")
+    )
 
     assert response.status_code == 302
     help_request.refresh_from_db()
@@ -115,7 +130,9 @@ def test_unknown_request_is_a_404(author_client):
     assert author_client.get(reverse("help:detail", args=[999999])).status_code == 404
 
 
-def test_descriptions_and_replies_render_escaped_with_breaks_and_safe_links(author, other_member, author_client):
+def test_descriptions_and_replies_render_escaped_with_breaks_and_safe_links(
+    author, other_member, author_client
+):
     help_request = ask(
         author,
         description='<script>alert("x")</script>\nSee https://example.org/brief?a=1&b=2 please\n<a href="javascript:alert(1)">click</a>',
@@ -151,7 +168,9 @@ def test_a_reply_appears_on_the_request(author, other_member):
     help_request = ask(author)
     helper = client_for(other_member)
 
-    response = helper.post(reverse("help:reply", args=[help_request.pk]), {"body": "Mon voisin est photographe."})
+    response = helper.post(
+        reverse("help:reply", args=[help_request.pk]), {"body": "Mon voisin est photographe."}
+    )
 
     reply = help_request.replies.get()
     assert response.status_code == 302
@@ -181,11 +200,15 @@ def test_offering_help_on_your_own_request_is_refused(author, author_client):
 
 def test_solve_and_thank_from_the_page(author, author_client, other_member):
     help_request = ask(author)
-    services.help_reply_create(help_request=help_request, author=other_member, body="Je peux le faire samedi.")
+    services.help_reply_create(
+        help_request=help_request, author=other_member, body="Je peux le faire samedi."
+    )
     page = author_client.get(help_request.get_absolute_url())
     assert page.context["solve_form"].fields["helpers"].queryset.filter(pk=other_member.pk).exists()
 
-    response = author_client.post(reverse("help:solve", args=[help_request.pk]), {"helpers": [other_member.pk]})
+    response = author_client.post(
+        reverse("help:solve", args=[help_request.pk]), {"helpers": [other_member.pk]}
+    )
 
     assert response.status_code == 302
     help_request.refresh_from_db()
@@ -198,7 +221,9 @@ def test_the_helped_badge_counts_coworkers(author, other_member):
 
     assert render_to_string("includes/helped_badge.html", {"member": other_member}).strip() == ""
     help_request = ask(author)
-    services.help_reply_create(help_request=help_request, author=other_member, body="Je peux le faire samedi.")
+    services.help_reply_create(
+        help_request=help_request, author=other_member, body="Je peux le faire samedi."
+    )
     services.help_request_solve(help_request=help_request, by=author, helpers=[other_member])
 
     assert "helped 1 coworker" in render_to_string("includes/helped_badge.html", {"member": other_member})
@@ -246,7 +271,9 @@ def test_board_filters_by_skill_space_and_region(author, author_client, brussels
 def test_matching_my_skills_shows_only_requests_i_could_help_with(author, translator):
     wanted = ask(author, title="Traduire ma brochure", description="En néerlandais.")
     ask(author, title="Wie kan mijn boekhouding nakijken?", description="Jaarafsluiting.")
-    ask(translator, title="Vertaler zoekt boekhouder", description="Mijn eigen vraag.", skills=["translation"])
+    ask(
+        translator, title="Vertaler zoekt boekhouder", description="Mijn eigen vraag.", skills=["translation"]
+    )
 
     response = client_for(translator).get(reverse("help:board"), {"mine": "on"})
 
@@ -278,13 +305,18 @@ def test_the_home_page_lists_requests_i_could_help_with(author, translator):
     assert "Wie kan mijn boekhouding nakijken?" not in html
 
 
-def test_send_a_message_opens_a_direct_conversation_that_quotes_the_request(author, author_client, translator):
+def test_send_a_message_opens_a_direct_conversation_that_quotes_the_request(
+    author, author_client, translator
+):
     from messaging.models import Message
 
     help_request = ask(author, title="Qui peut traduire mon site en néerlandais ?", description="Dix pages.")
     url = reverse("help:contact", args=[help_request.pk, translator.username])
     form = author_client.get(url).context["form"]
-    data = {"body": "Bonjour Sofie, tu aurais un moment cette semaine ?", "client_id": form.initial["client_id"]}
+    data = {
+        "body": "Bonjour Sofie, tu aurais un moment cette semaine ?",
+        "client_id": form.initial["client_id"],
+    }
 
     response = author_client.post(url, data)
     again = author_client.post(url, data)
@@ -294,7 +326,10 @@ def test_send_a_message_opens_a_direct_conversation_that_quotes_the_request(auth
     assert response["Location"] == message.conversation.get_absolute_url()
     assert again["Location"] == response["Location"]
     assert message.sender == author
-    assert set(message.conversation.participants.values_list("member_id", flat=True)) == {author.pk, translator.pk}
+    assert set(message.conversation.participants.values_list("member_id", flat=True)) == {
+        author.pk,
+        translator.pk,
+    }
     assert "Qui peut traduire mon site en néerlandais ?" in message.body
     assert f"http://testserver{help_request.get_absolute_url()}" in message.body
     assert message.body.endswith("Bonjour Sofie, tu aurais un moment cette semaine ?")
@@ -317,7 +352,8 @@ def test_the_board_is_not_a_way_to_write_to_anyone(author, other_member):
     stranger, target = MemberFactory(), MemberFactory()
 
     response = client_for(stranger).post(
-        reverse("help:contact", args=[help_request.pk, target.username]), {"body": "Hi", "client_id": "help-x"}
+        reverse("help:contact", args=[help_request.pk, target.username]),
+        {"body": "Hi", "client_id": "help-x"},
     )
 
     assert response.status_code == 403
@@ -327,7 +363,8 @@ def test_an_empty_message_is_a_form_error(author, author_client, translator):
     help_request = ask(author, title="Traduction FR-NL", description="Un site.")
 
     response = author_client.post(
-        reverse("help:contact", args=[help_request.pk, translator.username]), {"body": " ", "client_id": "help-y"}
+        reverse("help:contact", args=[help_request.pk, translator.username]),
+        {"body": " ", "client_id": "help-y"},
     )
 
     assert response.status_code == 400

@@ -35,7 +35,12 @@ class LiveChatClient:
     async def connect(self, *, timeout: float = 10.0) -> None:
         self.synced.clear()
         self.socket = await asyncio.wait_for(
-            connect(self.ws_url, origin=self.origin, additional_headers={"Cookie": self.cookie}, open_timeout=timeout),
+            connect(
+                self.ws_url,
+                origin=self.origin,
+                additional_headers={"Cookie": self.cookie},
+                open_timeout=timeout,
+            ),
             timeout,
         )
         self._reader = asyncio.create_task(self._read(self.socket))

@@ -25,7 +25,10 @@ def _conversation_with_messages(n: int):
     services.request_accept(member=bob, conversation=conversation)
     messages = [
         services.message_import(
-            sender=alice if i % 2 == 0 else bob, conversation=conversation, body=f"m{i}", client_id=f"c{i}",
+            sender=alice if i % 2 == 0 else bob,
+            conversation=conversation,
+            body=f"m{i}",
+            client_id=f"c{i}",
             created=conversation.created,
         )
         for i in range(n)
@@ -136,7 +139,9 @@ def test_a_token_works_like_a_session():
     alice, bob, conversation, _ = _conversation_with_messages(2)
     ApiToken.objects.create(member=bob, key="k" * 40)
 
-    response = Client().get(f"/api/conversations/{conversation.pk}/messages", HTTP_AUTHORIZATION="Token " + "k" * 40)
+    response = Client().get(
+        f"/api/conversations/{conversation.pk}/messages", HTTP_AUTHORIZATION="Token " + "k" * 40
+    )
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2

@@ -47,7 +47,9 @@ async def test_a_sent_message_is_acked_and_reaches_every_tab_of_both_members(tab
     conversation = await direct(alice, bob)
     alice_tab, alice_other_tab, bob_tab = await tabs(alice), await tabs(alice), await tabs(bob)
 
-    await alice_tab.send({"type": "send", "conversation": conversation.pk, "body": "  Bonjour Bob !  ", "client_id": "c-1"})
+    await alice_tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "  Bonjour Bob !  ", "client_id": "c-1"}
+    )
 
     ack = await alice_tab.receive_type("ack")
     assert ack["client_id"] == "c-1"
@@ -70,7 +72,9 @@ async def test_seq_counts_one_two_three_within_a_conversation(tabs):
 
     seqs = []
     for n in range(3):
-        await tab.send({"type": "send", "conversation": conversation.pk, "body": f"m{n}", "client_id": f"s-{n}"})
+        await tab.send(
+            {"type": "send", "conversation": conversation.pk, "body": f"m{n}", "client_id": f"s-{n}"}
+        )
         seqs.append((await tab.receive_type("ack"))["message"]["seq"])
 
     assert seqs == [1, 2, 3]
@@ -97,7 +101,12 @@ async def test_a_resend_after_reconnecting_gets_the_same_ack(tabs):
     alice, bob = await members(2)
     conversation = await direct(alice, bob)
     tab = await tabs(alice)
-    frame = {"type": "send", "conversation": conversation.pk, "body": "Sent before the network dropped", "client_id": "k-9"}
+    frame = {
+        "type": "send",
+        "conversation": conversation.pk,
+        "body": "Sent before the network dropped",
+        "client_id": "k-9",
+    }
     await tab.send(frame)
     first = await tab.receive_type("ack")
     await tab.close()
@@ -139,7 +148,10 @@ async def test_sync_is_followed_by_the_unread_counts(tabs):
     await bob_tab.receive_type("synced")
 
     assert await bob_tab.receive_type("unread") == {
-        "type": "unread", "conversation": conversation.pk, "count": 2, "total": 2
+        "type": "unread",
+        "conversation": conversation.pk,
+        "count": 2,
+        "total": 2,
     }
 
 
@@ -177,7 +189,9 @@ async def test_typing_reaches_the_others_not_the_typist(tabs):
     await alice_tab.send({"type": "typing", "conversation": conversation.pk})
 
     assert await bob_tab.receive_type("typing") == {
-        "type": "typing", "conversation": conversation.pk, "username": alice.username
+        "type": "typing",
+        "conversation": conversation.pk,
+        "username": alice.username,
     }
     assert await alice_tab.got("typing") == []
 
@@ -194,10 +208,16 @@ async def test_read_moves_the_unread_count_and_sends_a_receipt(tabs):
     receipt = {"type": "read", "conversation": conversation.pk, "username": bob.username, "message": first.pk}
     assert await alice_tab.receive_type("read") == receipt
     assert await bob_tab.receive_type("unread") == {
-        "type": "unread", "conversation": conversation.pk, "count": 1, "total": 1
+        "type": "unread",
+        "conversation": conversation.pk,
+        "count": 1,
+        "total": 1,
     }
     assert await bob_other_tab.receive_type("unread") == {
-        "type": "unread", "conversation": conversation.pk, "count": 1, "total": 1
+        "type": "unread",
+        "conversation": conversation.pk,
+        "count": 1,
+        "total": 1,
     }
 
     await bob_tab.send({"type": "read", "conversation": conversation.pk, "message": second.pk})
@@ -229,13 +249,21 @@ async def test_presence_online_while_at_least_one_tab_is_open(tabs):
     bob_tab = await tabs(bob)
 
     first = await tabs(alice)
-    assert await bob_tab.receive_type("presence") == {"type": "presence", "username": alice.username, "online": True}
+    assert await bob_tab.receive_type("presence") == {
+        "type": "presence",
+        "username": alice.username,
+        "online": True,
+    }
     second = await tabs(alice)
     await first.close()
     assert await bob_tab.nothing()
 
     await second.close()
-    assert await bob_tab.receive_type("presence") == {"type": "presence", "username": alice.username, "online": False}
+    assert await bob_tab.receive_type("presence") == {
+        "type": "presence",
+        "username": alice.username,
+        "online": False,
+    }
 
 
 async def test_a_new_tab_is_told_which_contacts_are_online(tabs):
@@ -245,7 +273,11 @@ async def test_a_new_tab_is_told_which_contacts_are_online(tabs):
 
     alice_tab = await tabs(alice)
 
-    assert await alice_tab.receive_type("presence") == {"type": "presence", "username": bob.username, "online": True}
+    assert await alice_tab.receive_type("presence") == {
+        "type": "presence",
+        "username": bob.username,
+        "online": True,
+    }
 
 
 async def test_presence_is_counted_in_the_database_not_in_the_process(tabs):
@@ -254,7 +286,9 @@ async def test_presence_is_counted_in_the_database_not_in_the_process(tabs):
     bob_tab = await tabs(bob)
     # Another process holds a tab of Alice: a fresh row written by it.
     await database_sync_to_async(ChatProcess.objects.create)(name="elsewhere")
-    await database_sync_to_async(ChatConnection.objects.create)(member=alice, channel_name="other!x", process="elsewhere")
+    await database_sync_to_async(ChatConnection.objects.create)(
+        member=alice, channel_name="other!x", process="elsewhere"
+    )
     alice_tab = await tabs(alice)
 
     await alice_tab.close()
@@ -298,7 +332,10 @@ async def test_a_request_not_yet_accepted_does_not_share_presence(tabs):
         ('{"type": "sync"}', "invalid_frame"),
         ('{"type": "sync", "after": -1}', "invalid_frame"),
         # Beyond a 64-bit id: no such conversation or message, and no overflow in the database.
-        ('{"type": "send", "conversation": 99999999999999999999, "body": "hi", "client_id": "x"}', "invalid_frame"),
+        (
+            '{"type": "send", "conversation": 99999999999999999999, "body": "hi", "client_id": "x"}',
+            "invalid_frame",
+        ),
         ('{"type": "sync", "after": 99999999999999999999}', "invalid_frame"),
         ('{"type": "read", "conversation": 99999999999999999999, "message": 1}', "invalid_frame"),
         ('{"type": "typing"}', "invalid_frame"),
@@ -316,13 +353,21 @@ async def test_a_bad_frame_gets_an_error_and_the_socket_stays_open(tabs, raw, co
     assert error["type"] == "error"
     assert error["code"] == code
     assert error["detail"]
-    await tab.send({"type": "send", "conversation": conversation.pk, "body": "still here", "client_id": "after-error"})
+    await tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "still here", "client_id": "after-error"}
+    )
     assert (await tab.receive_type("ack"))["client_id"] == "after-error"
 
 
 @pytest.mark.parametrize(
     ("body", "code"),
-    [("", "empty_body"), ("   \n\t ", "empty_body"), (None, "empty_body"), (42, "empty_body"), ("x" * 4001, "body_too_long")],
+    [
+        ("", "empty_body"),
+        ("   \n\t ", "empty_body"),
+        (None, "empty_body"),
+        (42, "empty_body"),
+        ("x" * 4001, "body_too_long"),
+    ],
 )
 async def test_a_bad_body_is_refused_with_the_client_id(tabs, body, code):
     alice, bob = await members(2)
@@ -362,7 +407,9 @@ async def test_an_oversized_frame_is_refused(tabs):
     conversation = await direct(alice, bob)
     tab = await tabs(alice)
 
-    await tab.send({"type": "send", "conversation": conversation.pk, "body": "x" * 70000, "client_id": "huge"})
+    await tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "x" * 70000, "client_id": "huge"}
+    )
 
     assert (await tab.receive_type("error"))["code"] == "frame_too_large"
 
@@ -373,9 +420,13 @@ async def test_sending_too_fast_is_rate_limited(tabs):
     tab = await tabs(alice)
 
     for n in range(services.RATE_LIMIT_MESSAGES):
-        await tab.send({"type": "send", "conversation": conversation.pk, "body": f"{n}", "client_id": f"rl-{n}"})
+        await tab.send(
+            {"type": "send", "conversation": conversation.pk, "body": f"{n}", "client_id": f"rl-{n}"}
+        )
         await tab.receive_type("ack")
-    await tab.send({"type": "send", "conversation": conversation.pk, "body": "one too many", "client_id": "rl-x"})
+    await tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "one too many", "client_id": "rl-x"}
+    )
 
     error = await tab.receive_type("error")
     assert (error["code"], error["client_id"]) == ("rate_limited", "rl-x")
@@ -399,7 +450,9 @@ async def test_a_blocked_sender_only_learns_not_delivered(tabs):
     await database_sync_to_async(services.member_block)(blocker=bob, blocked=alice)
     alice_tab, bob_tab = await tabs(alice), await tabs(bob)
 
-    await alice_tab.send({"type": "send", "conversation": conversation.pk, "body": "Hello?", "client_id": "blk"})
+    await alice_tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "Hello?", "client_id": "blk"}
+    )
 
     error = await alice_tab.receive_type("error")
     assert error == {"type": "error", "code": "not_delivered", "detail": "Not delivered.", "client_id": "blk"}
@@ -415,7 +468,9 @@ async def test_an_outsider_hears_nothing_of_a_conversation(tabs):
     conversation = await direct(alice, bob)
     alice_tab, carol_tab = await tabs(alice), await tabs(carol)
 
-    await alice_tab.send({"type": "send", "conversation": conversation.pk, "body": "Secret", "client_id": "l-1"})
+    await alice_tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "Secret", "client_id": "l-1"}
+    )
     await alice_tab.send({"type": "typing", "conversation": conversation.pk})
     await alice_tab.receive_type("ack")
 
@@ -430,7 +485,9 @@ async def test_an_outsider_cannot_write_type_or_read_and_cannot_tell_if_it_exist
 
     errors = []
     for target in (conversation.pk, missing_id):
-        await carol_tab.send({"type": "send", "conversation": target, "body": "Let me in", "client_id": f"o-{target}"})
+        await carol_tab.send(
+            {"type": "send", "conversation": target, "body": "Let me in", "client_id": f"o-{target}"}
+        )
         errors.append(await carol_tab.receive_type("error"))
         await carol_tab.send({"type": "typing", "conversation": target})
         errors.append(await carol_tab.receive_type("error"))
@@ -444,7 +501,9 @@ async def test_an_outsider_cannot_write_type_or_read_and_cannot_tell_if_it_exist
 
 async def test_a_declined_participant_no_longer_receives_messages(tabs):
     alice, bob, carol = await members(3)
-    group = await database_sync_to_async(services.group_create)(creator=alice, title="Atelier", members=[bob, carol])
+    group = await database_sync_to_async(services.group_create)(
+        creator=alice, title="Atelier", members=[bob, carol]
+    )
     await database_sync_to_async(services.request_decline)(member=carol, conversation=group)
     bob_tab, carol_tab = await tabs(bob), await tabs(carol)
 
@@ -464,7 +523,9 @@ async def test_members_of_a_space_share_its_lobby_room(tabs):
     room = await database_sync_to_async(services.space_room_for)(space)
     alice_tab, bob_tab, outsider_tab = await tabs(alice), await tabs(bob), await tabs(outsider)
 
-    await alice_tab.send({"type": "send", "conversation": room.pk, "body": "Qui a une agrafeuse ?", "client_id": "room-1"})
+    await alice_tab.send(
+        {"type": "send", "conversation": room.pk, "body": "Qui a une agrafeuse ?", "client_id": "room-1"}
+    )
 
     assert (await bob_tab.receive_type("message"))["message"]["body"] == "Qui a une agrafeuse ?"
     assert (await alice_tab.receive_type("ack"))["message"]["conversation"] == room.pk
@@ -512,7 +573,9 @@ async def test_a_message_posted_by_the_plain_form_reaches_the_sockets(tabs):
     client = AsyncClient()
     await database_sync_to_async(client.force_login)(alice)
 
-    response = await client.post(f"/messages/{conversation.pk}/", {"body": "Sans JavaScript", "client_id": "form-1"})
+    response = await client.post(
+        f"/messages/{conversation.pk}/", {"body": "Sans JavaScript", "client_id": "form-1"}
+    )
 
     assert response.status_code == 302
     assert (await bob_tab.receive_type("message"))["message"]["body"] == "Sans JavaScript"
@@ -523,7 +586,11 @@ async def test_a_notification_reaches_every_tab_of_its_recipient(tabs):
     alice_tab, alice_other_tab, bob_tab = await tabs(alice), await tabs(alice), await tabs(bob)
 
     notification = await database_sync_to_async(services.notification_send)(
-        recipient=alice, kind="help.reply", title="Bob answered your request", body="I can help", url="/help/1/"
+        recipient=alice,
+        kind="help.reply",
+        title="Bob answered your request",
+        body="I can help",
+        url="/help/1/",
     )
 
     for tab in (alice_tab, alice_other_tab):
@@ -597,4 +664,3 @@ async def test_a_closed_socket_leaves_no_connection_row(tabs):
     await tab.close()
 
     assert await database_sync_to_async(ChatConnection.objects.count)() == 0
-

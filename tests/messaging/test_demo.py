@@ -16,9 +16,18 @@ pytestmark = pytest.mark.django_db
 
 def _network():
     spaces = [SpaceFactory(region=region) for region in ("brussels", "flanders", "wallonia")]
-    professions = ["Traducteur·rice", "Webontwikkelaar", "Garden architect", "Start-up founder", "Comptable", "Business coach"]
+    professions = [
+        "Traducteur·rice",
+        "Webontwikkelaar",
+        "Garden architect",
+        "Start-up founder",
+        "Comptable",
+        "Business coach",
+    ]
     for n in range(36):
-        MemberFactory(home_space=spaces[n % 3], profession=professions[n % len(professions)], preferred_language="fr")
+        MemberFactory(
+            home_space=spaces[n % 3], profession=professions[n % len(professions)], preferred_language="fr"
+        )
     return MemberFactory(username="demo", home_space=spaces[0])
 
 

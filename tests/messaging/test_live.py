@@ -66,7 +66,9 @@ def test_a_message_sent_on_one_server_reaches_a_client_of_the_other(daphne_facto
         ack = await alice_client.wait_for(lambda f: f["type"] == "ack" and f["client_id"] == client_id)
         # The space's lobby room too (one relay channel per process in the room's group).
         await alice_client.send(room.pk, "Quelqu'un pour un café ?")
-        in_room = await bob_client.wait_for(lambda f: f["type"] == "message" and f["message"]["conversation"] == room.pk)
+        in_room = await bob_client.wait_for(
+            lambda f: f["type"] == "message" and f["message"]["conversation"] == room.pk
+        )
         assert in_room["message"]["body"] == "Quelqu'un pour un café ?"
         await alice_client.close()
         presence_off = await bob_client.wait_for(lambda f: f["type"] == "presence" and not f["online"])
@@ -104,7 +106,11 @@ def test_after_a_crash_and_restart_every_message_arrives_exactly_once(daphne_fac
         await alice_client.send(conversation.pk, "typed offline 2")
         # Written meanwhile through another way in (another process, the plain form...).
         await asyncio.to_thread(
-            _in_thread, services.message_send, sender=carol, conversation=with_carol, body="while you were away",
+            _in_thread,
+            services.message_send,
+            sender=carol,
+            conversation=with_carol,
+            body="while you were away",
             client_id="carol-1",
         )
         server.start()
@@ -119,10 +125,16 @@ def test_after_a_crash_and_restart_every_message_arrives_exactly_once(daphne_fac
 
     asyncio.run(scenario())
 
-    stored = list(Message.objects.filter(conversation__participants__member=bob).order_by("id").values_list("id", flat=True))
+    stored = list(
+        Message.objects.filter(conversation__participants__member=bob)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     assert len(stored) == 9  # 5 + the one in flight + 2 typed offline + carol's
     assert Message.objects.filter(sender=alice).values("client_id").distinct().count() == 8
     assert bob_client.duplicates() == []
     assert sorted(bob_client.received_ids()) == stored
     assert alice_client.outbox == {}
-    assert [m.seq for m in Message.objects.filter(conversation=conversation).order_by("id")] == list(range(1, 9))
+    assert [m.seq for m in Message.objects.filter(conversation=conversation).order_by("id")] == list(
+        range(1, 9)
+    )

@@ -52,7 +52,9 @@ def test_a_first_direct_message_lands_in_the_recipients_requests():
 
     services.message_send(sender=alice, conversation=conversation, body="Bonjour !", client_id="c1")
 
-    assert [row.conversation.pk for row in selectors.conversation_rows(member=bob, folder="requests")] == [conversation.pk]
+    assert [row.conversation.pk for row in selectors.conversation_rows(member=bob, folder="requests")] == [
+        conversation.pk
+    ]
     assert selectors.conversation_rows(member=bob) == []
     assert [row.conversation.pk for row in selectors.conversation_rows(member=alice)] == [conversation.pk]
 
@@ -73,7 +75,9 @@ def test_answering_a_request_accepts_it():
 
     services.message_send(sender=bob, conversation=conversation, body="Dag Alice", client_id="b1")
 
-    assert Participant.objects.get(member=bob, conversation=conversation).status == Participant.Status.ACCEPTED
+    assert (
+        Participant.objects.get(member=bob, conversation=conversation).status == Participant.Status.ACCEPTED
+    )
 
 
 def test_nobody_can_start_a_conversation_with_themselves():
@@ -122,7 +126,9 @@ def test_blocking_twice_is_one_block_and_unblocking_lifts_it():
     services.message_send(sender=bob, conversation=conversation, body="Sorry, wrong button", client_id="u1")
 
     assert Block.objects.count() == 0
-    message = services.message_send(sender=alice, conversation=conversation, body="No problem", client_id="u2")
+    message = services.message_send(
+        sender=alice, conversation=conversation, body="No problem", client_id="u2"
+    )
     assert message.seq == 2
 
 
@@ -193,7 +199,9 @@ def test_two_members_may_use_the_same_client_id():
 def test_the_body_is_trimmed():
     alice, bob = MemberFactory(), MemberFactory()
 
-    message = services.message_send(sender=alice, conversation=_direct(alice, bob), body="  hoi \n", client_id="t")
+    message = services.message_send(
+        sender=alice, conversation=_direct(alice, bob), body="  hoi \n", client_id="t"
+    )
 
     assert message.body == "hoi"
 
@@ -217,7 +225,10 @@ def test_the_rate_limit_forgets_messages_older_than_ten_seconds():
 
     Message.objects.update(created=timezone.now() - timedelta(seconds=11))
 
-    assert services.message_send(sender=alice, conversation=conversation, body="later", client_id="late").seq == 21
+    assert (
+        services.message_send(sender=alice, conversation=conversation, body="later", client_id="late").seq
+        == 21
+    )
 
 
 def test_seq_follows_the_conversation_not_the_database():
@@ -247,7 +258,9 @@ def test_concurrent_senders_get_distinct_consecutive_seqs_and_ids_in_seq_order()
         try:
             barrier.wait()
             for n in range(5):
-                services.message_send(sender=member, conversation=room, body=f"{member.pk}-{n}", client_id=f"{n}")
+                services.message_send(
+                    sender=member, conversation=room, body=f"{member.pk}-{n}", client_id=f"{n}"
+                )
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
@@ -278,7 +291,9 @@ def test_unread_counts_what_others_wrote_after_the_last_read_message():
     services.message_send(sender=alice, conversation=conversation, body="3", client_id="4")
     assert selectors.unread_total(member=bob) == 1
     assert selectors.unread_total(member=alice) == 0
-    assert services.conversation_mark_read(member=bob, conversation_id=conversation.pk, message_id=first.pk) == 1
+    assert (
+        services.conversation_mark_read(member=bob, conversation_id=conversation.pk, message_id=first.pk) == 1
+    )
 
 
 def test_a_muted_conversation_leaves_the_badge():

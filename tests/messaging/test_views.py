@@ -24,7 +24,16 @@ def _direct(a, b) -> Conversation:
     return conversation
 
 
-@pytest.mark.parametrize("path", ["/messages/", "/messages/1/", "/messages/with/someone/", "/messages/notifications/", "/messages/groups/new/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/messages/",
+        "/messages/1/",
+        "/messages/with/someone/",
+        "/messages/notifications/",
+        "/messages/groups/new/",
+    ],
+)
 def test_the_message_pages_ask_for_a_login(client, path):
     response = client.get(path)
 
@@ -65,7 +74,9 @@ def test_a_conversation_page_shows_history_oldest_first():
     alice, bob = MemberFactory(), MemberFactory()
     conversation = _direct(alice, bob)
     for n in range(3):
-        services.message_send(sender=alice, conversation=conversation, body=f"message number {n}", client_id=str(n))
+        services.message_send(
+            sender=alice, conversation=conversation, body=f"message number {n}", client_id=str(n)
+        )
 
     html = _client(bob).get(f"/messages/{conversation.pk}/").content.decode()
 
@@ -86,7 +97,9 @@ def test_history_pages_backwards_without_javascript():
     alice, bob = MemberFactory(), MemberFactory()
     conversation = _direct(alice, bob)
     for n in range(55):
-        message = services.message_send(sender=alice, conversation=conversation, body=f"line-{n:02d}", client_id=str(n))
+        message = services.message_send(
+            sender=alice, conversation=conversation, body=f"line-{n:02d}", client_id=str(n)
+        )
         Message.objects.filter(pk=message.pk).update(created=message.created.replace(year=2020))
     client = _client(bob)
 
@@ -151,7 +164,9 @@ def test_a_blocked_sender_sees_not_delivered_in_the_form():
 def test_message_bodies_are_escaped_in_the_page():
     alice, bob = MemberFactory(), MemberFactory()
     conversation = _direct(alice, bob)
-    services.message_send(sender=alice, conversation=conversation, body="<script>alert('x')</script>", client_id="1")
+    services.message_send(
+        sender=alice, conversation=conversation, body="<script>alert('x')</script>", client_id="1"
+    )
 
     conversation_html = _client(bob).get(f"/messages/{conversation.pk}/").content.decode()
     inbox_html = _client(alice).get("/messages/").content.decode()
@@ -245,7 +260,9 @@ def test_creating_a_group_from_usernames():
     MemberFactory(username="bert")
     MemberFactory(username="chloe")
 
-    response = _client(alice).post("/messages/groups/new/", {"title": "Vélo-boulot", "usernames": "bert, @chloe"})
+    response = _client(alice).post(
+        "/messages/groups/new/", {"title": "Vélo-boulot", "usernames": "bert, @chloe"}
+    )
 
     group = Conversation.objects.get(kind="group")
     assert response.url == f"/messages/{group.pk}/"
@@ -264,7 +281,9 @@ def test_a_group_with_unknown_usernames_is_a_form_error():
 
 def test_the_notifications_page_lists_and_marks_them_read():
     alice = MemberFactory()
-    services.notification_send(recipient=alice, kind="help.match", title="Een vertaler gezocht", url="/help/1/")
+    services.notification_send(
+        recipient=alice, kind="help.match", title="Een vertaler gezocht", url="/help/1/"
+    )
     client = _client(alice)
 
     page = client.get("/messages/notifications/")
@@ -277,7 +296,9 @@ def test_the_notifications_page_lists_and_marks_them_read():
 
 def test_the_nav_menu_shows_unread_notifications_and_loads_the_chat_client():
     alice = MemberFactory()
-    services.notification_send(recipient=alice, kind="help.match", title="<b>Bold</b> request", url="/help/1/")
+    services.notification_send(
+        recipient=alice, kind="help.match", title="<b>Bold</b> request", url="/help/1/"
+    )
 
     html = _client(alice).get("/messages/").content.decode()
 

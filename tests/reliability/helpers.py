@@ -57,7 +57,9 @@ class RecordingChatClient:
                         if predicate(frame):
                             return frame
                     if asyncio.get_running_loop().time() > end:
-                        raise AssertionError(f"{self.name}: no matching frame; last: {self.seen[since:][-5:]}")
+                        raise AssertionError(
+                            f"{self.name}: no matching frame; last: {self.seen[since:][-5:]}"
+                        )
                     await asyncio.sleep(0.05)
 
         return Recording(**kwargs)

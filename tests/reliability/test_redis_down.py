@@ -55,9 +55,25 @@ class RestartableRedis:
         if not Path(binary).exists():
             pytest.skip("redis-server is not installed (Debian package redis-server)")
         self.process = subprocess.Popen(
-            [binary, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 15
         while not self.ping():
@@ -93,7 +109,11 @@ def _client(server, member):
 
 
 def _bodies(conversation) -> list[str]:
-    return in_thread(lambda: list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("body", flat=True)))
+    return in_thread(
+        lambda: list(
+            Message.objects.filter(conversation=conversation).order_by("seq").values_list("body", flat=True)
+        )
+    )
 
 
 def test_send_while_redis_is_down_fails_clearly_and_recovers(daphne_factory, redis):
@@ -106,7 +126,9 @@ def test_send_while_redis_is_down_fails_clearly_and_recovers(daphne_factory, red
         await sender.connect()
         await sender.send(conversation.pk, "before", client_id="c-before")
         await sender.next_frame(lambda f: f.get("type") == "ack" and f["client_id"] == "c-before", since=0)
-        await receiver.next_frame(lambda f: f.get("type") == "message" and f["message"]["body"] == "before", since=0)
+        await receiver.next_frame(
+            lambda f: f.get("type") == "message" and f["message"]["body"] == "before", since=0
+        )
 
         # When Redis goes away and Alice sends
         redis.stop()

@@ -41,7 +41,9 @@ def own_search_server(settings):
 def translator(username: str, display_name: str, space, commit) -> object:
     member = MemberFactory(username=username, display_name=display_name, home_space=space)
     with commit(execute=True):
-        member_update_profile(member=member, headline="Traductrice juridique", skills_offered=["translation"], skills_wanted=[])
+        member_update_profile(
+            member=member, headline="Traductrice juridique", skills_offered=["translation"], skills_wanted=[]
+        )
     return member
 
 
@@ -104,7 +106,9 @@ def test_search_falls_back_while_down_and_the_outbox_delivers_when_back(
 def test_search_index_retry_sends_what_waited(own_search_server, django_capture_on_commit_callbacks):
     space = SpaceFactory(slug="la-ruche")
     own_search_server.stop()
-    members = [translator(f"t{n}", f"Traductrice {n}", space, django_capture_on_commit_callbacks) for n in range(3)]
+    members = [
+        translator(f"t{n}", f"Traductrice {n}", space, django_capture_on_commit_callbacks) for n in range(3)
+    ]
     assert OutboxEntry.objects.filter(member_id__in=[m.pk for m in members]).count() >= 3
 
     own_search_server.restart()

@@ -39,11 +39,19 @@ def reindex(backend_name):
 @pytest.fixture
 def spaces(db):
     return {
-        "brussels": SpaceFactory(name="Hub Brussels", slug="hub-brussels", city="Bruxelles", region=Region.BRUSSELS),
-        "gent": SpaceFactory(name="Gentse Werkbank", slug="gentse-werkbank", city="Gent", region=Region.FLANDERS),
-        "antwerpen": SpaceFactory(name="Loft Antwerpen", slug="loft-antwerpen", city="Antwerpen", region=Region.FLANDERS),
+        "brussels": SpaceFactory(
+            name="Hub Brussels", slug="hub-brussels", city="Bruxelles", region=Region.BRUSSELS
+        ),
+        "gent": SpaceFactory(
+            name="Gentse Werkbank", slug="gentse-werkbank", city="Gent", region=Region.FLANDERS
+        ),
+        "antwerpen": SpaceFactory(
+            name="Loft Antwerpen", slug="loft-antwerpen", city="Antwerpen", region=Region.FLANDERS
+        ),
         "liege": SpaceFactory(name="Forge Liège", slug="forge-liege", city="Liège", region=Region.WALLONIA),
-        "namur": SpaceFactory(name="Atelier Namur", slug="atelier-namur", city="Namur", region=Region.WALLONIA),
+        "namur": SpaceFactory(
+            name="Atelier Namur", slug="atelier-namur", city="Namur", region=Region.WALLONIA
+        ),
     }
 
 
@@ -63,8 +71,14 @@ def make_person(
 ) -> Member:
     """A member with canonical skills (by slug), free tags, languages and a home space."""
     member = MemberFactory(
-        username=username, display_name=name, headline=headline, profession=profession, bio=bio,
-        home_space=space, available=available, visibility=visibility,
+        username=username,
+        display_name=name,
+        headline=headline,
+        profession=profession,
+        bio=bio,
+        home_space=space,
+        available=available,
+        visibility=visibility,
     )
     tags = list(SkillTag.objects.filter(skill__slug__in=skills))
     assert len(tags) == len(skills), f"unknown skill slug in {skills}"

@@ -12,10 +12,24 @@ from tests.search.conftest import make_person
 
 @pytest.fixture
 def indexed(spaces, member):
-    make_person("anne", name="Anne Dupont", headline="Traductrice <FR-NL>", bio="Je traduis des sites web.",
-                skills=("translation", "proofreading"), languages=("fr", "nl"), space=spaces["brussels"], available=True)
-    make_person("pieter", name="Pieter Claes", headline="Vertaler", skills=("translation",), languages=("nl",),
-                space=spaces["gent"])
+    make_person(
+        "anne",
+        name="Anne Dupont",
+        headline="Traductrice <FR-NL>",
+        bio="Je traduis des sites web.",
+        skills=("translation", "proofreading"),
+        languages=("fr", "nl"),
+        space=spaces["brussels"],
+        available=True,
+    )
+    make_person(
+        "pieter",
+        name="Pieter Claes",
+        headline="Vertaler",
+        skills=("translation",),
+        languages=("nl",),
+        space=spaces["gent"],
+    )
     index_rebuild()
 
 
@@ -32,7 +46,17 @@ def test_search_answers_the_documented_shape(member_client, indexed):
     body = response.json()
     assert body["count"] == 1
     hit = body["results"][0]
-    assert {"username", "display_name", "headline", "skills", "languages", "space", "available", "score", "highlights"} <= set(hit)
+    assert {
+        "username",
+        "display_name",
+        "headline",
+        "skills",
+        "languages",
+        "space",
+        "available",
+        "score",
+        "highlights",
+    } <= set(hit)
     assert hit["username"] == "anne"
     assert hit["space"] == {"slug": "hub-brussels", "name": "Hub Brussels", "region": "brussels"}
     assert hit["skills"] == ["Proofreading", "Translation"]
@@ -47,7 +71,9 @@ def test_search_answers_the_documented_shape(member_client, indexed):
 def test_facet_and_skill_names_follow_the_language(member_client, indexed):
     body = member_client.get("/api/search/members", {"q": "vertaler"}, HTTP_ACCEPT_LANGUAGE="fr").json()
     assert {"name": "Traduction", "count": 2, "value": "translation"} in body["facets"]["skills"]
-    suggestions = member_client.get("/api/skills/suggest", {"prefix": "vert"}, HTTP_ACCEPT_LANGUAGE="nl").json()
+    suggestions = member_client.get(
+        "/api/skills/suggest", {"prefix": "vert"}, HTTP_ACCEPT_LANGUAGE="nl"
+    ).json()
     assert suggestions["results"][0] == {"name": "Vertaling", "slug": "translation", "count": 2}
 
 
@@ -94,7 +120,7 @@ def test_suggest_rejects_an_overlong_prefix(member_client, indexed):
 
 
 def test_a_query_of_control_characters_and_markup_is_harmless(member_client, indexed):
-    response = member_client.get("/api/search/members", {"q": '\x00\x02<script>"\'%_*()'})
+    response = member_client.get("/api/search/members", {"q": "\x00\x02<script>\"'%_*()"})
     assert response.status_code == 200
     assert response.json()["count"] == 0
 

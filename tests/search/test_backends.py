@@ -16,14 +16,40 @@ from tests.search.conftest import make_person
 @pytest.fixture
 def translators(spaces):
     return {
-        "anne": make_person("anne", name="Anne Dupont", headline="Traductrice FR-NL", skills=("translation",),
-                            languages=("fr", "nl"), space=spaces["brussels"], visibility="public"),
-        "pieter": make_person("pieter", name="Pieter Claes", headline="Vertaler", skills=("translation", "subtitling"),
-                              languages=("nl",), space=spaces["gent"], available=True),
-        "marc": make_person("marc", name="Marc Lefèvre", headline="Interprète", skills=("interpreting",),
-                            languages=("fr", "en"), space=spaces["liege"]),
-        "hidden": make_person("hidden", name="Hidden Person", headline="Traducteur", skills=("translation",),
-                              space=spaces["brussels"], visibility="hidden"),
+        "anne": make_person(
+            "anne",
+            name="Anne Dupont",
+            headline="Traductrice FR-NL",
+            skills=("translation",),
+            languages=("fr", "nl"),
+            space=spaces["brussels"],
+            visibility="public",
+        ),
+        "pieter": make_person(
+            "pieter",
+            name="Pieter Claes",
+            headline="Vertaler",
+            skills=("translation", "subtitling"),
+            languages=("nl",),
+            space=spaces["gent"],
+            available=True,
+        ),
+        "marc": make_person(
+            "marc",
+            name="Marc Lefèvre",
+            headline="Interprète",
+            skills=("interpreting",),
+            languages=("fr", "en"),
+            space=spaces["liege"],
+        ),
+        "hidden": make_person(
+            "hidden",
+            name="Hidden Person",
+            headline="Traducteur",
+            skills=("translation",),
+            space=spaces["brussels"],
+            visibility="hidden",
+        ),
     }
 
 
@@ -69,11 +95,21 @@ def test_filters_narrow_and_facets_count_the_filtered_results(backend_name, tran
 
 def test_each_filter_kind(backend_name, translators, reindex, member):
     reindex()
-    assert usernames(search_members(query="traducteur", searcher=member, filters={"skill": "subtitling"})) == ["pieter"]
+    assert usernames(
+        search_members(query="traducteur", searcher=member, filters={"skill": "subtitling"})
+    ) == ["pieter"]
     assert usernames(search_members(query="", searcher=member, filters={"space": "forge-liege"})) == ["marc"]
-    assert set(usernames(search_members(query="", searcher=member, filters={"language": ["en", "nl"]}))) == {"anne", "pieter", "marc"}
-    assert usernames(search_members(query="traducteur", searcher=member, filters={"available": "true"})) == ["pieter"]
-    assert usernames(search_members(query="traducteur", searcher=member, filters={"available": False})) == ["anne"]
+    assert set(usernames(search_members(query="", searcher=member, filters={"language": ["en", "nl"]}))) == {
+        "anne",
+        "pieter",
+        "marc",
+    }
+    assert usernames(search_members(query="traducteur", searcher=member, filters={"available": "true"})) == [
+        "pieter"
+    ]
+    assert usernames(search_members(query="traducteur", searcher=member, filters={"available": False})) == [
+        "anne"
+    ]
 
 
 def test_facets_without_query_cover_everyone_visible(backend_name, translators, reindex, member):
@@ -86,8 +122,13 @@ def test_facets_without_query_cover_everyone_visible(backend_name, translators, 
 
 def test_highlights_are_escaped_text_with_mark_only(backend_name, spaces, reindex, member):
     # given a member whose profile contains markup
-    make_person("mallory", name="Mallory <b>Bold</b>", headline="<script>alert(1)</script> traductrice",
-                bio='Je suis traductrice. <img src=x onerror="alert(1)"> & plus', skills=("translation",))
+    make_person(
+        "mallory",
+        name="Mallory <b>Bold</b>",
+        headline="<script>alert(1)</script> traductrice",
+        bio='Je suis traductrice. <img src=x onerror="alert(1)"> & plus',
+        skills=("translation",),
+    )
     reindex()
     # when their text is highlighted
     result = search_members(query="traductrice", searcher=member).results[0]

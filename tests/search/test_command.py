@@ -72,7 +72,9 @@ def test_retry_with_nothing_pending_says_so(backend_name, db):
 
 
 @pytest.mark.slow
-def test_a_change_during_an_elasticsearch_rebuild_reaches_the_new_index(elasticsearch_settings, spaces, member):
+def test_a_change_during_an_elasticsearch_rebuild_reaches_the_new_index(
+    elasticsearch_settings, spaces, member
+):
     from search.services import index_members_now, index_rebuild
 
     anne = make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))

@@ -34,7 +34,9 @@ def restartable(elasticsearch_settings):
         elasticsearch_settings.restart()
 
 
-def test_changes_made_while_the_server_is_down_arrive_after_a_retry(restartable, spaces, member, django_capture_on_commit_callbacks):
+def test_changes_made_while_the_server_is_down_arrive_after_a_retry(
+    restartable, spaces, member, django_capture_on_commit_callbacks
+):
     # given a member indexed on a running server
     with django_capture_on_commit_callbacks(execute=True):
         anne = make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))
@@ -64,7 +66,9 @@ def test_changes_made_while_the_server_is_down_arrive_after_a_retry(restartable,
     assert sorted(es_usernames("photographe", member)) == ["anne", "pieter"]
 
 
-def test_a_later_change_that_commits_sends_what_was_left_behind(restartable, spaces, member, django_capture_on_commit_callbacks):
+def test_a_later_change_that_commits_sends_what_was_left_behind(
+    restartable, spaces, member, django_capture_on_commit_callbacks
+):
     restartable.stop()
     with django_capture_on_commit_callbacks(execute=True):
         make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))
@@ -79,7 +83,9 @@ def test_a_later_change_that_commits_sends_what_was_left_behind(restartable, spa
     assert sorted(es_usernames("traducteur", member)) == ["anne", "pieter"]
 
 
-def test_an_unreachable_server_means_database_results_with_a_notice(elasticsearch_settings, settings, spaces, member, member_client, django_capture_on_commit_callbacks):
+def test_an_unreachable_server_means_database_results_with_a_notice(
+    elasticsearch_settings, settings, spaces, member, member_client, django_capture_on_commit_callbacks
+):
     # given members indexed, and a search server address where nobody answers
     with django_capture_on_commit_callbacks(execute=True):
         make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))

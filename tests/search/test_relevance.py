@@ -24,10 +24,28 @@ def dcg(grades: list[int]) -> float:
 
 @pytest.fixture
 def network(spaces):
-    for username, (name, headline, profession, bio, skills, free_tags, languages, space, available) in PEOPLE.items():
+    for username, (
+        name,
+        headline,
+        profession,
+        bio,
+        skills,
+        free_tags,
+        languages,
+        space,
+        available,
+    ) in PEOPLE.items():
         make_person(
-            username, name=name, headline=headline, profession=profession, bio=bio, skills=skills, free_tags=free_tags,
-            languages=languages, space=spaces[space], available=available,
+            username,
+            name=name,
+            headline=headline,
+            profession=profession,
+            bio=bio,
+            skills=skills,
+            free_tags=free_tags,
+            languages=languages,
+            space=spaces[space],
+            available=available,
             visibility="hidden" if username in HIDDEN else "members",
         )
     # A searcher with no space of their own: ranking by relevance and availability only.
@@ -48,9 +66,13 @@ def test_relevance_of_the_fixed_requests(backend_name, network, reindex):
         ideal = dcg(sorted(grades.values(), reverse=True)[:5])
         ndcgs.append(dcg([grades.get(username, 0) for username in found[:5]]) / ideal)
         if first != 0 or ndcgs[-1] < 0.8:
-            misses.append(f"  {query!r}: first good answer at {None if first is None else first + 1}, top 5 {found[:5]}")
+            misses.append(
+                f"  {query!r}: first good answer at {None if first is None else first + 1}, top 5 {found[:5]}"
+            )
     mrr, ndcg = sum(reciprocal_ranks) / len(QUERIES), sum(ndcgs) / len(QUERIES)
-    print(f"\n[relevance] backend={backend_name} queries={len(QUERIES)} members={len(PEOPLE)} MRR={mrr:.3f} nDCG@5={ndcg:.3f}")
+    print(
+        f"\n[relevance] backend={backend_name} queries={len(QUERIES)} members={len(PEOPLE)} MRR={mrr:.3f} nDCG@5={ndcg:.3f}"
+    )
     print("\n".join(misses))
     # then both figures stay above the floors
     assert mrr >= MRR_FLOOR, "\n".join(misses)

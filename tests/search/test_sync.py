@@ -16,7 +16,9 @@ from tests.search.conftest import make_person
 
 
 def found(query: str, searcher, **filters) -> list[str]:
-    return [result.username for result in search_members(query=query, searcher=searcher, filters=filters).results]
+    return [
+        result.username for result in search_members(query=query, searcher=searcher, filters=filters).results
+    ]
 
 
 @pytest.fixture
@@ -24,7 +26,9 @@ def searcher(db):
     return MemberFactory(username="searcher")
 
 
-def test_a_new_member_reaches_the_index_after_the_commit_only(backend_name, spaces, searcher, django_capture_on_commit_callbacks):
+def test_a_new_member_reaches_the_index_after_the_commit_only(
+    backend_name, spaces, searcher, django_capture_on_commit_callbacks
+):
     # given a member created in a transaction not yet committed
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))
@@ -39,7 +43,9 @@ def test_a_new_member_reaches_the_index_after_the_commit_only(backend_name, spac
     assert not OutboxEntry.objects.exists()
 
 
-def test_changing_only_the_skills_reindexes(backend_name, spaces, searcher, django_capture_on_commit_callbacks):
+def test_changing_only_the_skills_reindexes(
+    backend_name, spaces, searcher, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         anne = make_person("anne", name="Anne Dupont", skills=("translation",))
     assert found("photographe", searcher) == []
@@ -53,11 +59,20 @@ def test_changing_only_the_skills_reindexes(backend_name, spaces, searcher, djan
     assert found("traducteur", searcher) == ["anne"]
 
 
-def test_profile_languages_and_spaces_reindex(backend_name, spaces, searcher, django_capture_on_commit_callbacks):
+def test_profile_languages_and_spaces_reindex(
+    backend_name, spaces, searcher, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        anne = make_person("anne", name="Anne Dupont", skills=("translation",), languages=("fr",), space=spaces["brussels"])
+        anne = make_person(
+            "anne", name="Anne Dupont", skills=("translation",), languages=("fr",), space=spaces["brussels"]
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        member_update_profile(member=anne, headline="Traductrice juridique", languages=["fr", "de"], other_spaces=[spaces["liege"]])
+        member_update_profile(
+            member=anne,
+            headline="Traductrice juridique",
+            languages=["fr", "de"],
+            other_spaces=[spaces["liege"]],
+        )
     assert found("juridique", searcher) == ["anne"]
     assert found("", searcher, language="de") == ["anne"]
     assert found("", searcher, space="forge-liege") == ["anne"]
@@ -67,7 +82,9 @@ def test_profile_languages_and_spaces_reindex(backend_name, spaces, searcher, dj
     assert found("", searcher, language="it") == ["anne"]
 
 
-def test_a_space_change_reaches_its_members(backend_name, spaces, searcher, django_capture_on_commit_callbacks):
+def test_a_space_change_reaches_its_members(
+    backend_name, spaces, searcher, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         make_person("anne", name="Anne Dupont", skills=("translation",), space=spaces["namur"])
     assert found("", searcher, region="wallonia") == ["anne"]
@@ -79,7 +96,9 @@ def test_a_space_change_reaches_its_members(backend_name, spaces, searcher, djan
     assert found("", searcher, region="brussels") == ["anne"]
 
 
-def test_hiding_a_profile_removes_it_and_showing_it_again_brings_it_back(backend_name, spaces, searcher, django_capture_on_commit_callbacks):
+def test_hiding_a_profile_removes_it_and_showing_it_again_brings_it_back(
+    backend_name, spaces, searcher, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         anne = make_person("anne", name="Anne Dupont", skills=("translation",))
     with django_capture_on_commit_callbacks(execute=True):
@@ -93,7 +112,9 @@ def test_hiding_a_profile_removes_it_and_showing_it_again_brings_it_back(backend
     assert found("traductrice", None) == ["anne"]
 
 
-def test_a_deleted_member_leaves_the_index(backend_name, spaces, searcher, django_capture_on_commit_callbacks):
+def test_a_deleted_member_leaves_the_index(
+    backend_name, spaces, searcher, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         anne = make_person("anne", name="Anne Dupont", skills=("translation",))
     member_id = anne.pk
@@ -103,7 +124,9 @@ def test_a_deleted_member_leaves_the_index(backend_name, spaces, searcher, djang
     assert member_id not in get_backend().indexed_hashes()
 
 
-def test_a_rolled_back_change_never_reaches_the_index(backend_name, spaces, searcher, django_capture_on_commit_callbacks):
+def test_a_rolled_back_change_never_reaches_the_index(
+    backend_name, spaces, searcher, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         anne = make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
@@ -123,7 +146,9 @@ def test_a_login_does_not_reindex(backend_name, spaces, django_capture_on_commit
     assert callbacks == [] and not OutboxEntry.objects.exists()
 
 
-def test_an_admin_edit_reindexes(backend_name, spaces, searcher, admin_client, django_capture_on_commit_callbacks):
+def test_an_admin_edit_reindexes(
+    backend_name, spaces, searcher, admin_client, django_capture_on_commit_callbacks
+):
     # given a member edited through the admin's change form, as an administrator would
     with django_capture_on_commit_callbacks(execute=True):
         anne = make_person("anne", name="Anne Dupont", headline="Traductrice", skills=("translation",))
@@ -133,7 +158,9 @@ def test_an_admin_edit_reindexes(backend_name, spaces, searcher, admin_client, d
     # when the form is saved
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, data)
-    assert response.status_code == 302, getattr(response, "context", None) and response.context["adminform"].form.errors
+    assert response.status_code == 302, (
+        getattr(response, "context", None) and response.context["adminform"].form.errors
+    )
     # then the index has the new headline
     assert found("mariage", searcher) == ["anne"]
 
@@ -158,6 +185,7 @@ def admin_form_data(response) -> dict:
                 data[key] = [str(v) for v in value]
             else:
                 data[key] = str(value)
+
     add_form(response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset

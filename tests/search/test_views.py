@@ -10,9 +10,19 @@ from tests.search.conftest import make_person
 
 @pytest.fixture
 def indexed(spaces, member):
-    make_person("anne", name="Anne Dupont", headline="Traductrice FR-NL", bio="Je traduis des sites web.",
-                skills=("translation",), space=spaces["brussels"], visibility="public", available=True)
-    make_person("pieter", name="Pieter Claes", headline="Vertaler", skills=("translation",), space=spaces["gent"])
+    make_person(
+        "anne",
+        name="Anne Dupont",
+        headline="Traductrice FR-NL",
+        bio="Je traduis des sites web.",
+        skills=("translation",),
+        space=spaces["brussels"],
+        visibility="public",
+        available=True,
+    )
+    make_person(
+        "pieter", name="Pieter Claes", headline="Vertaler", skills=("translation",), space=spaces["gent"]
+    )
     index_rebuild()
 
 

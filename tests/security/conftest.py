@@ -48,35 +48,56 @@ def build_world() -> World:
 
     space = SpaceFactory(name="La Fabrique", slug="la-fabrique")
     member = MemberFactory(
-        username="alice", email="alice.secret@example.org", display_name="Alice Traductrice", home_space=space,
+        username="alice",
+        email="alice.secret@example.org",
+        display_name="Alice Traductrice",
+        home_space=space,
         offers=["translation"],
     )
     other = MemberFactory(username="bob", email="bob.secret@example.org", display_name="Bob Builder")
     manager = MemberFactory(username="manon", email="manon.secret@example.org", display_name="Manon Manager")
     space.managers.add(manager)
     staff = MemberFactory(
-        username="stan", email="stan.secret@example.org", display_name="Stan Staff", is_staff=True, is_superuser=True
+        username="stan",
+        email="stan.secret@example.org",
+        display_name="Stan Staff",
+        is_staff=True,
+        is_superuser=True,
     )
     peer = MemberFactory(username="carol", email="carol.secret@example.org", display_name="Carol Peer")
     hidden = MemberFactory(
-        username="hugo", email="hugo.secret@example.org", display_name="Hugo Hidden",
-        visibility=Member.Visibility.HIDDEN, offers=["translation"],
+        username="hugo",
+        email="hugo.secret@example.org",
+        display_name="Hugo Hidden",
+        visibility=Member.Visibility.HIDDEN,
+        offers=["translation"],
     )
     conversation = conversation_direct_get_or_create(member=member, other=peer)
     message_send(sender=member, conversation=conversation, body="Our private plans", client_id="world-1")
     message_send(sender=peer, conversation=conversation, body="Secret reply", client_id="world-2")
     help_request = help_request_create(
-        author=member, title="Need a Dutch translator", description="A contract of 3 pages to translate.",
-        skills=["translation"], space=space,
+        author=member,
+        title="Need a Dutch translator",
+        description="A contract of 3 pages to translate.",
+        skills=["translation"],
+        space=space,
     )
     starts = timezone.now() + dt.timedelta(days=3)
     event = Event.objects.create(
-        space=space, title="Apéro réseau", description="Drinks", starts_at=starts,
-        ends_at=starts + dt.timedelta(hours=2), capacity=10, created_by=manager,
+        space=space,
+        title="Apéro réseau",
+        description="Drinks",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        capacity=10,
+        created_by=manager,
     )
     trial = TrialRequest.objects.create(
-        space=space, name="Visitor Vera", email="vera.visitor@example.org",
-        date=timezone.localdate() + dt.timedelta(days=2), message="I would like to try.",
+        space=space,
+        name="Visitor Vera",
+        email="vera.visitor@example.org",
+        date=timezone.localdate() + dt.timedelta(days=2),
+        message="I would like to try.",
     )
     return World(space, member, other, manager, staff, peer, hidden, conversation, help_request, event, trial)
 

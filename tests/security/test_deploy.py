@@ -34,8 +34,17 @@ PRODUCTION_ENV = {
 }
 
 # Variables of the developer's shell or of the test run that must not leak into the probe.
-_SCRUBBED = {"DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL", "DEBUG", "SECRET_KEY", "SECURE_HTTPS",
-             "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE"}
+_SCRUBBED = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ELASTICSEARCH_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "SECURE_HTTPS",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DJANGO_SETTINGS_MODULE",
+}
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -63,8 +72,13 @@ print(json.dumps({n: getattr(s, n) for n in names}))
 def production_security_settings() -> dict:
     clean = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     result = subprocess.run(
-        [sys.executable, "-c", SECURITY_PROBE], env={**clean, **PRODUCTION_ENV}, cwd=ROOT,
-        capture_output=True, text=True, check=True, timeout=60,
+        [sys.executable, "-c", SECURITY_PROBE],
+        env={**clean, **PRODUCTION_ENV},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     values = json.loads(result.stdout)
     values["SECURE_PROXY_SSL_HEADER"] = tuple(values["SECURE_PROXY_SSL_HEADER"] or ()) or None
@@ -106,9 +120,7 @@ def test_security_headers_on_pages_api_and_errors(client, member):
 
     for name, response in responses.items():
         csp = response.headers.get("Content-Security-Policy", "")
-        directives = dict(
-            (part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";") if part.strip()
-        )
+        directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";") if part.strip())
         assert directives.get("script-src") == "'self'", (name, csp)
         assert directives.get("object-src") == "'none'", (name, csp)
         assert directives.get("frame-ancestors") == "'none'", (name, csp)
@@ -128,7 +140,9 @@ def test_https_setup_redirects_and_sends_hsts_and_secure_cookies(db):
         behind_proxy = Client(HTTP_HOST="coworking.example.be", HTTP_X_FORWARDED_PROTO="https").get(
             "/accounts/login/"
         )
-        foreign_host = Client(HTTP_HOST="evil.example", HTTP_X_FORWARDED_PROTO="https").get("/accounts/login/")
+        foreign_host = Client(HTTP_HOST="evil.example", HTTP_X_FORWARDED_PROTO="https").get(
+            "/accounts/login/"
+        )
 
     assert plain.status_code == 301
     assert plain.headers["Location"] == "https://coworking.example.be/accounts/login/"
@@ -145,7 +159,9 @@ def test_session_cookie_is_http_only_and_secure_behind_https(db, member):
     with override_settings(
         SESSION_COOKIE_SECURE=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
     ):
-        response = client.post("/accounts/login/", {"username": member.username, "password": DEFAULT_PASSWORD})
+        response = client.post(
+            "/accounts/login/", {"username": member.username, "password": DEFAULT_PASSWORD}
+        )
 
     session = response.cookies["sessionid"]
     assert response.status_code == 302

@@ -53,8 +53,13 @@ def _build_people() -> dict:
     member_update_profile(member=victim, skills_offered=["graphic design"], skills_wanted=[])
     mallory = MemberFactory(username="mallory", home_space=space)
     member_update_profile(
-        member=mallory, display_name=PAYLOAD, headline=PAYLOAD, profession=PAYLOAD[:100], bio=PAYLOAD * 3,
-        skills_offered=[SKILL_PAYLOAD, "translation"], skills_wanted=[SKILL_PAYLOAD],
+        member=mallory,
+        display_name=PAYLOAD,
+        headline=PAYLOAD,
+        profession=PAYLOAD[:100],
+        bio=PAYLOAD * 3,
+        skills_offered=[SKILL_PAYLOAD, "translation"],
+        skills_wanted=[SKILL_PAYLOAD],
     )
     mallory.refresh_from_db()
     check_in_start(member=mallory, space=space)
@@ -72,15 +77,23 @@ def _build_content(*, space, manager, victim, mallory) -> dict:
     message_send(sender=mallory, conversation=group, body=PAYLOAD + " logo", client_id="evil-2")
 
     help_request = help_request_create(
-        author=mallory, title=PAYLOAD, description=PAYLOAD + " I need a logo designer", skills=["graphic design"],
+        author=mallory,
+        title=PAYLOAD,
+        description=PAYLOAD + " I need a logo designer",
+        skills=["graphic design"],
         space=space,
     )
     help_reply_create(help_request=help_request, author=mallory, body=PAYLOAD)
 
     starts = timezone.now() + dt.timedelta(days=4)
     event = event_create(
-        by=manager, space=space, title=PAYLOAD, starts_at=starts, ends_at=starts + dt.timedelta(hours=2),
-        description=PAYLOAD, place=PAYLOAD,
+        by=manager,
+        space=space,
+        title=PAYLOAD,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        description=PAYLOAD,
+        place=PAYLOAD,
     )
     from community.models import RSVP
 
@@ -88,12 +101,21 @@ def _build_content(*, space, manager, victim, mallory) -> dict:
     from community.models import TrialRequest
 
     TrialRequest.objects.create(
-        space=space, name=PAYLOAD, email="mallory@example.org", message=PAYLOAD,
+        space=space,
+        name=PAYLOAD,
+        email="mallory@example.org",
+        message=PAYLOAD,
         date=timezone.localdate() + dt.timedelta(days=3),
     )
     return {
-        "space": space, "manager": manager, "victim": victim, "mallory": mallory, "direct": direct,
-        "group": group, "help_request": help_request, "event": event,
+        "space": space,
+        "manager": manager,
+        "victim": victim,
+        "mallory": mallory,
+        "direct": direct,
+        "group": group,
+        "help_request": help_request,
+        "event": event,
     }
 
 
@@ -110,7 +132,9 @@ def _assert_inert(response, where: str, *, shown: bool = True) -> None:
     assert response.status_code == 200, f"{where}: {response.status_code}"
     body = response.content.decode()
     found = LIVE_MARKUP.search(body)
-    assert found is None, f"{where}: live markup {found.group(0)!r} near: {body[max(0, found.start() - 200):found.end() + 100]}"
+    assert found is None, (
+        f"{where}: live markup {found.group(0)!r} near: {body[max(0, found.start() - 200) : found.end() + 100]}"
+    )
     if shown:  # the page did show Mallory's text (escaped), so the check above meant something
         assert ESCAPED.search(body), f"{where}: Mallory's text is not on the page at all"
 
@@ -156,8 +180,12 @@ def test_markup_is_escaped_in_the_admin(evil):
     staff = MemberFactory(username="root", is_staff=True, is_superuser=True)
     client = _client(staff)
 
-    for path in ("/admin/profiles/member/", f"/admin/profiles/member/{evil['mallory'].pk}/change/",
-                 "/admin/community/event/", "/admin/community/trialrequest/"):
+    for path in (
+        "/admin/profiles/member/",
+        f"/admin/profiles/member/{evil['mallory'].pk}/change/",
+        "/admin/community/event/",
+        "/admin/community/trialrequest/",
+    ):
         _assert_inert(client.get(path), path)
 
 
@@ -206,7 +234,9 @@ def test_profile_links_refuse_javascript_urls(evil):
     with pytest.raises(ValidationError):
         member_update_profile(member=evil["mallory"], website=URL_PAYLOAD)
 
-    response = _client(evil["mallory"]).post("/members/me/edit/", {"website": URL_PAYLOAD, "display_name": "M"})
+    response = _client(evil["mallory"]).post(
+        "/members/me/edit/", {"website": URL_PAYLOAD, "display_name": "M"}
+    )
     assert response.status_code in (200, 400)
     assert "website" in response.context["form"].errors
     evil["mallory"].refresh_from_db()
@@ -224,12 +254,15 @@ def test_notification_links_refuse_javascript_urls(evil):
 # The scripts put user text in the page as text only.
 # ---------------------------------------------------------------------------------------------
 
-HTML_SINKS = re.compile(r"\.innerHTML\s*[+]?=|\.outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(")
+HTML_SINKS = re.compile(
+    r"\.innerHTML\s*[+]?=|\.outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\("
+)
 
 
 def _our_scripts() -> list[Path]:
     return sorted(
-        p for p in ROOT.glob("**/static/**/*.js")
+        p
+        for p in ROOT.glob("**/static/**/*.js")
         if not {".venv", "vendor", "staticfiles", "node_modules"} & set(p.parts)
     )
 

@@ -34,7 +34,9 @@ def busy_world(db, django_capture_on_commit_callbacks):
 
     # The hidden member takes part in everything a page could show.
     check_in_start(member=world.hidden, space=world.space)
-    RSVP.objects.create(event=world.event, member=world.hidden, status=RSVP.Status.GOING, requested_at=timezone.now())
+    RSVP.objects.create(
+        event=world.event, member=world.hidden, status=RSVP.Status.GOING, requested_at=timezone.now()
+    )
     world.hidden.home_space = world.space
     world.hidden.save(update_fields=["home_space"])
     return world
@@ -43,12 +45,30 @@ def busy_world(db, django_capture_on_commit_callbacks):
 def pages(world) -> list[str]:
     w = world
     return [
-        "/", "/members/", "/members/?q=translation", "/members/?q=hugo", f"/members/{w.member.username}/",
-        f"/members/{w.peer.username}/", "/search/?q=translation", "/search/?q=hugo", "/search/?q=secret+plans",
-        "/api/search/members?q=translation", "/api/search/members?q=hugo", "/api/search/members?q=private",
-        "/api/skills/suggest?prefix=tra", "/help/", f"/help/{w.help_request.pk}/", "/events/",
-        f"/events/{w.event.pk}/", "/spaces/", f"/spaces/{w.space.slug}/", "/messages/", "/messages/?folder=requests",
-        "/api/conversations/", "/messages/notifications/", "/members/me/edit/",
+        "/",
+        "/members/",
+        "/members/?q=translation",
+        "/members/?q=hugo",
+        f"/members/{w.member.username}/",
+        f"/members/{w.peer.username}/",
+        "/search/?q=translation",
+        "/search/?q=hugo",
+        "/search/?q=secret+plans",
+        "/api/search/members?q=translation",
+        "/api/search/members?q=hugo",
+        "/api/search/members?q=private",
+        "/api/skills/suggest?prefix=tra",
+        "/help/",
+        f"/help/{w.help_request.pk}/",
+        "/events/",
+        f"/events/{w.event.pk}/",
+        "/spaces/",
+        f"/spaces/{w.space.slug}/",
+        "/messages/",
+        "/messages/?folder=requests",
+        "/api/conversations/",
+        "/messages/notifications/",
+        "/members/me/edit/",
     ]
 
 
@@ -74,7 +94,9 @@ def test_no_page_or_endpoint_leaks_conversations_hidden_profiles_or_emails(busy_
         response = client.get(path)
         assert response.status_code < 500, path
         if response.status_code == 200:
-            problems += [f"{path}: {leak}" for leak in leaks_in(response.content.decode(), viewer=viewer, world=world)]
+            problems += [
+                f"{path}: {leak}" for leak in leaks_in(response.content.decode(), viewer=viewer, world=world)
+            ]
 
     assert problems == []
 
@@ -101,16 +123,28 @@ def test_hidden_member_is_still_there_for_themself(busy_world):
 async def test_socket_frames_carry_no_email_and_outsiders_hear_nothing():
     world = await database_sync_to_async(build_world)()
     participant = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"),
-                                           (b"cookie", (await database_sync_to_async(cookie_header)(world.peer)).encode())]
+        application,
+        "/ws/chat/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"cookie", (await database_sync_to_async(cookie_header)(world.peer)).encode()),
+        ],
     )
     outsider = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"),
-                                           (b"cookie", (await database_sync_to_async(cookie_header)(world.hidden)).encode())]
+        application,
+        "/ws/chat/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"cookie", (await database_sync_to_async(cookie_header)(world.hidden)).encode()),
+        ],
     )
     sender = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"),
-                                           (b"cookie", (await database_sync_to_async(cookie_header)(world.member)).encode())]
+        application,
+        "/ws/chat/",
+        headers=[
+            (b"origin", b"http://localhost"),
+            (b"cookie", (await database_sync_to_async(cookie_header)(world.member)).encode()),
+        ],
     )
     try:
         for socket in (participant, outsider, sender):
@@ -119,8 +153,16 @@ async def test_socket_frames_carry_no_email_and_outsiders_hear_nothing():
             await socket.send_to(text_data=json.dumps({"type": "sync", "after": 0}))
         conversation = world.conversation.pk
         await sender.send_to(text_data=json.dumps({"type": "typing", "conversation": conversation}))
-        await sender.send_to(text_data=json.dumps(
-            {"type": "send", "conversation": conversation, "body": "Our private plans, part 2", "client_id": "leak-1"}))
+        await sender.send_to(
+            text_data=json.dumps(
+                {
+                    "type": "send",
+                    "conversation": conversation,
+                    "body": "Our private plans, part 2",
+                    "client_id": "leak-1",
+                }
+            )
+        )
 
         heard = []
         while not await participant.receive_nothing(timeout=0.5):
@@ -137,4 +179,6 @@ async def test_socket_frames_carry_no_email_and_outsiders_hear_nothing():
 
     assert any("part 2" in frame for frame in heard)
     assert not any(EMAIL.search(frame) for frame in heard + overheard + own)
-    assert not any("private plans" in frame.lower() or "Secret reply" in frame for frame in overheard), overheard
+    assert not any("private plans" in frame.lower() or "Secret reply" in frame for frame in overheard), (
+        overheard
+    )

@@ -65,31 +65,47 @@ MATRIX: list[Case] = [
     Case("spaces/<slug:slug>/", "/spaces/no-such-space/", everyone(404), label="unknown"),
     Case("spaces/<slug:slug>/trial/", "/spaces/{w.space.slug}/trial/", everyone(200)),
     Case(
-        "spaces/<slug:slug>/trial/", "/spaces/{w.space.slug}/trial/", everyone(400), method="post",
-        data={"name": "", "email": "not-an-email"}, label="bad form",
+        "spaces/<slug:slug>/trial/",
+        "/spaces/{w.space.slug}/trial/",
+        everyone(400),
+        method="post",
+        data={"name": "", "email": "not-an-email"},
+        label="bad form",
     ),
     Case("spaces/<slug:slug>/trial/sent/", "/spaces/{w.space.slug}/trial/sent/", everyone(200)),
-    Case("spaces/<slug:slug>/check-in/", "/spaces/{w.space.slug}/check-in/", members(REDIRECT), method="post"),
+    Case(
+        "spaces/<slug:slug>/check-in/", "/spaces/{w.space.slug}/check-in/", members(REDIRECT), method="post"
+    ),
     Case("spaces/<slug:slug>/check-in/", "/spaces/{w.space.slug}/check-in/", members(405), label="GET"),
     Case("spaces/<slug:slug>/manage/", "/spaces/{w.space.slug}/manage/", managers(200)),
     Case(
         "spaces/<slug:slug>/manage/trials/<int:pk>/<str:decision>/",
-        "/spaces/{w.space.slug}/manage/trials/{w.trial.pk}/accept/", managers(REDIRECT), method="post",
+        "/spaces/{w.space.slug}/manage/trials/{w.trial.pk}/accept/",
+        managers(REDIRECT),
+        method="post",
     ),
     Case(
         "spaces/<slug:slug>/manage/trials/<int:pk>/<str:decision>/",
-        "/spaces/{w.space.slug}/manage/trials/{w.trial.pk}/explode/", members(404), method="post",
+        "/spaces/{w.space.slug}/manage/trials/{w.trial.pk}/explode/",
+        members(404),
+        method="post",
         label="unknown decision",
     ),
     Case("spaces/<slug:slug>/manage/hours.csv", "/spaces/{w.space.slug}/manage/hours.csv", managers(200)),
     Case(
-        "spaces/<slug:slug>/manage/hours.csv", "/spaces/{w.space.slug}/manage/hours.csv?month=2026-13",
-        managers(400), label="bad month",
+        "spaces/<slug:slug>/manage/hours.csv",
+        "/spaces/{w.space.slug}/manage/hours.csv?month=2026-13",
+        managers(400),
+        label="bad month",
     ),
     Case("spaces/<slug:slug>/manage/events/new/", "/spaces/{w.space.slug}/manage/events/new/", managers(200)),
     Case(
-        "spaces/<slug:slug>/manage/events/new/", "/spaces/{w.space.slug}/manage/events/new/", managers(400),
-        method="post", data={"title": ""}, label="bad form",
+        "spaces/<slug:slug>/manage/events/new/",
+        "/spaces/{w.space.slug}/manage/events/new/",
+        managers(400),
+        method="post",
+        data={"title": ""},
+        label="bad form",
     ),
     Case("check-out/", "/check-out/", members(REDIRECT), method="post"),
     Case("hours/", "/hours/", members(200)),
@@ -98,10 +114,21 @@ MATRIX: list[Case] = [
     Case("events/feed.ics", "/events/feed.ics", everyone(200)),
     Case("events/<int:pk>/", "/events/{w.event.pk}/", everyone(200)),
     Case("events/<int:pk>/", "/events/999999/", everyone(404), label="unknown"),
-    Case("events/<int:pk>/rsvp/", "/events/{w.event.pk}/rsvp/", members(REDIRECT), method="post",
-         data={"action": "going"}),
-    Case("events/<int:pk>/rsvp/", "/events/{w.event.pk}/rsvp/", members(400), method="post",
-         data={"action": "explode"}, label="bad action"),
+    Case(
+        "events/<int:pk>/rsvp/",
+        "/events/{w.event.pk}/rsvp/",
+        members(REDIRECT),
+        method="post",
+        data={"action": "going"},
+    ),
+    Case(
+        "events/<int:pk>/rsvp/",
+        "/events/{w.event.pk}/rsvp/",
+        members(400),
+        method="post",
+        data={"action": "explode"},
+        label="bad action",
+    ),
     Case("events/<int:pk>/event.ics", "/events/{w.event.pk}/event.ics", everyone(200)),
     # --- accounts ------------------------------------------------------------------------------
     Case("accounts/signup/", "/accounts/signup/", members(REDIRECT, anonymous=200)),
@@ -120,25 +147,43 @@ MATRIX: list[Case] = [
     Case("members/skills/suggest/", "/members/skills/suggest/?prefix=tra", everyone(200)),
     Case("members/skills/suggest", "/members/skills/suggest?prefix=tra", everyone(200)),
     Case("members/<str:username>/", "/members/{w.member.username}/", members(200)),
-    Case("members/<str:username>/", "/members/{w.hidden.username}/", owner_only(404, others=404, anonymous=404),
-         label="hidden"),
+    Case(
+        "members/<str:username>/",
+        "/members/{w.hidden.username}/",
+        owner_only(404, others=404, anonymous=404),
+        label="hidden",
+    ),
     Case("members/<str:username>/", "/members/nobody-at-all/", everyone(404), label="unknown"),
     # --- search --------------------------------------------------------------------------------------
     Case("search/", "/search/?q=traducteur", everyone(200)),
     # --- messages ------------------------------------------------------------------------------------
     Case("messages/", "/messages/", members(200)),
     Case("messages/<int:conversation_id>/", "/messages/{w.conversation.pk}/", owner_only(200)),
-    Case("messages/<int:conversation_id>/", "/messages/{w.conversation.pk}/", owner_only(REDIRECT),
-         method="post", data={"body": "hi", "client_id": "matrix-1"}, label="send"),
-    Case("messages/<int:conversation_id>/", "/messages/99999999999999999999/", members(404),
-         label="huge id"),
-    Case("messages/<int:conversation_id>/<str:action>/", "/messages/{w.conversation.pk}/mute/",
-         owner_only(REDIRECT), method="post"),
-    Case("messages/<int:conversation_id>/<str:action>/", "/messages/{w.conversation.pk}/mute/",
-         members(405, other=405), label="GET"),
+    Case(
+        "messages/<int:conversation_id>/",
+        "/messages/{w.conversation.pk}/",
+        owner_only(REDIRECT),
+        method="post",
+        data={"body": "hi", "client_id": "matrix-1"},
+        label="send",
+    ),
+    Case("messages/<int:conversation_id>/", "/messages/99999999999999999999/", members(404), label="huge id"),
+    Case(
+        "messages/<int:conversation_id>/<str:action>/",
+        "/messages/{w.conversation.pk}/mute/",
+        owner_only(REDIRECT),
+        method="post",
+    ),
+    Case(
+        "messages/<int:conversation_id>/<str:action>/",
+        "/messages/{w.conversation.pk}/mute/",
+        members(405, other=405),
+        label="GET",
+    ),
     Case("messages/with/<str:username>/", "/messages/with/{w.peer.username}/", members(REDIRECT)),
-    Case("messages/with/<str:username>/", "/messages/with/{w.hidden.username}/", members(404),
-         label="hidden"),
+    Case(
+        "messages/with/<str:username>/", "/messages/with/{w.hidden.username}/", members(404), label="hidden"
+    ),
     Case("messages/groups/new/", "/messages/groups/new/", members(200)),
     Case("messages/notifications/", "/messages/notifications/", members(200)),
     # --- help board ----------------------------------------------------------------------------------
@@ -149,40 +194,93 @@ MATRIX: list[Case] = [
     Case("help/<int:pk>/", "/help/{w.help_request.pk}/", members(200)),
     Case("help/<int:pk>/", "/help/999999/", members(404), label="unknown"),
     Case("help/<int:pk>/edit/", "/help/{w.help_request.pk}/edit/", owner_only(200, others=403)),
-    Case("help/<int:pk>/reply/", "/help/{w.help_request.pk}/reply/", members(REDIRECT), method="post",
-         data={"body": "I can help with that."}),
-    Case("help/<int:pk>/reply/", "/help/{w.help_request.pk}/reply/", members(400), method="post",
-         data={"body": ""}, label="empty"),
-    Case("help/<int:pk>/offer/", "/help/{w.help_request.pk}/offer/", members(REDIRECT, member=400),
-         method="post"),
-    Case("help/<int:pk>/solve/", "/help/{w.help_request.pk}/solve/", owner_only(REDIRECT, others=403),
-         method="post"),
-    Case("help/<int:pk>/close/", "/help/{w.help_request.pk}/close/", owner_only(REDIRECT, others=403),
-         method="post"),
-    Case("help/<int:pk>/reopen/", "/help/{w.help_request.pk}/reopen/", owner_only(400, others=403),
-         method="post"),
-    Case("help/<int:pk>/message/<str:username>/", "/help/{w.help_request.pk}/message/{w.member.username}/",
-         members(200, member=403)),
+    Case(
+        "help/<int:pk>/reply/",
+        "/help/{w.help_request.pk}/reply/",
+        members(REDIRECT),
+        method="post",
+        data={"body": "I can help with that."},
+    ),
+    Case(
+        "help/<int:pk>/reply/",
+        "/help/{w.help_request.pk}/reply/",
+        members(400),
+        method="post",
+        data={"body": ""},
+        label="empty",
+    ),
+    Case(
+        "help/<int:pk>/offer/",
+        "/help/{w.help_request.pk}/offer/",
+        members(REDIRECT, member=400),
+        method="post",
+    ),
+    Case(
+        "help/<int:pk>/solve/",
+        "/help/{w.help_request.pk}/solve/",
+        owner_only(REDIRECT, others=403),
+        method="post",
+    ),
+    Case(
+        "help/<int:pk>/close/",
+        "/help/{w.help_request.pk}/close/",
+        owner_only(REDIRECT, others=403),
+        method="post",
+    ),
+    Case(
+        "help/<int:pk>/reopen/",
+        "/help/{w.help_request.pk}/reopen/",
+        owner_only(400, others=403),
+        method="post",
+    ),
+    Case(
+        "help/<int:pk>/message/<str:username>/",
+        "/help/{w.help_request.pk}/message/{w.member.username}/",
+        members(200, member=403),
+    ),
     # The author may write to anyone (direct messages are open to members anyway); others only to the
     # author, the matched members and those who replied.
-    Case("help/<int:pk>/message/<str:username>/", "/help/{w.help_request.pk}/message/{w.other.username}/",
-         members(403, member=200), label="to a stranger"),
-    Case("help/<int:pk>/message/<str:username>/", "/help/{w.help_request.pk}/message/{w.hidden.username}/",
-         members(404), label="to a hidden member"),
+    Case(
+        "help/<int:pk>/message/<str:username>/",
+        "/help/{w.help_request.pk}/message/{w.other.username}/",
+        members(403, member=200),
+        label="to a stranger",
+    ),
+    Case(
+        "help/<int:pk>/message/<str:username>/",
+        "/help/{w.help_request.pk}/message/{w.hidden.username}/",
+        members(404),
+        label="to a hidden member",
+    ),
     # --- JSON API ------------------------------------------------------------------------------------
     Case("api/openapi.json", "/api/openapi.json", everyone(200)),
     Case("api/", "/api/", everyone(404)),
     Case("api/search/members", "/api/search/members?q=traducteur", members(200, anonymous=401)),
-    Case("api/search/members", "/api/search/members?q=" + "x" * 600, members(400, anonymous=401),
-         label="query too long"),
+    Case(
+        "api/search/members",
+        "/api/search/members?q=" + "x" * 600,
+        members(400, anonymous=401),
+        label="query too long",
+    ),
     Case("api/skills/suggest", "/api/skills/suggest?prefix=tra", members(200, anonymous=401)),
     Case("api/conversations/", "/api/conversations/", members(200, anonymous=401)),
-    Case("api/conversations/", "/api/conversations/?folder=bogus", members(400, anonymous=401),
-         label="bad folder"),
-    Case("api/conversations/<conversation_id>/messages", "/api/conversations/{w.conversation.pk}/messages",
-         owner_only(200, anonymous=401)),
-    Case("api/conversations/<conversation_id>/messages",
-         "/api/conversations/99999999999999999999999/messages", members(404, anonymous=401), label="huge id"),
+    Case(
+        "api/conversations/",
+        "/api/conversations/?folder=bogus",
+        members(400, anonymous=401),
+        label="bad folder",
+    ),
+    Case(
+        "api/conversations/<conversation_id>/messages",
+        "/api/conversations/{w.conversation.pk}/messages",
+        owner_only(200, anonymous=401),
+    ),
+    Case(
+        "api/conversations/<conversation_id>/messages",
+        "/api/conversations/99999999999999999999999/messages",
+        members(404, anonymous=401),
+        label="huge id",
+    ),
     # --- i18n, media ---------------------------------------------------------------------------------
     Case("i18n/setlang/", "/i18n/setlang/", everyone(REDIRECT), method="post", data={"language": "fr"}),
     Case("i18n/js/", "/i18n/js/", everyone(200)),
@@ -206,7 +304,8 @@ def _walk(patterns, prefix: str = ""):
 
 def all_routes() -> set[str]:
     return {
-        route for route in _walk(get_resolver().url_patterns)
+        route
+        for route in _walk(get_resolver().url_patterns)
         if not any(route.startswith(skipped) for skipped in NOT_IN_MATRIX)
     }
 
@@ -225,7 +324,9 @@ def _check(response, expected, where: str) -> None:
     status = response.status_code
     if expected == LOGIN:
         assert status == 302, f"{where}: expected a login redirect, got {status}"
-        assert response.headers["Location"].startswith(reverse("login")), f"{where}: {response.headers['Location']}"
+        assert response.headers["Location"].startswith(reverse("login")), (
+            f"{where}: {response.headers['Location']}"
+        )
     elif expected == REDIRECT:
         assert status == 302, f"{where}: expected a redirect, got {status}"
         assert not response.headers["Location"].startswith(reverse("login")), f"{where}: sent to log in"
@@ -300,7 +401,9 @@ def test_deactivated_member_loses_api_and_pages(world):
     world.member.save(update_fields=["is_active"])
 
     page = client.get("/messages/")
-    api = world.client("anonymous").get("/api/conversations/", HTTP_AUTHORIZATION="Token token-of-alice-0123456789")
+    api = world.client("anonymous").get(
+        "/api/conversations/", HTTP_AUTHORIZATION="Token token-of-alice-0123456789"
+    )
 
     assert page.status_code == 302 and page.headers["Location"].startswith(reverse("login"))
     assert api.status_code == 401
@@ -373,8 +476,16 @@ SAME_SITE = b"http://localhost"
         ("member", None, False),
         ("member", b"null", False),
     ],
-    ids=["anonymous", "member", "staff", "deactivated", "foreign-origin", "lookalike-origin", "no-origin",
-         "null-origin"],
+    ids=[
+        "anonymous",
+        "member",
+        "staff",
+        "deactivated",
+        "foreign-origin",
+        "lookalike-origin",
+        "no-origin",
+        "null-origin",
+    ],
 )
 async def test_chat_socket_wants_an_active_member_from_an_allowed_origin(who, origin, accepted):
     from channels.db import database_sync_to_async

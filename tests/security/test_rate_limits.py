@@ -38,48 +38,78 @@ def _count(model_path: str, **filters) -> Callable[[dict], int]:
     def count(ctx: dict) -> int:
         from django.apps import apps
 
-        return apps.get_model(model_path).objects.filter(**{k: v(ctx) if callable(v) else v for k, v in filters.items()}).count()
+        return (
+            apps.get_model(model_path)
+            .objects.filter(**{k: v(ctx) if callable(v) else v for k, v in filters.items()})
+            .count()
+        )
 
     return count
 
 
 FLOODS = [
     Flood(
-        "sign-up", lambda c: "/accounts/signup/",
-        lambda c, n: {"username": f"bot{n}", "email": f"bot{n}@spam.example", "display_name": f"Bot {n}",
-                      "password1": "a-long-pass-phrase-77", "password2": "a-long-pass-phrase-77"},
-        _count("profiles.Member", email__endswith="@spam.example"), limit=10, logged_in=False,
+        "sign-up",
+        lambda c: "/accounts/signup/",
+        lambda c, n: {
+            "username": f"bot{n}",
+            "email": f"bot{n}@spam.example",
+            "display_name": f"Bot {n}",
+            "password1": "a-long-pass-phrase-77",
+            "password2": "a-long-pass-phrase-77",
+        },
+        _count("profiles.Member", email__endswith="@spam.example"),
+        limit=10,
+        logged_in=False,
     ),
     Flood(
-        "free trial request", lambda c: f"/spaces/{c['space'].slug}/trial/",
+        "free trial request",
+        lambda c: f"/spaces/{c['space'].slug}/trial/",
         lambda c, n: {"name": f"Bot {n}", "email": f"bot{n}@spam.example", "date": _weekday(2 + n % 20)},
-        _count("community.TrialRequest"), limit=10, logged_in=False,
+        _count("community.TrialRequest"),
+        limit=10,
+        logged_in=False,
     ),
     Flood(
-        "password reset email", lambda c: "/accounts/password/reset/",
+        "password reset email",
+        lambda c: "/accounts/password/reset/",
         lambda c, n: {"email": c["target"].email},
-        lambda c: len(mail.outbox), limit=5, logged_in=False,
+        lambda c: len(mail.outbox),
+        limit=5,
+        logged_in=False,
     ),
     Flood(
-        "help request", lambda c: "/help/new/",
-        lambda c, n: {"title": f"Need help number {n}", "description": "Please help me with my website.",
-                      "skills": "", "urgency": "normal"},
-        _count("helpboard.HelpRequest"), limit=5,
+        "help request",
+        lambda c: "/help/new/",
+        lambda c, n: {
+            "title": f"Need help number {n}",
+            "description": "Please help me with my website.",
+            "skills": "",
+            "urgency": "normal",
+        },
+        _count("helpboard.HelpRequest"),
+        limit=5,
     ),
     Flood(
-        "help reply", lambda c: f"/help/{c['help_request'].pk}/reply/",
+        "help reply",
+        lambda c: f"/help/{c['help_request'].pk}/reply/",
         lambda c, n: {"body": f"Reply number {n}"},
-        _count("helpboard.HelpReply"), limit=20,
+        _count("helpboard.HelpReply"),
+        limit=20,
     ),
     Flood(
-        "chat message (plain form)", lambda c: f"/messages/{c['conversation'].pk}/",
+        "chat message (plain form)",
+        lambda c: f"/messages/{c['conversation'].pk}/",
         lambda c, n: {"body": f"Message {n}", "client_id": f"flood-{n}"},
-        _count("messaging.Message"), limit=20,
+        _count("messaging.Message"),
+        limit=20,
     ),
     Flood(
-        "new group", lambda c: "/messages/groups/new/",
+        "new group",
+        lambda c: "/messages/groups/new/",
         lambda c, n: {"title": f"Spam group {n}", "usernames": c["target"].username},
-        _count("messaging.Conversation", kind="group"), limit=20,
+        _count("messaging.Conversation", kind="group"),
+        limit=20,
     ),
 ]
 
@@ -97,7 +127,9 @@ def targets(db):
         "space": space,
         "spammer": spammer,
         "target": target,
-        "help_request": help_request_create(author=author, title="Need a designer", description="For my logo."),
+        "help_request": help_request_create(
+            author=author, title="Need a designer", description="For my logo."
+        ),
         "conversation": conversation_direct_get_or_create(member=spammer, other=target),
     }
 
@@ -118,7 +150,9 @@ def test_posting_forms_are_rate_limited(targets, flood):
         assert response.status_code < 500, f"{flood.name}: attempt {n} gave {response.status_code}"
 
     written = flood.written(targets) - before
-    assert 0 < written <= flood.limit, f"{flood.name}: {written} written for {len(statuses)} posts (limit {flood.limit})"
+    assert 0 < written <= flood.limit, (
+        f"{flood.name}: {written} written for {len(statuses)} posts (limit {flood.limit})"
+    )
     refused = statuses[-1]
     assert refused in (200, 400, 429), f"{flood.name}: the refusal is {refused}"
 

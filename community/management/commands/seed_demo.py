@@ -24,12 +24,18 @@ class Command(BaseCommand):
     help = "Seed the demo coworking network (spaces, members, and each feature's demo data)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--members", type=int, default=1300, help="How many demo members (default 1,300).")
+        parser.add_argument(
+            "--members", type=int, default=1300, help="How many demo members (default 1,300)."
+        )
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when members already exist.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
-        parser.add_argument("--skip-features", action="store_true", help="Spaces and members only (benchmarks).")
+        parser.add_argument(
+            "--skip-features", action="store_true", help="Spaces and members only (benchmarks)."
+        )
 
-    def handle(self, *args, members: int, if_empty: bool, no_progress: bool, skip_features: bool, **options) -> None:
+    def handle(
+        self, *args, members: int, if_empty: bool, no_progress: bool, skip_features: bool, **options
+    ) -> None:
         if members < 0:
             raise CommandError("--members must be zero or more")
         if if_empty and Member.objects.exists():
@@ -68,4 +74,6 @@ class Command(BaseCommand):
         from django.core.management import get_commands
 
         if "search_index" in get_commands():
-            call_command("search_index", "--rebuild", *(["--no-progress"] if no_progress else []), stdout=self.stdout)
+            call_command(
+                "search_index", "--rebuild", *(["--no-progress"] if no_progress else []), stdout=self.stdout
+            )

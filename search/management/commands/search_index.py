@@ -27,11 +27,25 @@ class Command(BaseCommand):
         action.add_argument("--rebuild", action="store_true", help="Rebuild the index from the database.")
         action.add_argument("--check", action="store_true", help="Report missing, stale and extra documents.")
         action.add_argument("--retry", action="store_true", help="Send the pending outbox entries now.")
-        parser.add_argument("--backend", choices=["database", "elasticsearch"], help="Only this backend (default: all in use).")
+        parser.add_argument(
+            "--backend",
+            choices=["database", "elasticsearch"],
+            help="Only this backend (default: all in use).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
         parser.add_argument("--batch-size", type=int, default=2000)
 
-    def handle(self, *args, rebuild: bool, check: bool, retry: bool, backend: str | None, no_progress: bool, batch_size: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        rebuild: bool,
+        check: bool,
+        retry: bool,
+        backend: str | None,
+        no_progress: bool,
+        batch_size: int,
+        **options,
+    ) -> None:
         try:
             if rebuild:
                 self._rebuild(backend, no_progress, batch_size)
@@ -54,7 +68,9 @@ class Command(BaseCommand):
         indexed = sum(counts.values())
         rate = indexed / elapsed if elapsed else 0
         self.stdout.write(
-            self.style.SUCCESS(f"Search index rebuilt in {elapsed:.1f} s ({rate:,.0f} documents/s over {len(counts)} backend(s)).")
+            self.style.SUCCESS(
+                f"Search index rebuilt in {elapsed:.1f} s ({rate:,.0f} documents/s over {len(counts)} backend(s))."
+            )
         )
 
     def _check(self, backend: str | None) -> None:
@@ -73,7 +89,9 @@ class Command(BaseCommand):
         if pending:
             self.stdout.write(f"{pending} outbox entries waiting (search_index --retry sends them).")
         if problems:
-            raise CommandError("The search index is out of date: run `python manage.py search_index --rebuild`.")
+            raise CommandError(
+                "The search index is out of date: run `python manage.py search_index --rebuild`."
+            )
         self.stdout.write(self.style.SUCCESS("The search index is up to date."))
 
     def _retry(self) -> None:
@@ -88,5 +106,7 @@ class Command(BaseCommand):
             if report.failed or not (report.done):
                 break
         if failed:
-            raise CommandError(f"{done} members sent, {failed} still failing: {'; '.join(report.errors)[:500]}")
+            raise CommandError(
+                f"{done} members sent, {failed} still failing: {'; '.join(report.errors)[:500]}"
+            )
         self.stdout.write(self.style.SUCCESS(f"{done} members sent to the search index; outbox empty."))
