@@ -15,6 +15,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's shared-cache in-memory default: tests that race real threads need SQLite's
     # real locking (BEGIN IMMEDIATE + busy timeout); shared-cache memory fails with "table is locked".
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(tempfile.mkdtemp(prefix="coworking-test-db-"), "test.sqlite3")
-    }  # noqa: F405
+    test_db = os.path.join(tempfile.mkdtemp(prefix="coworking-test-db-"), "test.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": test_db}  # noqa: F405
