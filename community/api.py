@@ -6,39 +6,16 @@ Every error is `{"error": code, "detail": text}` with a 4xx status; bad input ne
 from __future__ import annotations
 
 from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
-from django.views.defaults import server_error as default_server_error
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import APIKeyHeader, django_auth
+from ninja.security import django_auth
 
-from profiles.models import ApiToken
-
-
-class TokenAuth(APIKeyHeader):
-    """`Authorization: Token <key>`."""
-
-    param_name = "Authorization"
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        if not key or not key.startswith("Token "):
-            return None
-        token = ApiToken.objects.select_related("member").filter(key=key[6:].strip()).first()
-        if token is None or not token.member.is_active:
-            return None
-        request.user = token.member
-        return token.member
-
-
-class ApiError(Exception):
-    """Raised by endpoints for a 4xx with a stable error code."""
-
-    def __init__(self, status: int, code: str, detail: str):
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
-
+from community.core.errors import ServiceError
+from messaging.api import router as messaging_router
+from profiles.api_auth import TokenAuth
+from search.api import router as search_router
 
 api = NinjaAPI(
     title="Coworking community API",
@@ -54,8 +31,8 @@ def error_response(request: HttpRequest, status: int, code: str, detail):
     return api.create_response(request, {"error": code, "detail": detail}, status=status)
 
 
-@api.exception_handler(ApiError)
-def handle_api_error(request, exc: ApiError):
+@api.exception_handler(ServiceError)
+def handle_service_error(request, exc: ServiceError):
     return error_response(request, exc.status, exc.code, exc.detail)
 
 
@@ -92,28 +69,5 @@ def handle_out_of_range(request, exc):
     return error_response(request, 400, "invalid", _("A number in the request is out of range."))
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler404: unknown paths under /api/ answer in the API's JSON error shape, pages get the friendly page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": "not_found", "detail": _("No such endpoint.")}, status=404)
-    return page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: JSON under /api/ (scripts parse it), the friendly page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"error": "server_error", "detail": _("Something went wrong on our side.")}, status=500
-        )
-    return default_server_error(request)
-
-
-def _register_routers() -> None:
-    from messaging.api import router as messaging_router
-    from search.api import router as search_router
-
-    api.add_router("", search_router)
-    api.add_router("", messaging_router)
-
-
-_register_routers()
+api.add_router("", search_router)
+api.add_router("", messaging_router)

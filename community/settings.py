@@ -64,11 +64,14 @@ INSTALLED_APPS = [
     "channels",
     "taggit",
     "csp",
-    "community",
-    "community.helpboard",
+    # The project shell (settings, urls, asgi, the API root) is no app: it only mounts these.
+    "community.core",
     "profiles",
+    "community.network",
     "search",
     "messaging",
+    "community.helpboard",
+    "community.demo",
 ]
 
 MIDDLEWARE = [
@@ -79,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "community.i18n.MemberLanguageMiddleware",
+    "profiles.i18n.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -100,7 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "community.context_processors.navigation",
+                "messaging.context_processors.navigation",
             ],
         },
     },
@@ -193,6 +196,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The base layout's own files (site CSS and JS, vendored Pico and htmx); each app ships its own.
+STATICFILES_DIRS = [BASE_DIR / "community" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {

@@ -5,16 +5,16 @@ from django.views.decorators.cache import cache_page
 from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
-from community import views
 from community.api import api
-from community.api import not_found as handler404  # noqa: F401  JSON 404 under /api/
-from community.api import server_error as handler500  # noqa: F401  JSON 500 under /api/
-from community.i18n import set_language
+from community.handlers import not_found as handler404  # noqa: F401  JSON 404 under /api/
+from community.handlers import server_error as handler500  # noqa: F401  JSON 500 under /api/
+from community.network import views
+from profiles.i18n import set_language
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("", include("community.network_urls")),
-    path("accounts/", include("community.accounts_urls")),
+    path("", include("community.network.urls")),
+    path("accounts/", include("profiles.accounts_urls")),
     path("members/", include("profiles.urls")),
     path("search/", include("search.urls")),
     path("messages/", include("messaging.urls")),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from community.core.errors import ServiceError
 from messaging import selectors
 from messaging.realtime import message_payload
 
@@ -68,9 +69,7 @@ def _member(request: HttpRequest):
 def conversations_list(request: HttpRequest, folder: str = "inbox"):
     """Conversations newest first. `folder=requests` lists those waiting for the member's answer."""
     if folder not in ("inbox", "requests"):
-        from community.api import ApiError
-
-        raise ApiError(400, "invalid", _("folder is inbox or requests."))
+        raise ServiceError("invalid", _("folder is inbox or requests."))
     member = _member(request)
     rows = selectors.conversation_rows(member=member, folder=folder)
     results = [
@@ -102,13 +101,11 @@ def conversation_messages(request: HttpRequest, conversation_id: int, params: Qu
 
     `has_more` says whether more exist in the direction read.
     """
-    from community.api import ApiError
-
     participant = selectors.participation_get(member=_member(request), conversation_id=conversation_id)
     if participant is None:
-        raise ApiError(404, "not_found", _("No such conversation."))
+        raise ServiceError("not_found", _("No such conversation."), status=404)
     if params.before is not None and params.after is not None and params.after >= params.before:
-        raise ApiError(400, "invalid", _("after must be smaller than before."))
+        raise ServiceError("invalid", _("after must be smaller than before."))
     messages, has_more = selectors.messages_page(
         conversation=participant.conversation, before=params.before, after=params.after, limit=params.limit
     )

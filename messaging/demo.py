@@ -14,7 +14,7 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from community.models import Space
+from community.network.models import Space
 from messaging import services
 from messaging.models import Conversation, Message, Notification, Participant
 from profiles.models import Member

@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Membership, Space
+from community.network.models import Membership, Space
 from messaging import selectors
 from messaging.models import (
     BODY_MAX_LENGTH,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from community.models import Membership
+from community.network.models import Membership
 from profiles.models import Member
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from community.ratelimit import rate_limit_allow, rate_limit_exceeded
+from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
 from messaging import selectors, services
 from messaging.forms import GroupForm, MessageForm, new_client_id
 from messaging.models import Participant

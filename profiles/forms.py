@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Region, Space
+from community.network.models import Region, Space
 from profiles.avatars import MAX_AVATAR_BYTES, avatar_validate
 from profiles.models import LANGUAGE_NAMES, Member
 from profiles.selectors import SORTS

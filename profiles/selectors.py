@@ -32,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 
-from community.models import Space
+from community.network.models import Space
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
 

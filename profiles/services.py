@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from community.models import Space
+from community.network.models import Space
 from profiles.avatars import avatar_resize, avatar_validate
 from profiles.models import Language, Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, normalize_term

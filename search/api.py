@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from community.api import ApiError
-from search.selectors import InvalidSearch, search_members, suggest_skills
+from community.core.errors import ServiceError
+from search.selectors import search_members, suggest_skills
 
 router = Router(tags=["search"])
 
@@ -92,16 +92,14 @@ def search_members_endpoint(request: HttpRequest, params: Query[SearchParams]):
         "language": params.language,
         "available": params.available,
     }
-    try:
-        page = search_members(
-            query=params.q,
-            searcher=request.user,
-            filters=filters,
-            page=params.page,
-            page_size=params.page_size,
-        )
-    except InvalidSearch as error:
-        raise ApiError(400, error.code, error.detail) from None
+    # InvalidSearch is a ServiceError: the API root answers it as a 400 with its code.
+    page = search_members(
+        query=params.q,
+        searcher=request.user,
+        filters=filters,
+        page=params.page,
+        page_size=params.page_size,
+    )
     results = []
     for result in page.results:
         member = result.member
@@ -138,7 +136,7 @@ def search_members_endpoint(request: HttpRequest, params: Query[SearchParams]):
 def suggest_skills_endpoint(request: HttpRequest, prefix: str = "", limit: int = 10):
     """Skills whose name or synonym, in French, Dutch or English, starts with `prefix`."""
     if len(prefix) > 100:
-        raise ApiError(400, "prefix_too_long", _("The prefix must be at most 100 characters."))
+        raise ServiceError("prefix_too_long", _("The prefix must be at most 100 characters."))
     if not 1 <= limit <= 50:
-        raise ApiError(400, "invalid", _("limit must be between 1 and 50."))
+        raise ServiceError("invalid", _("limit must be between 1 and 50."))
     return {"results": suggest_skills(prefix=prefix, limit=limit)}

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from community.models import Space
+from community.network.models import Space
 from profiles.models import Member, OfferedSkill
 from search.text import analyze_to_text, strip_controls
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from community.models import CheckIn, Region, Space
-from community.selectors import checked_in_member_ids
+from community.core.errors import ServiceError
+from community.network.models import CheckIn, Region, Space
+from community.network.selectors import checked_in_member_ids
 from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, SkillTag
 from search.backends import SearchUnavailable, get_backend
 from search.backends.base import BackendResult, SearchContext, SearchFilters, SearchRequest
@@ -45,12 +46,8 @@ FILTER_NAMES = {
 TRUE_VALUES, FALSE_VALUES = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-class InvalidSearch(ValueError):
+class InvalidSearch(ServiceError):
     """Bad input: `code` is stable for programs ("query_too_long", "unknown_filter", ...)."""
-
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code, self.detail = code, detail
 
 
 @dataclass

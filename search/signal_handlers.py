@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from community.models import Space
+from community.network.models import Space
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from search.query import taxonomy_changed
 from search.services import members_reindex_enqueue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.utils.text import slugify
 
-from community.models import Plan, Region, Space
+from community.network.models import Plan, Region, Space
 from profiles.models import Member
 
 DEFAULT_PASSWORD = "correct horse battery staple"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from community.helpboard.models import DESCRIPTION_MAX_LENGTH, REPLY_MAX_LENGTH, TITLE_MAX_LENGTH, HelpRequest
-from community.models import Region, Space
+from community.network.models import Region, Space
 from profiles.models import Member
 
 SKILLS_FIELD_MAX_LENGTH = 600

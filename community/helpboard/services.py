@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
 from community.helpboard import matching
 from community.helpboard.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -27,8 +28,7 @@ from community.helpboard.models import (
     HelpRequest,
     HelpThanks,
 )
-from community.models import Space
-from community.ratelimit import rate_limit_allow, rate_limit_exceeded
+from community.network.models import Space
 from profiles.models import Member, Skill
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from community.helpboard.forms import (
     split_skills,
 )
 from community.helpboard.models import HelpReply, HelpRequest
-from community.models import Region, Space
+from community.network.models import Region, Space
 from profiles.models import Member, Skill
 
 PAGE_SIZE = 20

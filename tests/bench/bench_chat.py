@@ -207,7 +207,7 @@ def prepare_database(sockets: int, room_size: int, env: dict) -> Plan:
     migrate_and_setup(env)
     from django.db import connection
 
-    from community.models import Space
+    from community.network.models import Space
     from messaging import services
     from messaging.models import Participant
     from profiles.models import Member

@@ -58,8 +58,8 @@ def worker(members: int, rounds: int, threads: int) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from community import services
-    from community.models import RSVP, Event, Space, TrialRequest
+    from community.network import services
+    from community.network.models import RSVP, Event, Space, TrialRequest
     from profiles.models import Member
 
     call_command("migrate", verbosity=0)

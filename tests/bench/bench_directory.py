@@ -183,7 +183,7 @@ def main() -> int:
 
     import requests
 
-    from community.models import Space
+    from community.network.models import Space
     from profiles.models import Member
 
     total = Member.objects.count()

@@ -60,7 +60,7 @@ def prepare_database(env: dict, sockets: int) -> Plan:
     migrate_and_setup(env)
     from django.db import connection
 
-    from community.models import Space
+    from community.network.models import Space
     from messaging import services
     from profiles.models import Member
 

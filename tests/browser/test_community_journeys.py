@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from community.models import RSVP, Event, TrialRequest
+from community.network.models import RSVP, Event, TrialRequest
 from tests.browser.conftest import orm
 from tests.factories import MemberFactory, SpaceFactory
 

@@ -8,9 +8,9 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from community import selectors, services
-from community.models import CheckIn
-from community.timeutils import start_of_day
+from community.core.timeutils import start_of_day
+from community.network import selectors, services
+from community.network.models import CheckIn
 from tests.community.conftest import run_at_once
 from tests.factories import MemberFactory, SpaceFactory
 

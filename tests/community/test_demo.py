@@ -3,8 +3,9 @@ import random
 
 import pytest
 
-from community import demo, demo_members
-from community.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
+from community.demo import members as demo_members
+from community.network import demo
+from community.network.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
 
 
 def counts() -> dict[str, int]:

@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from community import services
-from community.models import RSVP, Event
+from community.network import services
+from community.network.models import RSVP, Event
 from tests.community.conftest import run_at_once
 from tests.factories import MemberFactory, SpaceFactory
 

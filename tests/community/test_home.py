@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community import services
-from community.models import Event
+from community.network import services
+from community.network.models import Event
 from tests.factories import MemberFactory, SpaceFactory
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from community.models import Plan, Space
+from community.network.models import Plan, Space
 from profiles.models import Member
 
 pytestmark = pytest.mark.django_db

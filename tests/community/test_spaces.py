@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community import selectors, services
-from community.models import CheckIn, Membership, Plan, Region
+from community.network import selectors, services
+from community.network.models import CheckIn, Membership, Plan, Region
 from profiles.models import Member
 from tests.factories import MemberFactory, PlanFactory, SpaceFactory
 
@@ -120,7 +120,7 @@ def test_whos_in_today_names_visible_members_and_only_counts_hidden_ones(client)
 
 @pytest.mark.django_db
 def test_space_page_shows_its_upcoming_events_and_a_check_in_button(member_client, space):
-    from community.models import Event
+    from community.network.models import Event
 
     starts = timezone.now() + dt.timedelta(days=3)
     Event.objects.create(

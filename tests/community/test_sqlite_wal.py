@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import connection
 
-from community.sqlite_wal import WalCheckpointer, checkpointer_running
+from community.core.sqlite_wal import WalCheckpointer, checkpointer_running
 
 
 def _wal_database(path) -> sqlite3.Connection:

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from community import services
-from community.models import TrialRequest
+from community.network import services
+from community.network.models import TrialRequest
 from tests.community.conftest import next_weekday, run_at_once
 from tests.factories import MemberFactory, SpaceFactory
 

@@ -339,7 +339,7 @@ def test_a_member_joins_the_lobby_rooms_of_their_spaces_and_leaves_when_they_lea
 
 
 def test_a_membership_brings_the_member_into_the_room_until_it_ends():
-    from community.services import membership_set
+    from community.network.services import membership_set
 
     space = SpaceFactory()
     member = MemberFactory()
@@ -357,7 +357,7 @@ def test_a_membership_brings_the_member_into_the_room_until_it_ends():
 
 
 def test_an_ended_membership_keeps_the_room_of_the_home_space():
-    from community.services import membership_set
+    from community.network.services import membership_set
 
     space = SpaceFactory()
     member = MemberFactory(home_space=space)
@@ -411,7 +411,7 @@ def test_bulk_members_are_brought_into_their_room_at_once():
     assert services.space_room_members_sync(space=space) == 3
     assert services.space_room_members_sync(space=space) == 0
 
-    from community.models import Membership
+    from community.network.models import Membership
 
     subscriber = MemberFactory()
     Membership.objects.bulk_create([Membership(member=subscriber, space=space)])  # bulk: no signals

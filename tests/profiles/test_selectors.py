@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.utils import timezone, translation
 
-from community.models import Region
+from community.network.models import Region
 from profiles.models import Member
 from profiles.selectors import (
     BadCursor,

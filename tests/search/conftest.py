@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from community.models import Region
+from community.network.models import Region
 from profiles.models import Language, Member, SkillTag
 from search.backends import get_backend
 from search.services import index_rebuild

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from community.models import CheckIn
+from community.network.models import CheckIn
 from search.selectors import search_members, suggest_skills
 from tests.factories import MemberFactory
 from tests.search.conftest import make_person

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from community.models import Event, Space, TrialRequest
+from community.network.models import Event, Space, TrialRequest
 from profiles.models import Member
 from tests.factories import MemberFactory, SpaceFactory
 from tests.fixtures.osmem import elasticsearch_settings, search_server  # noqa: F401 - fixtures (osmem)

@@ -43,7 +43,7 @@ def _build_evil(commit) -> dict:
 
 
 def _build_people() -> dict:
-    from community.services import check_in_start
+    from community.network.services import check_in_start
     from profiles.services import member_update_profile
 
     space = SpaceFactory(name="Coworking Namur", slug="coworking-namur", city="Namur")
@@ -68,7 +68,7 @@ def _build_people() -> dict:
 
 def _build_content(*, space, manager, victim, mallory) -> dict:
     from community.helpboard.services import help_reply_create, help_request_create
-    from community.services import event_create
+    from community.network.services import event_create
     from messaging.services import conversation_direct_get_or_create, group_create, message_send
 
     direct = conversation_direct_get_or_create(member=mallory, other=victim)
@@ -95,10 +95,10 @@ def _build_content(*, space, manager, victim, mallory) -> dict:
         description=PAYLOAD,
         place=PAYLOAD,
     )
-    from community.models import RSVP
+    from community.network.models import RSVP
 
     RSVP.objects.create(event=event, member=mallory, status=RSVP.Status.GOING, requested_at=timezone.now())
-    from community.models import TrialRequest
+    from community.network.models import TrialRequest
 
     TrialRequest.objects.create(
         space=space,

@@ -17,7 +17,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from community.asgi import application
-from community.models import RSVP
+from community.network.models import RSVP
 from tests.fixtures.daphne import cookie_header
 from tests.security.conftest import build_world
 
@@ -30,7 +30,7 @@ EMAIL = re.compile(r"[\w.+-]+@example\.org")
 def busy_world(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         world = build_world()
-    from community.services import check_in_start
+    from community.network.services import check_in_start
 
     # The hidden member takes part in everything a page could show.
     check_in_start(member=world.hidden, space=world.space)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from community.models import Plan, Space
+from community.network.models import Plan, Space
 from profiles.models import Language, Member, OfferedSkill, SkillTag, WantedSkill
 
 SEED = 20_261_012  # the first Belgian Coworking Week, 12 October

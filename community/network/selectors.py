@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from community.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
-from community.timeutils import midnight_after, month_bounds, start_of_today
+from community.core.timeutils import midnight_after, month_bounds, start_of_today
+from community.network.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
 from profiles.models import Member
 
 

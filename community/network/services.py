@@ -21,10 +21,10 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from community.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
-from community.ratelimit import rate_limit_allow, rate_limit_exceeded
-from community.selectors import can_manage_space
-from community.timeutils import midnight_after, start_of_today
+from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
+from community.core.timeutils import midnight_after, start_of_today
+from community.network.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
+from community.network.selectors import can_manage_space
 from profiles.models import Member
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from community import accounts_views
+from profiles import accounts as accounts_views
 
 urlpatterns = [
     path("signup/", accounts_views.signup, name="signup"),

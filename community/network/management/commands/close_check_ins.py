@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from community.services import check_ins_close_stale
+from community.network.services import check_ins_close_stale
 
 
 class Command(BaseCommand):

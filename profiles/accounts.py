@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from community.forms import MemberLoginForm, SignupForm
-from community.ratelimit import client_ip, rate_limit_allow
+from community.core.ratelimit import client_ip, rate_limit_allow
+from profiles.accounts_forms import MemberLoginForm, SignupForm
 from profiles.services import member_create
 
 SIGNUPS_PER_IP_PER_HOUR = 10

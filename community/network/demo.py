@@ -15,9 +15,9 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from community.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
-from community.services import check_ins_close_stale
-from community.timeutils import start_of_day, start_of_today
+from community.core.timeutils import start_of_day, start_of_today
+from community.network.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
+from community.network.services import check_ins_close_stale
 from profiles.models import Member
 
 DEMO_USERNAME = "demo"

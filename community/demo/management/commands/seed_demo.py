@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from community import demo_members
+from community.demo import members as demo_members
 from profiles.models import Member, SkillTag
 
 # Each app's demo data, in dependency order; a module that does not exist yet is skipped.
-FEATURE_SEEDERS = ["community.demo", "messaging.demo", "community.helpboard.demo"]
+FEATURE_SEEDERS = ["community.network.demo", "messaging.demo", "community.helpboard.demo"]
 
 
 class Command(BaseCommand):

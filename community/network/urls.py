@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from community import views
+from community.network import views
 
 app_name = "community"
 

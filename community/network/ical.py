@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import icalendar
 from django.utils import timezone
 
-from community.models import Event
+from community.network.models import Event
 
 PRODID = "-//Coworking Belgium//Community network//EN"
 # Stable across hosts and deployments, so a calendar app updates an event rather than duplicating it.

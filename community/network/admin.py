@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from community import services
-from community.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
+from community.network import services
+from community.network.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
 
 
 class PlanInline(admin.TabularInline):

@@ -20,11 +20,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import ical, selectors, services
-from community.forms import EventForm, MonthForm, TrialRequestForm
-from community.models import RSVP, Event, Region, Space, TrialRequest
-from community.ratelimit import client_ip
-from community.timeutils import start_of_today
+from community.core.ratelimit import client_ip
+from community.core.timeutils import start_of_today
+from community.network import ical, selectors, services
+from community.network.forms import EventForm, MonthForm, TrialRequestForm
+from community.network.models import RSVP, Event, Region, Space, TrialRequest
 
 # ---------------------------------------------------------------------------------------------
 # Helpers

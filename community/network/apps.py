@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NetworkConfig(AppConfig):
+    """The coworking network: spaces, plans, memberships, free trials, events, check-ins.
+
+    The label stays "community": the tables, migrations and permissions keep their names.
+    """
+
+    name = "community.network"
+    label = "community"
+    verbose_name = _("Coworking network")
