@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   - set up everything and start the app on http://127.0.0.1:8000 with demo data
-#   make test  - set up everything the tests need and run the whole suite (SQLite, then PostgreSQL)
+#   make test  - set up everything the tests need, run the gates (`make check`), then the whole
+#                suite (SQLite, then PostgreSQL)
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -8,7 +9,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup test-setup venv messages migrate seed system-packages test-sqlite test-postgres bench lint
+.PHONY: run test setup test-setup venv messages migrate seed system-packages check test-sqlite test-postgres bench lint
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Installing Python 3.11 and venv from Debian packages"; $(MAKE) --no-print-directory system-packages PACKAGES="python3 python3-venv"; }
@@ -52,7 +53,16 @@ test-sqlite:
 test-postgres:
 	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
+# Gates before any test: lint and format, migrations that match the models, clean catalogues.
+# (A new import cycle fails tests/test_architecture.py inside the suite.)
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/check_messages.py
+
 test: test-setup
+	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -66,5 +76,4 @@ bench: test-setup
 	$(PY) tests/bench/bench_helpboard.py
 	$(PY) tests/bench/bench_soak.py --minutes 10
 
-lint:
-	$(VENV)/bin/ruff check .
+lint: check
