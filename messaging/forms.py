@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from messaging.models import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
 from messaging.services import GROUP_MAX_MEMBERS, GROUP_TITLE_MAX_LENGTH
 from profiles.models import Member
+from profiles.visibility import visible_members
 
 
 def new_client_id() -> str:
@@ -30,12 +31,18 @@ class MessageForm(forms.Form):
 
 
 class GroupForm(forms.Form):
+    """A new group: its name and the members invited, among those the creator may see."""
+
     title = forms.CharField(label=_("Group name"), max_length=GROUP_TITLE_MAX_LENGTH)
     usernames = forms.CharField(
         label=_("Members"),
         help_text=_("Usernames, separated by commas or spaces."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+    def __init__(self, *args, viewer: Member, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
 
     def clean_usernames(self) -> list[Member]:
         names = {
@@ -47,7 +54,8 @@ class GroupForm(forms.Form):
             raise forms.ValidationError(_("Add at least one other member."))
         if len(names) > GROUP_MAX_MEMBERS:
             raise forms.ValidationError(_("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS})
-        found = list(Member.objects.filter(username__in=names, is_active=True))
+        # A hidden member gets the same answer as a username nobody has.
+        found = list(visible_members(viewer=self.viewer).filter(username__in=names))
         missing = sorted(names - {m.username for m in found})
         if missing:
             raise forms.ValidationError(

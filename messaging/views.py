@@ -14,6 +14,7 @@ from messaging import selectors, services
 from messaging.forms import GroupForm, MessageForm, new_client_id
 from messaging.models import Participant
 from profiles.models import Member
+from profiles.visibility import member_is_reachable
 
 HISTORY_PAGE = 50
 
@@ -171,7 +172,8 @@ def with_member(request: HttpRequest, username: str) -> HttpResponse:
     if other.pk == request.user.pk:
         messages.info(request, _("This is you. Pick someone else to talk to."))
         return redirect("messaging:inbox")
-    if other.visibility == Member.Visibility.HIDDEN and not _already_talking(request.user, other):
+    talking = other.is_hidden and _already_talking(request.user, other)
+    if not member_is_reachable(other, viewer=request.user, showed_themselves=talking):
         # A hidden profile is not reachable by guessing its username: same 404 as no member at all.
         raise Http404(_("No such member."))
     conv = services.conversation_direct_get_or_create(member=request.user, other=other)
@@ -185,7 +187,7 @@ GROUPS_PER_HOUR = 20
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_new(request: HttpRequest) -> HttpResponse:
-    form = GroupForm(request.POST or None)
+    form = GroupForm(request.POST or None, viewer=request.user)
     limit_key = f"group-create:{request.user.pk}"
     if request.method == "POST" and rate_limit_exceeded(limit_key, limit=GROUPS_PER_HOUR, window=3600):
         form.is_valid()

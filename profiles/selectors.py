@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import (
     Case,
@@ -35,18 +34,13 @@ from django.db.models.functions import Lower
 from community.network.models import Space
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
+from profiles.visibility import Viewer, member_is_visible, visible_members
 
 SORTS = ("relevance", "newest", "name")
 PAGE_SIZE = 24
 COUNT_CAP = 500  # counting past this costs time and tells the reader nothing more
 MAX_SKILL_FILTERS = 5
 MAX_Q_WORDS = 6
-
-Viewer = Member | AnonymousUser | None
-
-
-def _is_member(viewer: Viewer) -> bool:
-    return viewer is not None and viewer.is_authenticated
 
 
 def with_profile_data(queryset: QuerySet[Member]) -> QuerySet[Member]:
@@ -123,31 +117,15 @@ def attach_skills(members: Sequence[Member]) -> None:
         member.offered_tag_list, member.wanted_tag_list = by_member[member.pk]
 
 
-def _visibilities(viewer: Viewer) -> list[str]:
-    if _is_member(viewer):
-        return [Member.Visibility.PUBLIC, Member.Visibility.MEMBERS]
-    return [Member.Visibility.PUBLIC]
-
-
-def visible_members(*, viewer: Viewer) -> QuerySet[Member]:
-    """Members the viewer may see listed: anonymous visitors see public profiles, members see
-    public and members-only profiles; hidden profiles and deactivated accounts never."""
-    return Member.objects.filter(is_active=True, visibility__in=_visibilities(viewer))
-
-
 def member_profile(*, username: str, viewer: Viewer) -> Member | None:
     """The profile page's member if the viewer may see it (everyone sees their own, even hidden)."""
     queryset = with_profile_data(Member.objects.filter(username=username)).prefetch_related(
         Prefetch("other_spaces", to_attr="prefetched_other_spaces")
     )
     member = queryset.first()
-    if member is None:
+    if member is None or not member_is_visible(member, viewer=viewer):
         return None
-    if _is_member(viewer) and viewer.pk == member.pk:
-        return member
-    if member.is_active and member.visibility in _visibilities(viewer):
-        return member
-    return None
+    return member
 
 
 def member_exists_for_login(*, username: str) -> bool:

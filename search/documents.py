@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from community.network.models import Space
 from profiles.models import Member, OfferedSkill
+from profiles.visibility import listed_members, listed_members_q
 from search.text import analyze_to_text, strip_controls
 
 
@@ -135,8 +136,8 @@ def iter_documents(batch_size: int = 2000) -> Iterator[list[MemberDocument]]:
 
 
 def searchable_members():
-    """Members the index must hold: active and not hidden."""
-    return Member.objects.filter(is_active=True).exclude(visibility=Member.Visibility.HIDDEN)
+    """Members the index must hold: those some viewer may see listed (profiles.visibility)."""
+    return listed_members()
 
 
 def _space_map() -> dict[int, tuple[str, str]]:
@@ -149,9 +150,7 @@ def _build(queryset, members: dict[str, object]) -> Iterator[MemberDocument]:
     # values() rather than model instances and prefetches: a rebuild of 100,000 members must
     # stay well under a minute.
     rows = list(
-        queryset.filter(is_active=True)
-        .exclude(visibility=Member.Visibility.HIDDEN)
-        .values_list(
+        queryset.filter(listed_members_q()).values_list(
             "id",
             "username",
             "display_name",

@@ -22,6 +22,7 @@ from community.core.errors import ServiceError
 from community.network.models import CheckIn, Region, Space
 from community.network.selectors import checked_in_member_ids
 from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, SkillTag
+from profiles.visibility import visibility_levels
 from search.backends import SearchUnavailable, get_backend
 from search.backends.base import BackendResult, SearchContext, SearchFilters, SearchRequest
 from search.highlight import highlight_skill, highlight_text
@@ -169,7 +170,7 @@ def _known_languages(values: list[str]) -> set[str]:
 def search_context(searcher: Member | None) -> SearchContext:
     """Who searches: what they may see, where they are (checked in, else home space), who is there."""
     if searcher is None or not getattr(searcher, "is_authenticated", False):
-        return SearchContext(visibilities=(Member.Visibility.PUBLIC,))
+        return SearchContext(visibilities=visibility_levels(searcher))
     space_id = (
         CheckIn.objects.filter(member=searcher, ended_at__isnull=True)
         .values_list("space_id", flat=True)
@@ -179,7 +180,7 @@ def search_context(searcher: Member | None) -> SearchContext:
     space = Space.objects.filter(id=space_id).values_list("slug", "region").first() if space_id else None
     return SearchContext(
         member_id=searcher.pk,
-        visibilities=(Member.Visibility.PUBLIC, Member.Visibility.MEMBERS),
+        visibilities=visibility_levels(searcher),
         space_id=space_id if space else None,
         space_slug=space[0] if space else None,
         region=space[1] if space else None,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from community.helpboard import matching
 from community.helpboard.models import HelpReply, HelpRequest, HelpThanks
 from profiles.models import Member, OfferedSkill, Skill
+from profiles.visibility import listed_members, listed_members_q
 
 DEMO_USERNAME = "demo"
 
@@ -370,8 +371,8 @@ def _rng(base: int, *key: object) -> random.Random:
 def seed(*, rng: random.Random, stdout) -> None:
     """About thirty help requests with replies, offers and thanks. Idempotent (found by title)."""
     members = list(
-        Member.objects.filter(is_active=True, home_space__isnull=False)
-        .exclude(visibility=Member.Visibility.HIDDEN)
+        listed_members()
+        .filter(home_space__isnull=False)
         .order_by("pk")
         .values_list("pk", "preferred_language", "home_space_id")
     )
@@ -436,8 +437,8 @@ def _members_by_skill() -> dict[str, list[int]]:
     """Canonical skill slug -> ids of the members offering it (one query)."""
     found: dict[str, list[int]] = {}
     for member_id, slug in (
-        OfferedSkill.objects.filter(tag__skill__isnull=False, content_object__is_active=True)
-        .exclude(content_object__visibility=Member.Visibility.HIDDEN)
+        OfferedSkill.objects.filter(tag__skill__isnull=False)
+        .filter(listed_members_q(prefix="content_object__"))
         .order_by("content_object_id")
         .values_list("content_object_id", "tag__skill__slug")
     ):

@@ -137,3 +137,11 @@ def help_preferences(*, member: Member) -> HelpPreferences:
 
 def has_offered(*, help_request: HelpRequest, member: Member) -> bool:
     return HelpReply.objects.filter(help_request=help_request, author=member, is_offer=True).exists()
+
+
+def showed_themselves_on(*, help_request: HelpRequest, member: Member) -> bool:
+    """Whether `member` showed up on this request (asked it or replied): where a hidden member is reachable."""
+    return (
+        member.pk == help_request.author_id
+        or HelpReply.objects.filter(help_request=help_request, author=member).exists()
+    )

@@ -28,8 +28,10 @@ from community.helpboard.models import (
     HelpRequest,
     HelpThanks,
 )
+from community.helpboard.selectors import showed_themselves_on
 from community.network.models import Space
 from profiles.models import Member, Skill
+from profiles.visibility import member_is_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -417,14 +419,14 @@ def help_contact_allowed(*, help_request: HelpRequest, sender: Member, recipient
     """Whom the board lets a member write to about a request: the author may write to any member
     the directory shows; others to the author, the members matched with it and those who replied.
     Never to oneself, nor to a hidden member who did not show up on the request."""
-    if sender.pk == recipient.pk or not recipient.is_active:
+    if sender.pk == recipient.pk:
         return False
-    replied = HelpReply.objects.filter(help_request=help_request, author=recipient).exists()
-    if recipient.is_hidden and not replied and recipient.pk != help_request.author_id:
+    showed = showed_themselves_on(help_request=help_request, member=recipient)  # asked or replied
+    if not member_is_reachable(recipient, viewer=sender, showed_themselves=showed):
         return False
-    if help_request.author_id in (sender.pk, recipient.pk):
+    if showed or help_request.author_id == sender.pk:
         return True
-    return replied or HelpMatch.objects.filter(help_request=help_request, member=recipient).exists()
+    return HelpMatch.objects.filter(help_request=help_request, member=recipient).exists()
 
 
 def help_contact_quote(*, help_request: HelpRequest, link: str) -> str:

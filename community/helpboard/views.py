@@ -25,9 +25,10 @@ from community.helpboard.forms import (
     SolveForm,
     split_skills,
 )
-from community.helpboard.models import HelpReply, HelpRequest
+from community.helpboard.models import HelpRequest
 from community.network.models import Region, Space
 from profiles.models import Member, Skill
+from profiles.visibility import member_is_reachable
 
 PAGE_SIZE = 20
 
@@ -286,11 +287,10 @@ def contact(request: HttpRequest, pk: int, username: str) -> HttpResponse:
 
     help_request = _get_request(pk)
     recipient = get_object_or_404(Member, username=username, is_active=True)
-    if (
-        recipient.visibility == Member.Visibility.HIDDEN
-        and recipient.pk != help_request.author_id
-        and not HelpReply.objects.filter(help_request=help_request, author=recipient).exists()
-    ):
+    showed = recipient.is_hidden and selectors.showed_themselves_on(
+        help_request=help_request, member=recipient
+    )
+    if not member_is_reachable(recipient, viewer=request.user, showed_themselves=showed):
         # A hidden profile is reachable where it showed itself (it asked or replied here), not by
         # guessing its username (the board never suggests one).
         raise Http404(_("No such member."))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from community.core.timeutils import midnight_after, month_bounds, start_of_today
 from community.network.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
 from profiles.models import Member
+from profiles.visibility import visible_members_q
 
 
 def checked_in_member_ids(*, space_id: int) -> set[int]:
@@ -31,14 +32,6 @@ def checked_in_member_ids(*, space_id: int) -> set[int]:
 # ---------------------------------------------------------------------------------------------
 # Who may see and do what
 # ---------------------------------------------------------------------------------------------
-
-
-def visible_members_q(viewer, prefix: str = "") -> Q:
-    """Members `viewer` may see listed: never hidden ones; anonymous visitors only public ones."""
-    field = f"{prefix}visibility"
-    if viewer is not None and viewer.is_authenticated:
-        return ~Q(**{field: Member.Visibility.HIDDEN}) & Q(**{f"{prefix}is_active": True})
-    return Q(**{field: Member.Visibility.PUBLIC}) & Q(**{f"{prefix}is_active": True})
 
 
 def can_manage_space(member, space: Space) -> bool:

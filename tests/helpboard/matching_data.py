@@ -222,7 +222,7 @@ def distractors() -> list[tuple[str, str, str, tuple[str, ...]]]:
     """(username, name, headline, skills): one member per profession of the demo network, offering
     its first three skills, all in Mons and busy. They compete on skills with the people above;
     the people above should still win on what their profiles say, their space and availability."""
-    from community.network.demo.members import PROFESSIONS
+    from community.demo.members import PROFESSIONS
 
     return [(f"other-{p.key}", f"{p.fr} Mons", f"{p.en} · {p.nl}", tuple(p.offers[:3])) for p in PROFESSIONS]
 

@@ -305,8 +305,8 @@ def test_the_nav_menu_shows_unread_notifications_and_loads_the_chat_client():
     assert 'id="nav-notifications" data-count="1"' in html
     assert "&lt;b&gt;Bold&lt;/b&gt; request" in html
     assert 'id="chat-config"' in html
-    assert "js/chat.js" in html
+    assert "messaging/chat.js" in html
 
 
 def test_anonymous_pages_do_not_load_the_chat_client(client):
-    assert "js/chat.js" not in client.get("/accounts/login/").content.decode()
+    assert "messaging/chat.js" not in client.get("/accounts/login/").content.decode()

@@ -18,8 +18,8 @@ from profiles.selectors import (
     directory_page,
     member_profile,
     skill_suggestions,
-    visible_members,
 )
+from profiles.visibility import visible_members
 from tests.factories import MemberFactory, SpaceFactory
 from tests.profiles.conftest import make_member
 
