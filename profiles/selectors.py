@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Lower
 
 from community.network.models import Space
+from community.network.selectors import space_members_q
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
 from profiles.visibility import Viewer, member_is_visible, visible_members
@@ -237,7 +238,7 @@ def directory_members(
     """The directory's members for these filters, sorted, with their card data prefetched.
 
     `skills`: members offering all of them (slugs, taxonomy terms or tags; an unknown skill
-    matches nobody). `space`: home or other space (slug). `q`: a skill in any of the three
+    matches nobody). `space`: members who belong to it (slug; community.network.selectors says who does). `q`: a skill in any of the three
     languages ("vertaler") lists the members offering it; other words must each appear in the
     name, headline or profession, or start a skill the member offers, and are sorted by
     relevance. Sorting: "relevance" (with q), "newest" (default), "name", each ending with the
@@ -266,12 +267,10 @@ def directory_members(
         if space_id is None:
             return nobody()
         residents = Member.objects.filter(home_space_id=space_id)
-        visiting = Member.other_spaces.through.objects.filter(space_id=space_id)
-        # Home or other space: two conditions rather than a join that would repeat rows.
         memberships.append(
             _Membership(
-                start_here=Q(pk__in=residents.values("pk")) | Q(pk__in=visiting.values("member_id")),
-                check_each=Q(home_space_id=space_id) | Q(Exists(visiting.filter(member_id=OuterRef("pk")))),
+                start_here=space_members_q(space_ids=[space_id]),
+                check_each=space_members_q(space_ids=[space_id], correlated=True),
                 size=lambda: _estimate(f"space:{space_id}", residents.count),
             )
         )

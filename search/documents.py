@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from community.network.models import Space
+from community.network.selectors import member_space_ids
 from profiles.models import Member, OfferedSkill
 from profiles.visibility import listed_members, listed_members_q
 from search.text import analyze_to_text, strip_controls
@@ -192,17 +193,11 @@ def _build(queryset, members: dict[str, object]) -> Iterator[MemberDocument]:
         .values_list("member_id", "language_id")
     ):
         languages[member_id].append(code)
-    other_spaces: dict[int, list[int]] = defaultdict(list)
-    for member_id, space_id in (
-        Member.other_spaces.through.objects.filter(**{f"member__id{suffix}": value})
-        .order_by("space_id")
-        .values_list("member_id", "space_id")
-    ):
-        other_spaces[member_id].append(space_id)
+    belongs = member_space_ids(member_ids=Member.objects.filter(**{f"id{suffix}": value}).values("pk"))
 
     for member_id, username, display_name, headline, profession, bio, visibility, available, home_id in rows:
         home = spaces.get(home_id) if home_id else None
-        visited = [spaces[s] for s in other_spaces.get(member_id, []) if s in spaces and s != home_id]
+        visited = [spaces[s] for s in sorted(belongs.get(member_id, ())) if s in spaces and s != home_id]
         space_slugs = ([home[0]] if home else []) + [slug for slug, _ in visited]
         regions = ([home[1]] if home else []) + [region for _, region in visited]
         yield MemberDocument(

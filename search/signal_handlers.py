@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from community.network.models import Space
+from community.network.models import Membership, Space
+from community.network.selectors import space_member_ids
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from search.query import taxonomy_changed
 from search.services import members_reindex_enqueue
@@ -74,10 +75,14 @@ def space_deleting(sender, instance: Space, **kwargs) -> None:
     members_reindex_enqueue(member_ids=_members_of_space(instance))
 
 
-def _members_of_space(space: Space) -> list[int]:
-    home = Member.objects.filter(home_space=space).values_list("id", flat=True)
-    visiting = Member.other_spaces.through.objects.filter(space=space).values_list("member_id", flat=True)
-    return [*home, *visiting]
+def _members_of_space(space: Space) -> set[int]:
+    return space_member_ids(space_ids=[space.pk])
+
+
+def membership_changed(sender, instance: Membership, raw: bool = False, **kwargs) -> None:
+    """A plan taken or ended changes the spaces a member belongs to (the spaces facet)."""
+    if not raw:
+        members_reindex_enqueue(member_ids=[instance.member_id])
 
 
 def skill_tag_changed(sender, instance: SkillTag, raw: bool = False, created: bool = False, **kwargs) -> None:
@@ -115,6 +120,8 @@ def connect() -> None:
         m2m_changed.connect(
             member_relation_changed, sender=through, dispatch_uid=f"{uid}.{through.__name__}.m2m"
         )
+    post_save.connect(membership_changed, sender=Membership, dispatch_uid=f"{uid}.membership_saved")
+    post_delete.connect(membership_changed, sender=Membership, dispatch_uid=f"{uid}.membership_deleted")
     post_save.connect(space_saved, sender=Space, dispatch_uid=f"{uid}.space_saved")
     pre_delete.connect(space_deleting, sender=Space, dispatch_uid=f"{uid}.space_deleting")
     post_save.connect(skill_tag_changed, sender=SkillTag, dispatch_uid=f"{uid}.skilltag_saved")

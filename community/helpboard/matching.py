@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from community.network.selectors import member_space_ids
 from profiles.models import Member, Skill
 from profiles.taxonomy import canonical_slug
 from search.query import MAX_QUERY_LENGTH, understand
@@ -161,19 +162,13 @@ def find_helpers(
     if not found:
         return []
 
-    other_spaces: dict[int, set[int]] = {}
-    for member_id, other_space_id in Member.other_spaces.through.objects.filter(
-        member_id__in=found
-    ).values_list("member_id", "space_id"):
-        other_spaces.setdefault(member_id, set()).add(other_space_id)
+    belongs = member_space_ids(member_ids=list(found))
 
     candidates = []
     for member_id, result in found.items():
         member = result.member
         offered = {key for key, _label, _html in result.skills}
-        in_space = home_space_id is not None and (
-            member.home_space_id == home_space_id or home_space_id in other_spaces.get(member_id, set())
-        )
+        in_space = home_space_id is not None and home_space_id in belongs.get(member_id, ())
         candidates.append(
             Candidate(
                 member=member,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from community.core.timeutils import midnight_after, month_bounds, start_of_today
@@ -60,27 +61,88 @@ def network_totals() -> dict[str, int]:
     return totals
 
 
+# ---------------------------------------------------------------------------------------------
+# Who belongs to a space: the one definition
+# ---------------------------------------------------------------------------------------------
+# An active member belongs to a space when it is their home space, one of the other spaces on
+# their profile, or a space where they hold an active membership (a plan). Space pages and their
+# counts, lobby rooms, the directory's and the search's space filters and the help board's "same
+# space" all ask these functions.
+
+
+def _belonging_pairs(*, space_ids: Iterable[int] | None = None, member_ids: Iterable[int] | None = None):
+    """(space id, member id) querysets, one per way of belonging, narrowed to the ids given
+    (`member_ids` may be a queryset of member ids: it becomes a subquery)."""
+    home = Member.objects.filter(is_active=True, home_space__isnull=False)
+    other = Member.other_spaces.through.objects.filter(member__is_active=True)
+    plans = Membership.objects.filter(is_active=True, member__is_active=True)
+    if space_ids is not None:
+        space_ids = list(space_ids)
+        home, other, plans = (
+            home.filter(home_space_id__in=space_ids),
+            other.filter(space_id__in=space_ids),
+            plans.filter(space_id__in=space_ids),
+        )
+    if member_ids is not None:
+        member_ids = member_ids if isinstance(member_ids, QuerySet) else list(member_ids)
+        home, other, plans = (
+            home.filter(pk__in=member_ids),
+            other.filter(member_id__in=member_ids),
+            plans.filter(member_id__in=member_ids),
+        )
+    # order_by(): no default ordering, so the three can be one UNION.
+    return (
+        home.values_list("home_space_id", "id").order_by(),
+        other.values_list("space_id", "member_id").order_by(),
+        plans.values_list("space_id", "member_id").order_by(),
+    )
+
+
+def space_members_q(*, space_ids: Iterable[int], correlated: bool = False) -> Q:
+    """The condition on members: they belong to one of these spaces.
+
+    By default the database starts from each space's members (IN subqueries); `correlated`
+    checks member by member instead (EXISTS), which finds a page sooner when a query walks a
+    sorted index through a space that holds many members."""
+    space_ids = list(space_ids)
+    home = Member.objects.filter(home_space_id__in=space_ids)
+    other = Member.other_spaces.through.objects.filter(space_id__in=space_ids)
+    plans = Membership.objects.filter(space_id__in=space_ids, is_active=True)
+    if correlated:
+        belongs = (
+            Q(home_space_id__in=space_ids)
+            | Q(Exists(other.filter(member_id=OuterRef("pk"))))
+            | Q(Exists(plans.filter(member_id=OuterRef("pk"))))
+        )
+    else:
+        belongs = (
+            Q(pk__in=home.values("pk"))
+            | Q(pk__in=other.values("member_id"))
+            | Q(pk__in=plans.values("member_id"))
+        )
+    return Q(is_active=True) & belongs
+
+
+def space_member_ids(*, space_ids: Iterable[int]) -> set[int]:
+    """Every member who belongs to one of these spaces."""
+    return {member_id for pairs in _belonging_pairs(space_ids=space_ids) for _space, member_id in pairs}
+
+
+def member_space_ids(*, member_ids: Iterable[int]) -> dict[int, set[int]]:
+    """member id -> the spaces they belong to (members who belong nowhere are left out)."""
+    spaces: dict[int, set[int]] = defaultdict(set)
+    for pairs in _belonging_pairs(member_ids=member_ids):
+        for space_id, member_id in pairs:
+            spaces[member_id].add(space_id)
+    return dict(spaces)
+
+
 def space_member_counts() -> dict[int, int]:
-    """Active members per space id: home space or an active membership, each member counted once."""
+    """Members per space id, each member counted once per space however they belong to it."""
+    home, other, plans = _belonging_pairs()
     counts: dict[int, int] = defaultdict(int)
-    at_home = (
-        Member.objects.filter(is_active=True, home_space__isnull=False)
-        .values_list("home_space_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for space_id, n in at_home:
-        counts[space_id] += n
-    # Members of a space that is not their home space (the others were counted above).
-    visiting = (
-        Membership.objects.filter(is_active=True, member__is_active=True)
-        .exclude(member__home_space_id=F("space_id"))
-        .values_list("space_id")
-        .annotate(n=Count("member_id"))
-        .order_by()
-    )
-    for space_id, n in visiting:
-        counts[space_id] += n
+    for space_id, _member in home.union(other, plans):  # UNION: one row per (space, member)
+        counts[space_id] += 1
     return dict(counts)
 
 
@@ -104,10 +166,9 @@ def spaces_for_list(*, region: str = "") -> list[Space]:
 
 
 def space_members(*, space: Space, viewer) -> QuerySet[Member]:
-    """Members of `space` (home space or active membership) that `viewer` may see, newest first."""
-    ids = Membership.objects.filter(space=space, is_active=True).values("member_id")
+    """Members who belong to `space` that `viewer` may see, newest first."""
     return (
-        Member.objects.filter(Q(home_space=space) | Q(pk__in=ids))
+        Member.objects.filter(space_members_q(space_ids=[space.pk]))
         .filter(visible_members_q(viewer))
         .order_by("-date_joined", "pk")
     )
