@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from messaging.routing import websocket_urlpatterns  # noqa: E402
+from search.services import outbox_retrier_start  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -22,6 +23,9 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Startup of a web process, explicitly here rather than as a side effect of an import.
+outbox_retrier_start()
 
 # Everything loaded so far (Django, the apps, the URL map) lives as long as the process: moved
 # out of the garbage collector's sight, full collections no longer walk it each time. With a

@@ -184,6 +184,9 @@ else:
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "coworking")
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
+# How often each web process retries the index updates a search server missed (0: never; then
+# `search_index --retry` or the next profile change sends them).
+SEARCH_OUTBOX_RETRY_SECONDS = float(os.environ.get("SEARCH_OUTBOX_RETRY_SECONDS", "30"))
 # Extra keyword arguments for the Elasticsearch client (the tests pass a node class for osmem).
 ELASTICSEARCH_CLIENT_OPTIONS: dict = {}
 

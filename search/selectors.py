@@ -15,7 +15,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from community.core.errors import ServiceError
@@ -26,7 +26,6 @@ from profiles.visibility import visibility_levels
 from search.backends import SearchUnavailable, get_backend
 from search.backends.base import BackendResult, SearchContext, SearchFilters, SearchRequest
 from search.highlight import highlight_skill, highlight_text
-from search.models import OutboxEntry
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, taxonomy, understand
 
 logger = logging.getLogger(__name__)
@@ -251,17 +250,7 @@ def _run_search(request: SearchRequest) -> tuple[BackendResult, str, str | None]
             "The search server is not answering right now: these results come from the built-in search."
         )
         return get_backend("database").search(request), "database", notice
-    if backend.name != "database":
-        _catch_up_outbox()
     return result, backend.name, None
-
-
-def _catch_up_outbox() -> None:
-    """The server answers: send it what it missed while it was down (a bounded batch)."""
-    if OutboxEntry.objects.filter(attempts__gt=0, next_attempt_at__lte=timezone.now()).exists():
-        from search.services import RETRY_BATCH, outbox_process
-
-        outbox_process(limit=RETRY_BATCH)
 
 
 MEMBER_FIELDS = (

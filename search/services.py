@@ -5,19 +5,22 @@ included) -> a signal handler calls `members_reindex_enqueue` -> an OutboxEntry 
 same transaction -> after the commit, `outbox_process` loads the members' documents and hands them
 to every backend (the database one always, Elasticsearch when configured) -> entries are removed
 once all backends took them. A backend that fails (search server down) leaves the entries, which
-are retried with a growing delay: by the next change that commits, by the next search that reaches
-Elasticsearch, or by `python manage.py search_index --retry`.
+are retried with a growing delay: by the next change that commits, by the outbox retrier (a
+thread each web process starts, every SEARCH_OUTBOX_RETRY_SECONDS), or by `python manage.py
+search_index --retry`. Searches only read: they never process the outbox.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from search.backends import SearchBackend, get_backend, index_backends
@@ -103,6 +106,52 @@ def outbox_process(
     OutboxEntry.objects.bulk_update(pending, ["attempts", "last_error", "next_attempt_at"])
     logger.warning("search index update failed for %d members, kept for retry: %s", len(ids), message)
     return OutboxReport(failed=len(ids), errors=errors)
+
+
+def outbox_retry_due() -> OutboxReport:
+    """Send a bounded batch of the entries whose retry is due (what the retrier runs)."""
+    if not OutboxEntry.objects.filter(attempts__gt=0, next_attempt_at__lte=timezone.now()).exists():
+        return OutboxReport()
+    return outbox_process(limit=RETRY_BATCH)
+
+
+class OutboxRetrier(threading.Thread):
+    """Runs `outbox_retry_due` every `interval` seconds until stopped: a search server that
+    comes back gets what it missed without anyone searching or editing a profile."""
+
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="search-outbox-retrier", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                outbox_retry_due()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the retrier
+                logger.warning("search outbox retry failed", exc_info=True)
+            finally:
+                close_old_connections()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+_retrier: OutboxRetrier | None = None
+_retrier_lock = threading.Lock()
+
+
+def outbox_retrier_start() -> OutboxRetrier | None:
+    """Start this process's retrier once (called at web process startup); None when turned off."""
+    global _retrier
+    interval = settings.SEARCH_OUTBOX_RETRY_SECONDS
+    if interval <= 0:
+        return None
+    with _retrier_lock:
+        if _retrier is None or not _retrier.is_alive():
+            _retrier = OutboxRetrier(interval)
+            _retrier.start()
+        return _retrier
 
 
 def index_members_now(*, member_ids: list[int], backends: list[SearchBackend] | None = None) -> list[str]:
