@@ -33,7 +33,7 @@ from django.db.models.functions import Lower
 
 from community.network.models import Space
 from community.network.selectors import space_members_q
-from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
+from profiles.models import Member, OfferedSkill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
 from profiles.visibility import Viewer, member_is_visible, visible_members
 
@@ -625,7 +625,3 @@ def skill_suggestions(*, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
     free = sorted((t for t in free if usage[t.pk] > 0), key=lambda t: (-usage[t.pk], t.normalized))
     tags.extend(free[: max(limit - len(tags), 0)])
     return [{"name": tag.label, "slug": tag.slug, "count": usage.get(tag.pk, 0)} for tag in tags]
-
-
-def skills_by_slug(slugs: Iterable[str]) -> dict[str, Skill]:
-    return {skill.slug: skill for skill in Skill.objects.filter(slug__in=list(slugs))}

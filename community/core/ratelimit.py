@@ -35,10 +35,6 @@ def rate_limit_exceeded(key: str, *, limit: int, window: int) -> bool:
     return (cache.get(_bucket_key(key, window)) or 0) >= limit
 
 
-def rate_limit_reset(key: str, *, window: int) -> None:
-    cache.delete(_bucket_key(key, window))
-
-
 def client_ip(request: HttpRequest) -> str:
     # Behind a proxy, REMOTE_ADDR is the proxy; deployments set it from X-Forwarded-For there.
     return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -197,10 +197,6 @@ def member_membership(*, member, space: Space) -> Membership | None:
     )
 
 
-def member_memberships(*, member) -> QuerySet[Membership]:
-    return Membership.objects.filter(member=member, is_active=True).select_related("space", "plan")
-
-
 # ---------------------------------------------------------------------------------------------
 # Who's in today
 # ---------------------------------------------------------------------------------------------
@@ -365,12 +361,3 @@ def trial_requests_for_managers(*, space: Space) -> QuerySet[TrialRequest]:
         .select_related("decided_by")
         .order_by("date", "created_at")
     )
-
-
-def trial_days_left(*, space: Space, day: dt.date) -> int:
-    booked = (
-        TrialRequest.objects.filter(space=space, date=day)
-        .exclude(status=TrialRequest.Status.DECLINED)
-        .count()
-    )
-    return max(space.trial_capacity - booked, 0)
