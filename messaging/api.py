@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from messaging import selectors
-from messaging.realtime import message_payload
+from messaging.delivery import message_payload
 
 router = Router(tags=["messaging"])
 

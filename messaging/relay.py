@@ -9,7 +9,7 @@ local socket needs it) and writes the frame to the local sockets itself. A messa
 message reaches the recipient's socket one loop turn after it is committed. With
 channels-redis it is also one Redis delivery per process instead of one per socket.
 
-Events name their target (`room` or `member`; see messaging.realtime) so the relay knows
+Events name their target (`room` or `member`; see messaging.delivery) so the relay knows
 which local sockets get them.
 """
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
 
-from messaging.realtime import member_group, room_group
+from messaging.delivery import member_group, room_group
 
 if TYPE_CHECKING:
     from messaging.consumers import ChatConsumer
