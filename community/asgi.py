@@ -15,6 +15,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from messaging.routing import websocket_urlpatterns  # noqa: E402
+from messaging.startup import configure as configure_messaging  # noqa: E402
+
+configure_messaging()
 
 application = ProtocolTypeRouter(
     {

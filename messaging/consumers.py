@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
 import time
 import uuid
 import weakref
@@ -32,7 +31,8 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging import delivery, selectors, services
 from messaging.delivery import dumps, member_group, room_group
-from messaging.relay import relay
+from messaging.layers import LAYER_ERRORS
+from messaging.relay import GroupRelay
 
 if TYPE_CHECKING:
     from messaging.events import Event
@@ -40,18 +40,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Every ORM call of a socket runs in one database thread that hands the GIL back and forth with
-# the event loop at each SQLite call. At the default 5 ms switch interval a busy loop makes each
-# handover wait up to 5 ms, so one message (6 statements) could take 30 ms of waiting alone.
-if sys.getswitchinterval() > 0.001:
-    sys.setswitchinterval(0.001)
-
-try:  # channels-redis (REDIS_URL) raises redis' own errors when Redis is unreachable
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover - redis comes with channels-redis
-    RedisError = OSError
-LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
-relay.layer_errors = LAYER_ERRORS
 try:  # Daphne (autobahn) raises this when a frame is written to a socket that has just closed
     from autobahn.exception import Disconnected as SocketGone
 except ImportError:  # pragma: no cover - another ASGI server
@@ -168,7 +156,9 @@ class LayerHealth:
 
 
 layer_health = LayerHealth()
-relay.health = layer_health
+# The process's one relay channel (messaging.relay): every frame for a socket of this process
+# comes through it, and it tells layer_health when the layer's server goes away.
+relay = GroupRelay(health=layer_health)
 
 
 def _send_into(member, conversation_id: int, body, client_id) -> tuple[Message, list[Event]]:
