@@ -29,6 +29,7 @@ from community.helpboard.models import (
 )
 from community.models import Space
 from community.ratelimit import rate_limit_allow, rate_limit_exceeded
+from messaging.services import conversation_direct_get_or_create, message_send, notification_send
 from profiles.models import Member, Skill
 
 logger = logging.getLogger(__name__)
@@ -251,10 +252,6 @@ def _language_of(member: Member) -> str:
 def _send_notification(*, recipient: Member, kind: str, title: str, body: str, url: str) -> bool:
     """Through messaging: a live frame on the member's sockets and an entry for later."""
     try:
-        from messaging.services import notification_send
-    except ImportError:  # TEMPORARY until the chat issue lands
-        return False
-    try:
         notification_send(recipient=recipient, kind=kind, title=title, body=body, url=url)
     except Exception:
         # The request is committed already; a lost notification must not turn into an error page.
@@ -441,8 +438,6 @@ def help_contact_send(
     when the board does not offer this contact, ValidationError for an empty or oversized text,
     and messaging's MessagingError when the chat refuses (blocked, rate limited).
     """
-    from messaging.services import conversation_direct_get_or_create, message_send
-
     if not help_contact_allowed(help_request=help_request, sender=sender, recipient=recipient):
         raise PermissionDenied(
             _("You can write to the author and to the members suggested for this request.")
