@@ -8,15 +8,18 @@ know about frames, groups or sockets; messaging.delivery does.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +48,11 @@ from messaging.models import (
     Participant,
 )
 from profiles.models import Member
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+logger = logging.getLogger(__name__)
 
 RATE_LIMIT_MESSAGES = 20
 RATE_LIMIT_WINDOW = timedelta(seconds=10)
@@ -218,6 +226,21 @@ def space_room_for(space: Space) -> Conversation:
             return Conversation.objects.create(kind=Conversation.Kind.ROOM, space=space, title=space.name)
     except IntegrityError:
         return Conversation.objects.get(kind=Conversation.Kind.ROOM, space=space)
+
+
+def space_lobby_url(*, space: Space, member: Member | AnonymousUser) -> str | None:
+    """Where a space page's "Lobby chat" link takes the member: the space's lobby room.
+
+    None for a visitor who is not logged in. The room is created on first use; if the chat
+    fails, the link goes to the inbox rather than taking the space page down.
+    """
+    if not member.is_authenticated:
+        return None
+    try:
+        return space_room_for(space).get_absolute_url()
+    except Exception:
+        logger.exception("lobby room of space %s unavailable", space.pk)
+        return reverse("messaging:inbox")
 
 
 def _space_ids_of(member: Member) -> set[int]:
