@@ -1,7 +1,8 @@
 """The chat socket at /ws/chat/: one per browser tab, every conversation of the member on it.
 
 The consumer is thin: it parses frames, calls services and selectors (in a thread, through
-database_sync_to_async) and writes frames. The protocol is in ARCHITECTURE.md; error codes:
+database_sync_to_async) and writes frames, which messaging.delivery builds. The protocol is in
+ARCHITECTURE.md; error codes:
 
     invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
     invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
@@ -35,7 +36,6 @@ from messaging.layers import LAYER_ERRORS
 from messaging.relay import GroupRelay
 
 if TYPE_CHECKING:
-    from messaging.events import Event
     from messaging.models import Message
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ layer_health = LayerHealth()
 relay = GroupRelay(health=layer_health)
 
 
-def _send_into(member, conversation_id: int, body, client_id) -> tuple[Message, list[Event]]:
+def _send_into(member, conversation_id: int, body, client_id) -> tuple[Message, list[delivery.Send]]:
     # Collected rather than sent from this (the database) thread: the socket delivers them from
     # its event loop. Empty for a resend: it was broadcast the first time.
     with delivery.collecting() as announced:

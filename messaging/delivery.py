@@ -7,9 +7,9 @@ board, management commands) reaches the sockets through `sends_for` below.
 
 Two ways out, one way to build the frames:
 - `announce(event)`: from synchronous code, delivered once the current transaction commits.
-- `collecting()` + `deliver(events)`: the chat socket runs its service call inside
-  `collecting()` on the database thread, gets back the events announced by what committed, and
-  awaits `deliver` from its event loop. The recipient's frame is on the layer before the
+- `collecting()` + `deliver(sends)`: the chat socket runs its service call inside
+  `collecting()` on the database thread, gets back the sends of what was announced and
+  committed, and awaits `deliver` from its event loop. The recipient's frame is on the layer before the
   sender's ack is written, with no round trip from the database thread to the loop.
 
 Groups:
@@ -196,8 +196,8 @@ def sends_for(event: Event) -> list[Send]:
 
 # --- delivery ---------------------------------------------------------------------------------
 
-# Set by `collecting()`: the list that takes the events announced meanwhile, once committed.
-_collector: ContextVar[list[Event] | None] = ContextVar("messaging_delivery_collector", default=None)
+# Set by `collecting()`: the list that takes the sends of what is announced meanwhile, once committed.
+_collector: ContextVar[list[Send] | None] = ContextVar("messaging_delivery_collector", default=None)
 
 
 def _send_now(sends: list[Send]) -> None:
@@ -220,17 +220,18 @@ def announce(*happened: Event) -> None:
 
     Nobody hears of a write that might still roll back. Robust: the write is committed and the
     database is the truth; a channel layer that is down (Redis restarting) only costs the live
-    hint, which clients recover through `sync`. Inside `collecting()` the events go to the
+    hint, which clients recover through `sync`. Inside `collecting()` the sends go to the
     collector on commit instead, for the caller to `deliver`.
     """
     if not happened:
         return
+    # Built now, on the caller's thread (the database thread, for the chat socket).
+    sends = [send for event in happened for send in sends_for(event)]
     collector = _collector.get()
     if collector is not None:
-        transaction.on_commit(lambda: collector.extend(happened), robust=True)
-        return
-    sends = [send for event in happened for send in sends_for(event)]
-    transaction.on_commit(lambda: _send_now(sends), robust=True)
+        transaction.on_commit(lambda: collector.extend(sends), robust=True)
+    else:
+        transaction.on_commit(lambda: _send_now(sends), robust=True)
 
 
 def announce_now(*happened: Event) -> None:
@@ -243,11 +244,11 @@ def announce_now(*happened: Event) -> None:
 
 
 @contextmanager
-def collecting() -> Iterator[list[Event]]:
-    """Within: what the services announce is collected into the list yielded once it commits,
-    instead of being sent from this thread. The caller passes the list to `deliver`.
+def collecting() -> Iterator[list[Send]]:
+    """Within: the sends of what the services announce are collected into the list yielded once
+    it commits, instead of being sent from this thread. The caller passes the list to `deliver`.
     """
-    collected: list[Event] = []
+    collected: list[Send] = []
     token = _collector.set(collected)
     try:
         yield collected
@@ -255,8 +256,9 @@ def collecting() -> Iterator[list[Event]]:
         _collector.reset(token)
 
 
-async def deliver(happened: Iterable[Event], *, exclude_socket: str | None = None) -> None:
-    """Send events now, from the event loop (the chat socket, once its service call committed).
+async def deliver(sends: Iterable[Send], *, exclude_socket: str | None = None) -> None:
+    """Send what `collecting()` gathered now, from the event loop (the chat socket, once its
+    service call committed).
 
     `exclude_socket`: the socket whose own reply already tells it (the ack carries the message),
     so the frame is not written back to it. Layer errors propagate to the caller.
@@ -264,8 +266,7 @@ async def deliver(happened: Iterable[Event], *, exclude_socket: str | None = Non
     layer = get_channel_layer()
     if layer is None:
         return
-    for event in happened:
-        for group, layer_event in sends_for(event):
-            if exclude_socket is not None:
-                layer_event = {**layer_event, "exclude_socket": exclude_socket}
-            await layer.group_send(group, layer_event)
+    for group, layer_event in sends:
+        if exclude_socket is not None:
+            layer_event = {**layer_event, "exclude_socket": exclude_socket}
+        await layer.group_send(group, layer_event)
