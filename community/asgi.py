@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from messaging.routing import websocket_urlpatterns  # noqa: E402
+from messaging.startup import configure as configure_messaging  # noqa: E402
 from search.services import outbox_retrier_start  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -25,6 +26,7 @@ application = ProtocolTypeRouter(
 )
 
 # Startup of a web process, explicitly here rather than as a side effect of an import.
+configure_messaging()
 outbox_retrier_start()
 
 # Everything loaded so far (Django, the apps, the URL map) lives as long as the process: moved

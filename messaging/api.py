@@ -13,7 +13,7 @@ from pydantic import Field
 
 from community.core.errors import ServiceError
 from messaging import selectors
-from messaging.realtime import message_payload
+from messaging.delivery import message_payload
 
 router = Router(tags=["messaging"])
 

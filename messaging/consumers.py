@@ -1,7 +1,8 @@
 """The chat socket at /ws/chat/: one per browser tab, every conversation of the member on it.
 
 The consumer is thin: it parses frames, calls services and selectors (in a thread, through
-database_sync_to_async) and writes frames. The protocol is in ARCHITECTURE.md; error codes:
+database_sync_to_async) and writes frames, which messaging.delivery builds. The protocol is in
+ARCHITECTURE.md; error codes:
 
     invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
     invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
@@ -17,38 +18,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
 import time
 import uuid
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from messaging import selectors, services
-from messaging.realtime import dumps, member_group, message_payload, room_group
-from messaging.relay import relay
+from messaging import delivery, selectors, services
+from messaging.delivery import dumps, member_group, room_group
+from messaging.layers import LAYER_ERRORS
+from messaging.relay import GroupRelay
+
+if TYPE_CHECKING:
+    from messaging.models import Message
 
 logger = logging.getLogger(__name__)
 
-# Every ORM call of a socket runs in one database thread that hands the GIL back and forth with
-# the event loop at each SQLite call. At the default 5 ms switch interval a busy loop makes each
-# handover wait up to 5 ms, so one message (6 statements) could take 30 ms of waiting alone.
-if sys.getswitchinterval() > 0.001:
-    sys.setswitchinterval(0.001)
-
-try:  # channels-redis (REDIS_URL) raises redis' own errors when Redis is unreachable
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover - redis comes with channels-redis
-    RedisError = OSError
-LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
-relay.layer_errors = LAYER_ERRORS
 try:  # Daphne (autobahn) raises this when a frame is written to a socket that has just closed
     from autobahn.exception import Disconnected as SocketGone
 except ImportError:  # pragma: no cover - another ASGI server
@@ -165,15 +156,19 @@ class LayerHealth:
 
 
 layer_health = LayerHealth()
-relay.health = layer_health
+# The process's one relay channel (messaging.relay): every frame for a socket of this process
+# comes through it, and it tells layer_health when the layer's server goes away.
+relay = GroupRelay(health=layer_health)
 
 
-def _send_into(member, conversation_id: int, body, client_id) -> tuple[dict, list[tuple[str, dict]]]:
-    message = services.message_send_to(
-        sender=member, conversation_id=conversation_id, body=body, client_id=client_id, defer_broadcast=True
-    )
-    # Empty for a resend: it was broadcast the first time.
-    return message_payload(message), getattr(message, "pending_sends", [])
+def _send_into(member, conversation_id: int, body, client_id) -> tuple[Message, list[delivery.Send]]:
+    # Collected rather than sent from this (the database) thread: the socket delivers them from
+    # its event loop. Empty for a resend: it was broadcast the first time.
+    with delivery.collecting() as announced:
+        message = services.message_send_to(
+            sender=member, conversation_id=conversation_id, body=body, client_id=client_id
+        )
+    return message, announced
 
 
 send_into = database_sync_to_async(_send_into)
@@ -181,7 +176,7 @@ send_into = database_sync_to_async(_send_into)
 
 def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, int], int]:
     messages = selectors.messages_after(member=member, after=after, limit=SYNC_BATCH)
-    frames = [dumps({"type": "message", "message": message_payload(m)}) for m in messages]
+    frames = [dumps(delivery.message_frame(m)) for m in messages]
     last = messages[-1].pk if messages else after
     counts = selectors.unread_counts(member=member)
     total = selectors.unread_total(member=member)
@@ -258,7 +253,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.accepted = True
         for username in online:
-            await self.send_frame({"type": "presence", "username": username, "online": True})
+            await self.send_frame(delivery.presence_frame(username, True))
 
     async def _join(self, group: str) -> None:
         self.joined.append(group)  # first: a failed join is still left on cleanup
@@ -353,21 +348,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Checked before writing: a message is stored only when it can also be delivered live.
             await self._send_unavailable(client_id)
             return
-        payload, sends = await send_into(self.member, conversation_id, frame.get("body"), client_id)
-        # Committed by now: broadcast from here rather than from the database thread.
+        message, announced = await send_into(self.member, conversation_id, frame.get("body"), client_id)
+        # Committed by now: broadcast from here rather than from the database thread, and not
+        # back to this socket (the ack below carries the message to it).
         try:
-            layer = get_channel_layer()
-            for group, event in sends:
-                # Not back to this socket: the ack below carries the message to it.
-                await layer.group_send(group, {**event, "exclude_socket": self.connection_id})
+            await delivery.deliver(announced, exclude_socket=self.connection_id)
         except LAYER_ERRORS as error:
             # Stored but not broadcast: still acked (a resend would change nothing); the others
             # catch up through `sync` when the layer is back and their sockets reconnect.
-            logger.warning("chat: message %s stored, broadcast failed (%s)", payload["id"], error)
+            logger.warning("chat: message %s stored, broadcast failed (%s)", message.pk, error)
         # One loop turn first: the relay writes the recipients' frames (theirs is the delivery
         # being waited for), then the sender gets the ack.
         await asyncio.sleep(0)
-        await self.send_frame({"type": "ack", "client_id": client_id, "message": payload})
+        await self.send_frame(delivery.ack_frame(client_id, message))
 
     async def on_sync(self, frame: dict) -> None:
         after = frame.get("after")
@@ -380,12 +373,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if not more:
                 break
             after = last
-        await self.send_frame({"type": "synced", "last": last})
+        await self.send_frame(delivery.synced_frame(last))
         # Authoritative unread counts follow every sync; the client resets its own before.
         for conversation_id, count in counts.items():
-            await self.send_frame(
-                {"type": "unread", "conversation": conversation_id, "count": count, "total": total}
-            )
+            await self.send_frame(delivery.unread_frame(conversation_id, count, total))
 
     async def on_typing(self, frame: dict) -> None:
         conversation_id = self._conversation_id(frame)
@@ -420,10 +411,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Details are lazy: rendered here, in the member's language (not on every frame).
         with translation.override(self.language):
             detail = str(detail)
-        frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
-        if client_id is not None:
-            frame["client_id"] = client_id
-        await self.send_frame(frame)
+        await self.send_frame(delivery.error_frame(code, detail, client_id))
 
     # --- events from the channel layer -------------------------------------------------
 

@@ -1,4 +1,9 @@
-"""The in-process channel layer for the embedded, one-process setup (no REDIS_URL).
+"""Channel layers: what their errors look like, and the in-process layer of the embedded setup.
+
+LAYER_ERRORS is what a layer raises while its server (Redis) is unreachable; the relay and the
+chat socket both catch it.
+
+The in-process layer serves the embedded, one-process setup (no REDIS_URL).
 
 channels' InMemoryChannelLayer walks every channel and every group membership on each
 `receive` and `group_send` to expire old entries. With a thousand sockets that is a thousand
@@ -9,11 +14,18 @@ second, and sends to a group's channels in one pass instead of one task per chan
 
 from __future__ import annotations
 
+import asyncio
 import time
 from copy import deepcopy
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
+
+try:  # channels-redis (REDIS_URL) raises redis' own errors when Redis is unreachable
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis comes with channels-redis
+    RedisError = OSError
+LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError)
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -50,8 +62,6 @@ class InProcessChannelLayer(InMemoryChannelLayer):
             raise ChannelFull(channel) from error
 
     def _new_queue(self, channel: str):
-        import asyncio
-
         return asyncio.Queue(maxsize=self.get_capacity(channel))
 
     async def group_send(self, group: str, message: dict) -> None:

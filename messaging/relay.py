@@ -9,8 +9,10 @@ local socket needs it) and writes the frame to the local sockets itself. A messa
 message reaches the recipient's socket one loop turn after it is committed. With
 channels-redis it is also one Redis delivery per process instead of one per socket.
 
-Events name their target (`room` or `member`; see messaging.realtime) so the relay knows
-which local sockets get them.
+Layer events name their target (`room` or `member`; see messaging.delivery) so the relay knows
+which local sockets get them. The relay knows sockets only as `Listener`s (the chat consumer is
+one) and the layer's health only as `Health`: it imports neither of them. messaging.consumers
+builds the process's relay with its LayerHealth.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
 
-from messaging.realtime import member_group, room_group
-
-if TYPE_CHECKING:
-    from messaging.consumers import ChatConsumer
+from messaging.delivery import member_group, room_group
+from messaging.layers import LAYER_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +53,34 @@ def event_group(event: dict) -> str | None:
     return None
 
 
+class Listener(Protocol):
+    """A local socket as the relay sees it: one handler per layer event type it is sent.
+
+    The types are messaging.delivery's (`chat.frame` is handled by `chat_frame`, and so on).
+    """
+
+    async def chat_frame(self, event: dict) -> None: ...
+
+    async def chat_room_join(self, event: dict) -> None: ...
+
+    async def chat_room_leave(self, event: dict) -> None: ...
+
+
+class Health(Protocol):
+    """Who is told when the layer's server is away, and decides when it is back."""
+
+    def mark_down(self, error: BaseException) -> None: ...
+
+    async def try_recover(self, probe: Callable[[], Awaitable[None]]) -> bool: ...
+
+
 class GroupRelay:
-    def __init__(self) -> None:
+    def __init__(self, *, health: Health | None = None) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
-        self.groups: dict[str, weakref.WeakSet[ChatConsumer]] = {}
-        self.layer_errors: tuple[type[BaseException], ...] = (OSError,)
-        self.health = None  # the consumers' LayerHealth, set by messaging.consumers
+        self.groups: dict[str, weakref.WeakSet[Listener]] = {}
+        self.health = health
 
     async def _ensure_started(self) -> None:
         loop = asyncio.get_running_loop()
@@ -69,7 +90,7 @@ class GroupRelay:
             self.channel = relay_channel_name(await get_channel_layer().new_channel())
             self.task = loop.create_task(self._run(self.channel))
 
-    async def join(self, consumer: ChatConsumer, group: str) -> None:
+    async def join(self, consumer: Listener, group: str) -> None:
         await self._ensure_started()
         members = self.groups.get(group)
         if members is None:
@@ -77,7 +98,7 @@ class GroupRelay:
             members = self.groups[group] = weakref.WeakSet()
         members.add(consumer)
 
-    async def leave(self, consumer: ChatConsumer, group: str) -> None:
+    async def leave(self, consumer: Listener, group: str) -> None:
         if self.loop is not asyncio.get_running_loop():
             return
         members = self.groups.get(group)
@@ -112,7 +133,7 @@ class GroupRelay:
                 event = await layer.receive(channel)
             except asyncio.CancelledError:
                 raise
-            except self.layer_errors as error:
+            except LAYER_ERRORS as error:
                 # The layer's server is away (Redis): keep trying; once it answers, every socket
                 # asks its client to reconnect and sync, and the groups are joined again.
                 if self.health is not None:
@@ -136,6 +157,3 @@ class GroupRelay:
                 await handler(event)
             except Exception:  # one broken socket must not stop the others
                 logger.exception("chat relay: delivery to a socket failed")
-
-
-relay = GroupRelay()

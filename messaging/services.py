@@ -1,26 +1,42 @@
 """Writes for messaging. The HTML views, the JSON API, the chat socket and commands all call these.
 
-Every write commits first and announces afterwards (`transaction.on_commit`): a frame never
-tells of a message that is not in the database, so `sync` can always replay what a socket
-missed.
+Every write commits first and then announces what happened (messaging.events, through
+`messaging.delivery.announce`, which waits for the commit): a frame never tells of a message
+that is not in the database, so `sync` can always replay what a socket missed. Services do not
+know about frames, groups or sockets; messaging.delivery does.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.network.models import Membership, Space
+from community.network.models import Space
+from community.network.selectors import member_space_ids, space_member_ids
 from messaging import selectors
+from messaging.delivery import announce, announce_now
+from messaging.events import (
+    ConversationRead,
+    MemberTyping,
+    MessageSent,
+    NotificationCreated,
+    NotificationsRead,
+    PresenceChanged,
+    RoomsChanged,
+    UnreadChanged,
+)
 from messaging.models import (
     BODY_MAX_LENGTH,
     CLIENT_ID_MAX_LENGTH,
@@ -32,16 +48,12 @@ from messaging.models import (
     Notification,
     Participant,
 )
-from messaging.realtime import (
-    frame_event,
-    message_payload,
-    notification_payload,
-    send_after_commit,
-    send_to_groups,
-    to_member,
-    to_room,
-)
 from profiles.models import Member
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+logger = logging.getLogger(__name__)
 
 RATE_LIMIT_MESSAGES = 20
 RATE_LIMIT_WINDOW = timedelta(seconds=10)
@@ -217,23 +229,33 @@ def space_room_for(space: Space) -> Conversation:
         return Conversation.objects.get(kind=Conversation.Kind.ROOM, space=space)
 
 
-def _space_ids_of(member: Member) -> set[int]:
-    """The spaces a member belongs to: home space, other spaces of the profile, active memberships."""
-    ids = set(member.other_spaces.values_list("id", flat=True))
-    ids |= set(Membership.objects.filter(member=member, is_active=True).values_list("space_id", flat=True))
-    if member.home_space_id:
-        ids.add(member.home_space_id)
-    return ids
+def space_lobby_url(*, space: Space, member: Member | AnonymousUser) -> str | None:
+    """Where a space page's "Lobby chat" link takes the member: the space's lobby room.
+
+    None for a visitor who is not logged in. The room is created on first use; if the chat
+    fails, the link goes to the inbox rather than taking the space page down.
+    """
+    if not member.is_authenticated:
+        return None
+    try:
+        return space_room_for(space).get_absolute_url()
+    except Exception:
+        logger.exception("lobby room of space %s unavailable", space.pk)
+        return reverse("messaging:inbox")
 
 
 def space_rooms_sync(*, member: Member, space_ids: Iterable[int] | None = None) -> None:
     """Put the member in the lobby room of each of their spaces, and out of the others.
 
-    Spaces are the home space and the other spaces of the profile and those of the member's
-    active memberships (plans), unless `space_ids` says otherwise. Sockets already open follow
+    The member's spaces are those they belong to (community.network.selectors), unless
+    `space_ids` says otherwise. Sockets already open follow
     at once. A member joining a room starts with its history read.
     """
-    wanted = set(space_ids) if space_ids is not None else _space_ids_of(member)
+    wanted = (
+        set(space_ids)
+        if space_ids is not None
+        else member_space_ids(member_ids=[member.pk]).get(member.pk, set())
+    )
     current = dict(
         Participant.objects.filter(member=member, conversation__kind=Conversation.Kind.ROOM).values_list(
             "conversation__space_id", "conversation_id"
@@ -254,23 +276,15 @@ def space_rooms_sync(*, member: Member, space_ids: Iterable[int] | None = None) 
         if stale:
             Participant.objects.filter(member=member, conversation_id__in=stale).delete()
             left = stale
-    send_after_commit(
-        [to_member(member.pk, {"type": "chat.room_join", "conversation": cid}) for cid in joined]
-        + [to_member(member.pk, {"type": "chat.room_leave", "conversation": cid}) for cid in left]
-    )
+    if joined or left:
+        announce(RoomsChanged(member_id=member.pk, joined=tuple(joined), left=tuple(left)))
 
 
 def space_room_members_sync(*, space: Space) -> int:
     """Bring every member of a space into its lobby room at once (bulk; for seeding). Returns how many joined."""
     room = space_room_for(space)
     last = Message.objects.filter(conversation=room).aggregate(m=Max("id"))["m"] or 0
-    member_ids = (
-        set(Member.objects.filter(home_space=space).values_list("id", flat=True))
-        | set(
-            Member.other_spaces.through.objects.filter(space_id=space.pk).values_list("member_id", flat=True)
-        )
-        | set(Membership.objects.filter(space=space, is_active=True).values_list("member_id", flat=True))
-    )
+    member_ids = space_member_ids(space_ids=[space.pk])
     present = set(Participant.objects.filter(conversation=room).values_list("member_id", flat=True))
     missing = member_ids - present
     Participant.objects.bulk_create(
@@ -391,17 +405,16 @@ def _insert_message(
     )
 
 
-def _recipient_sends(message: Message, kind: str, recipients: list[int] | None) -> list[tuple[str, dict]]:
-    frame = frame_event({"type": "message", "message": message_payload(message)})
+def _message_sent(message: Message, kind: str, recipients: list[int] | None) -> MessageSent:
     if kind == Conversation.Kind.ROOM:
-        return [to_room(message.conversation_id, frame)]
+        return MessageSent(message=message, room=True)
     if recipients is None:
         recipients = list(
             Participant.objects.filter(
                 conversation_id=message.conversation_id, status__in=selectors.LISTENING
             ).values_list("member_id", flat=True)
         )
-    return [to_member(pk, frame) for pk in recipients]
+    return MessageSent(message=message, member_ids=tuple(recipients))
 
 
 def message_send(*, sender: Member, conversation: Conversation, body: str, client_id: str) -> Message:
@@ -418,14 +431,12 @@ def message_send(*, sender: Member, conversation: Conversation, body: str, clien
     return message_send_to(sender=sender, conversation_id=conversation.pk, body=body, client_id=client_id)
 
 
-def message_send_to(
-    *, sender: Member, conversation_id: int, body, client_id, defer_broadcast: bool = False
-) -> Message:
+def message_send_to(*, sender: Member, conversation_id: int, body, client_id) -> Message:
     """message_send by conversation id: the chat socket's path, kept to one read and three writes.
 
-    With `defer_broadcast`, the committed message carries its channel-layer sends in
-    `message.pending_sends` and the caller delivers them: the chat socket does so from its
-    event loop, so the database thread never waits on the loop.
+    Announces MessageSent once committed (nothing for a resend). The chat socket calls it inside
+    `messaging.delivery.collecting()` and delivers the event from its event loop, so the
+    database thread never waits on the loop.
     """
     client_id = _validate_client_id(client_id)
     context = selectors.sending_context(
@@ -472,11 +483,7 @@ def message_send_to(
                     f"UPDATE {_table(Participant)} SET status = %s, last_read_id = %s WHERE id = %s",
                     [Participant.Status.ACCEPTED.value, message.pk, context.participant_id],
                 )
-            sends = _recipient_sends(message, context.kind, recipients)
-            if defer_broadcast:
-                message.pending_sends = sends
-            else:
-                send_after_commit(sends)
+            announce(_message_sent(message, context.kind, recipients))
     except IntegrityError:
         # The same client_id raced in from another socket: that one won, answer with it.
         existing = _existing_by_client_id(sender=sender, client_id=client_id)
@@ -528,29 +535,29 @@ def conversation_mark_read(*, member: Member, conversation_id: int, message_id: 
         participant.last_read_id = upto
     count = selectors.unread_count(participant=participant)
     total = selectors.unread_total(member=member)
-    sends: list[tuple[str, dict]] = []
+    happened: list[ConversationRead | UnreadChanged] = []
     if moved:
-        receipt = {
-            "type": "read",
-            "conversation": conversation_id,
-            "username": member.username,
-            "message": upto,
-        }
         if participant.conversation.kind == Conversation.Kind.ROOM:
             # 200 receipts per message in a room would drown the room: only the member's tabs hear it.
-            sends.append(to_member(member.pk, frame_event(receipt)))
+            receivers: tuple[int, ...] = (member.pk,)
         else:
-            listening = Participant.objects.filter(
-                conversation_id=conversation_id, status__in=selectors.LISTENING
-            ).values_list("member_id", flat=True)
-            sends += [to_member(pk, frame_event(receipt)) for pk in listening]
-    sends.append(
-        to_member(
-            member.pk,
-            frame_event({"type": "unread", "conversation": conversation_id, "count": count, "total": total}),
+            receivers = tuple(
+                Participant.objects.filter(
+                    conversation_id=conversation_id, status__in=selectors.LISTENING
+                ).values_list("member_id", flat=True)
+            )
+        happened.append(
+            ConversationRead(
+                conversation_id=conversation_id,
+                username=member.username,
+                message_id=upto,
+                member_ids=receivers,
+            )
         )
+    happened.append(
+        UnreadChanged(member_id=member.pk, conversation_id=conversation_id, count=count, total=total)
     )
-    send_after_commit(sends)
+    announce(*happened)
     return count
 
 
@@ -559,31 +566,38 @@ def typing_announce(*, member: Member, conversation_id: int) -> None:
     participant = selectors.participant_listening(member=member, conversation_id=conversation_id)
     if participant is None:
         raise not_participant_error()
-    frame = {"type": "typing", "conversation": conversation_id, "username": member.username}
     if participant.conversation.kind == Conversation.Kind.ROOM:
-        sends = [to_room(conversation_id, frame_event(frame, exclude_member=member.pk))]
+        typing = MemberTyping(
+            conversation_id=conversation_id, member_id=member.pk, username=member.username, room=True
+        )
     else:
         others = (
             Participant.objects.filter(conversation_id=conversation_id, status__in=selectors.LISTENING)
             .exclude(member=member)
             .values_list("member_id", flat=True)
         )
-        sends = [to_member(pk, frame_event(frame)) for pk in others]
-    send_to_groups(sends)
+        typing = MemberTyping(
+            conversation_id=conversation_id,
+            member_id=member.pk,
+            username=member.username,
+            member_ids=tuple(others),
+        )
+    announce_now(typing)
 
 
 # --- presence ------------------------------------------------------------------------------
 
 
-def _presence_sends(member: Member | int, online: bool) -> list[tuple[str, dict]]:
+def _presence_changed(member: Member | int, online: bool) -> PresenceChanged:
     member_id = member if isinstance(member, int) else member.pk
     username = (
         member.username
         if isinstance(member, Member)
         else Member.objects.values_list("username", flat=True).get(pk=member_id)
     )
-    frame = frame_event({"type": "presence", "username": username, "online": online})
-    return [to_member(pk, frame) for pk in selectors.contact_ids(member_id=member_id)]
+    return PresenceChanged(
+        username=username, online=online, member_ids=tuple(selectors.contact_ids(member_id=member_id))
+    )
 
 
 def process_alive(*, process: str = PROCESS_ID) -> None:
@@ -606,7 +620,7 @@ def connection_open(*, member: Member, channel_name: str, process: str = PROCESS
             defaults={"member": member, "process": process, "connected_at": timezone.now()},
         )
         if not was_online:
-            send_after_commit(_presence_sends(member, True))
+            announce(_presence_changed(member, True))
     return not was_online
 
 
@@ -616,7 +630,7 @@ def connection_close(*, member: Member, channel_name: str) -> bool:
         ChatConnection.objects.filter(channel_name=channel_name).delete()
         went_offline = not selectors.is_online(member_id=member.pk)
         if went_offline:
-            send_after_commit(_presence_sends(member, False))
+            announce(_presence_changed(member, False))
     return went_offline
 
 
@@ -642,19 +656,15 @@ def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
     ChatProcess.objects.filter(name__in=dead).delete()
     if stale_members:
         still_online = selectors.online_member_ids(member_ids=list(stale_members))
-        sends: list[tuple[str, dict]] = []
-        for member_id in stale_members - still_online:
-            sends += _presence_sends(member_id, False)
-        send_to_groups(sends)
+        announce(*(_presence_changed(member_id, False) for member_id in stale_members - still_online))
     return swept
 
 
 # --- notifications -------------------------------------------------------------------------
 
 
-def _notification_count_event(member_id: int) -> tuple[str, dict]:
-    count = Notification.objects.filter(recipient_id=member_id, read_at__isnull=True).count()
-    return to_member(member_id, frame_event({"type": "notification_unread", "count": count}))
+def _notifications_unread(member_id: int) -> int:
+    return Notification.objects.filter(recipient_id=member_id, read_at__isnull=True).count()
 
 
 def notification_send(
@@ -678,15 +688,7 @@ def notification_send(
         notification = Notification.objects.create(
             recipient=recipient, kind=kind[:40], title=title[:200], body=body[:2000], url=url[:500]
         )
-        send_after_commit(
-            [
-                to_member(
-                    recipient.pk,
-                    frame_event({"type": "notification", "notification": notification_payload(notification)}),
-                ),
-                _notification_count_event(recipient.pk),
-            ]
-        )
+        announce(NotificationCreated(notification=notification, unread=_notifications_unread(recipient.pk)))
     return notification
 
 
@@ -698,7 +700,7 @@ def notifications_mark_read(*, member: Member, ids: Iterable[int] | None = None)
             qs = qs.filter(pk__in=list(ids))
         changed = qs.update(read_at=timezone.now())
         if changed:
-            send_after_commit([_notification_count_event(member.pk)])
+            announce(NotificationsRead(member_id=member.pk, unread=_notifications_unread(member.pk)))
     return changed
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from community.network.models import Membership
+from messaging.services import space_rooms_sync
 from profiles.models import Member
 
 
@@ -26,16 +27,12 @@ def member_saved(
         return  # a login or a profile edit that does not touch the space
     if created and not instance.home_space_id:
         return
-    from messaging.services import space_rooms_sync
-
     space_rooms_sync(member=instance)
 
 
 def other_spaces_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    from messaging.services import space_rooms_sync
-
     if not reverse:
         space_rooms_sync(member=instance)
         return
@@ -47,8 +44,6 @@ def other_spaces_changed(sender, instance, action: str, reverse: bool, pk_set, *
 def membership_changed(sender, instance: Membership, raw: bool = False, **kwargs) -> None:
     if raw:
         return
-    from messaging.services import space_rooms_sync
-
     space_rooms_sync(member=instance.member)
 
 

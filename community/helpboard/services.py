@@ -30,6 +30,7 @@ from community.helpboard.models import (
 )
 from community.helpboard.selectors import showed_themselves_on
 from community.network.models import Space
+from messaging.services import conversation_direct_get_or_create, message_send, notification_send
 from profiles.models import Member, Skill
 from profiles.visibility import member_is_reachable
 
@@ -253,10 +254,6 @@ def _language_of(member: Member) -> str:
 def _send_notification(*, recipient: Member, kind: str, title: str, body: str, url: str) -> bool:
     """Through messaging: a live frame on the member's sockets and an entry for later."""
     try:
-        from messaging.services import notification_send
-    except ImportError:  # TEMPORARY until the chat issue lands
-        return False
-    try:
         notification_send(recipient=recipient, kind=kind, title=title, body=body, url=url)
     except Exception:
         # The request is committed already; a lost notification must not turn into an error page.
@@ -443,8 +440,6 @@ def help_contact_send(
     when the board does not offer this contact, ValidationError for an empty or oversized text,
     and messaging's MessagingError when the chat refuses (blocked, rate limited).
     """
-    from messaging.services import conversation_direct_get_or_create, message_send
-
     if not help_contact_allowed(help_request=help_request, sender=sender, recipient=recipient):
         raise PermissionDenied(
             _("You can write to the author and to the members suggested for this request.")

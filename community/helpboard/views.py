@@ -27,6 +27,7 @@ from community.helpboard.forms import (
 )
 from community.helpboard.models import HelpRequest
 from community.network.models import Region, Space
+from messaging.services import MessagingError
 from profiles.models import Member, Skill
 from profiles.visibility import member_is_reachable
 
@@ -283,8 +284,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact(request: HttpRequest, pk: int, username: str) -> HttpResponse:
     """ "Send a message" on a request: a direct conversation that opens with a quote of the request."""
-    from messaging.services import MessagingError
-
     help_request = _get_request(pk)
     recipient = get_object_or_404(Member, username=username, is_active=True)
     showed = recipient.is_hidden and selectors.showed_themselves_on(

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from community.core.timeutils import start_of_today
 from community.network import ical, selectors, services
 from community.network.forms import EventForm, MonthForm, TrialRequestForm
 from community.network.models import RSVP, Event, Region, Space, TrialRequest
+from messaging.services import space_lobby_url
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -36,27 +37,6 @@ def _next_or(request: HttpRequest, fallback: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return fallback
-
-
-def _lobby_url(space: Space, member) -> str | None:
-    """The space's lobby chat room, once messaging offers one; the inbox meanwhile."""
-    if not member.is_authenticated:
-        return None
-    try:
-        from messaging.services import space_room_for  # type: ignore[attr-defined]
-    except ImportError:
-        space_room_for = None
-    if space_room_for is not None:
-        try:
-            room = space_room_for(space)
-            if hasattr(room, "get_absolute_url"):
-                return room.get_absolute_url()
-        except Exception:  # the chat being unwell must not take the space page down
-            pass
-    try:
-        return reverse("messaging:inbox")
-    except NoReverseMatch:
-        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +97,7 @@ def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "member_total": members.count(),
             "events": selectors.upcoming_events(space=space, include_network=False)[:5],
             "open_check_in": selectors.open_check_in(member=request.user),
-            "lobby_url": _lobby_url(space, request.user),
+            "lobby_url": space_lobby_url(space=space, member=request.user),
             "can_manage": selectors.can_manage_space(request.user, space),
             "my_membership": selectors.member_membership(member=request.user, space=space),
         },
