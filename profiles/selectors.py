@@ -34,7 +34,8 @@ from django.db.models.functions import Lower
 
 from community.models import Space
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
-from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
+from profiles.taxonomy import canonical_slug, slugs_for_prefix
+from profiles.terms import normalize_term
 
 SORTS = ("relevance", "newest", "name")
 PAGE_SIZE = 24

@@ -11,23 +11,17 @@ processes (Redis cache in production) that their copy is stale.
 from __future__ import annotations
 
 import json
-import re
 import threading
-import unicodedata
 import uuid
 from pathlib import Path
 
 from django.core.cache import cache
 
+from profiles.models import Skill
+from profiles.terms import normalize_term
+
 SKILLS_FILE = Path(__file__).resolve().parent / "data" / "skills.json"
 _VERSION_KEY = "profiles:taxonomy-version"
-
-
-def normalize_term(text: str) -> str:
-    """Lower case, accents folded, punctuation to spaces: "Traductrice " -> "traductrice"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^\w+#]+", " ", without_accents).strip()
 
 
 def read_taxonomy_file(path: Path = SKILLS_FILE) -> dict:
@@ -113,8 +107,6 @@ class _TermIndex:
 
     @staticmethod
     def _build() -> tuple[dict[str, str], frozenset[str]]:
-        from profiles.models import Skill
-
         rows = list(
             Skill.objects.values_list("slug", "name_en", "name_fr", "name_nl", "synonyms").order_by("id")
         )

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from profiles.models import Skill, SkillTag
-from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
+from profiles.taxonomy import canonical_slug, slugs_for_prefix
+from profiles.terms import normalize_term
 
 pytestmark = pytest.mark.django_db
 
