@@ -21,6 +21,7 @@ from time import monotonic
 from typing import Any, NamedTuple, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
 from profiles.models import Skill
 from profiles.terms import normalize_term
@@ -211,8 +212,14 @@ def term_index() -> dict[str, str]:
 
 def clear_term_index() -> None:
     """Forget the taxonomy snapshot in every process, and all that was derived from it (called when
-    a skill is saved or deleted, and by load_skills)."""
+    a skill is saved or deleted, and by load_skills).
+
+    Inside a transaction, again once it commits: until then other connections still read the old
+    rows, and a snapshot one of them took meanwhile would carry the new version.
+    """
     _holder.clear()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_holder.clear)
 
 
 def canonical_slug(term: str) -> str | None:

@@ -171,3 +171,16 @@ def test_another_process_edit_reaches_every_reader_through_the_one_shared_versio
     cache.set("profiles:taxonomy-version", "moved by another process", timeout=None)
     assert canonical_slug("vertaalbureau") == "translation"
     assert understand("vertaalbureau").skill_slugs == ("translation",)
+
+
+def test_a_skill_change_invalidates_again_when_its_transaction_commits(django_capture_on_commit_callbacks):
+    # given a skill saved inside a transaction (as the admin saves it)
+    with django_capture_on_commit_callbacks(execute=True):
+        skill = Skill.objects.get(slug="translation")
+        skill.synonyms += "\nvertaalbureau"
+        skill.save()
+        version_before_commit = cache.get("profiles:taxonomy-version")
+    # then the commit moves the shared version once more: a process that read the old rows in
+    # between reads them again
+    assert cache.get("profiles:taxonomy-version") != version_before_commit
+    assert canonical_slug("vertaalbureau") == "translation"
