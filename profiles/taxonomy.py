@@ -157,52 +157,60 @@ def _shared_version() -> str:
     return version
 
 
-class _SnapshotHolder:
-    """This process's current snapshot: read from the database once, then again only when a skill
-    changed, here (at once) or in another process (seen within VERSION_CHECK_INTERVAL)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._snapshot: TaxonomySnapshot | None = None
-        self._checked = 0.0
-        # Replaced by clear(): a snapshot being read while a skill changes is not kept.
-        self._generation = object()
-
-    def get(self) -> TaxonomySnapshot:
-        snapshot = self._snapshot
-        if snapshot is not None and monotonic() - self._checked < VERSION_CHECK_INTERVAL:
-            return snapshot
-        return self._refresh()
-
-    def _refresh(self) -> TaxonomySnapshot:
-        with self._lock:
-            generation = self._generation
-            version = _shared_version()
-            snapshot = self._snapshot
-            if snapshot is None or snapshot.version != version:
-                snapshot = TaxonomySnapshot.read(version=version)
-            self._snapshot, self._checked = snapshot, monotonic()
-            if generation is not self._generation:
-                # clear() ran meanwhile (it replaces the generation before dropping the snapshot):
-                # what was just read may predate the change, so the next caller reads again.
-                self._snapshot = None
-            return snapshot
-
-    def clear(self) -> None:
-        cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        self._generation = object()
-        self._snapshot = None
-
-
-_holder = _SnapshotHolder()
+# Nothing read yet, or dropped by an invalidation: any reader reads the table again.
+_STALE: tuple[TaxonomySnapshot, float] = (TaxonomySnapshot(()), float("-inf"))
+# This process's snapshot and until when it stands without a look at the shared version, replaced
+# together so that a reader never sees one without the other.
+_current = _STALE
+_refresh_lock = threading.Lock()
+# Replaced at each invalidation: a snapshot being read while a skill changes is not kept.
+_generation = object()
 
 
 def snapshot() -> TaxonomySnapshot:
-    """The Skill table as this process last read it; read again after any change to a skill.
+    """The Skill table as this process last read it; read again after any change to a skill, made
+    here (at once) or in another process (seen within VERSION_CHECK_INTERVAL).
 
-    Cheap enough for every request: a cache round trip at most once a VERSION_CHECK_INTERVAL.
+    Cheap enough for every request: no lock, and a cache round trip at most once an interval.
     """
-    return _holder.get()
+    current, fresh_until = _current
+    if monotonic() < fresh_until:
+        return current
+    return _refresh()
+
+
+def derived(key: str, build: Callable[[TaxonomySnapshot], T]) -> T:
+    """`snapshot().derived(key, build)` in one call: search asks for its reading on every request."""
+    current, fresh_until = _current
+    if monotonic() >= fresh_until:
+        current = _refresh()
+    try:
+        return current._derived[key]
+    except KeyError:
+        return current.derived(key, build)
+
+
+def _refresh() -> TaxonomySnapshot:
+    global _current
+    with _refresh_lock:
+        generation = _generation
+        version = _shared_version()
+        current = _current[0]
+        if current.version != version:
+            current = TaxonomySnapshot.read(version=version)
+        _current = (current, monotonic() + VERSION_CHECK_INTERVAL)
+        if generation is not _generation:
+            # _forget() ran meanwhile (it replaces the generation before dropping the snapshot):
+            # what was just read may predate the change, so the next caller reads again.
+            _current = _STALE
+        return current
+
+
+def _forget() -> None:
+    global _current, _generation
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _generation = object()
+    _current = _STALE
 
 
 def term_index() -> dict[str, str]:
@@ -217,9 +225,9 @@ def clear_term_index() -> None:
     Inside a transaction, again once it commits: until then other connections still read the old
     rows, and a snapshot one of them took meanwhile would carry the new version.
     """
-    _holder.clear()
+    _forget()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_holder.clear)
+        transaction.on_commit(_forget)
 
 
 def canonical_slug(term: str) -> str | None:

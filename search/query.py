@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from profiles.taxonomy import TaxonomySnapshot, snapshot
+from profiles.taxonomy import TaxonomySnapshot, derived
 from search.text import analyze, damerau_levenshtein, is_stop_word, max_typos, stem, tokenize
 
 MAX_QUERY_LENGTH = 500
@@ -158,10 +158,14 @@ def _deletes(word: str, distance: int) -> set[str]:
     return results
 
 
+# Bound once: looking up a classmethod binds it anew on every call, and taxonomy() is hot.
+_taxonomy_from = Taxonomy.from_snapshot
+
+
 def taxonomy() -> Taxonomy:
     """The taxonomy as it is in the database, for search: derived once from the profiles snapshot
     and kept with it, so it is rebuilt exactly when a skill changes (in any process)."""
-    return snapshot().derived("search", Taxonomy.from_snapshot)
+    return derived("search", _taxonomy_from)
 
 
 def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
