@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from profiles.terms import normalize_term
+
 
 class SkillCategory(models.Model):
     slug = models.SlugField(primary_key=True, max_length=50)
@@ -73,7 +75,7 @@ class SkillTag(TagBase):
     """A taggit tag that may be the tag of a canonical skill."""
 
     skill = models.OneToOneField(Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="tag")
-    # The name folded by `taxonomy.normalize_term`: "Décoration " and "decoration" are one free tag.
+    # The name folded by `terms.normalize_term`: "Décoration " and "decoration" are one free tag.
     normalized = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
 
     class Meta:
@@ -89,8 +91,6 @@ class SkillTag(TagBase):
         return self.skill_id is not None
 
     def save(self, *args, **kwargs) -> None:
-        from profiles.taxonomy import normalize_term
-
         self.normalized = normalize_term(self.name)[:100]
         super().save(*args, **kwargs)
 

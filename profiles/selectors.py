@@ -34,7 +34,8 @@ from django.db.models.functions import Lower
 from community.network.models import Space
 from community.network.selectors import space_members_q
 from profiles.models import Member, OfferedSkill, SkillTag, WantedSkill
-from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
+from profiles.taxonomy import canonical_slug, slugs_for_prefix
+from profiles.terms import normalize_term
 from profiles.visibility import Viewer, member_is_visible, visible_members
 
 SORTS = ("relevance", "newest", "name")

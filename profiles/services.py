@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from community.network.models import Space
 from profiles.avatars import avatar_resize, avatar_validate
 from profiles.models import Language, Member, OfferedSkill, Skill, SkillTag, WantedSkill
-from profiles.taxonomy import canonical_slug, normalize_term
+from profiles.taxonomy import canonical_slug
+from profiles.terms import normalize_term
 
 MAX_SKILLS_PER_LIST = 30
 MAX_SKILL_LENGTH = 60

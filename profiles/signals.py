@@ -1,4 +1,5 @@
-"""Side effects only: the cached term index follows every change to the Skill table, admin edits included."""
+"""Side effects only: the taxonomy snapshot (the term index, and what search derives from it) follows
+every change to the Skill table, admin edits included."""
 
 from __future__ import annotations
 

@@ -14,20 +14,15 @@ their own query language; none of them re-parses the text.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-
+from profiles.taxonomy import TaxonomySnapshot, derived
 from search.text import analyze, damerau_levenshtein, is_stop_word, max_typos, stem, tokenize
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 24
 MAX_PHRASE_WORDS = 5
-TAXONOMY_VERSION_KEY = "search:taxonomy-version"
 
 # Spoken languages people name in a request ("traducteur néerlandais", "vertaler Frans").
 LANGUAGE_WORDS: dict[str, str] = {
@@ -90,7 +85,8 @@ class QueryTooLong(ValueError):
 
 @dataclass
 class Taxonomy:
-    """Phrases of the skill taxonomy -> skill slugs, and its words for typo correction."""
+    """Phrases of the skill taxonomy -> skill slugs, and its words for typo correction: search's
+    reading of a profiles `TaxonomySnapshot`, through search.text's tokenizer and stemmer."""
 
     phrases: dict[tuple[str, ...], set[str]]
     words: set[str]
@@ -101,12 +97,12 @@ class Taxonomy:
     deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     @classmethod
-    def build(cls, skills: Iterable[tuple[str, str, str, str, str]]) -> Taxonomy:
-        """From (slug, name_en, name_fr, name_nl, synonyms) rows."""
+    def from_snapshot(cls, snapshot: TaxonomySnapshot) -> Taxonomy:
+        """From the snapshot's rows (slug, names in en/fr/nl, synonyms)."""
         phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
         labels: dict[str, dict[str, str]] = {}
         all_forms: dict[tuple[str, str], bool] = {}
-        for slug, name_en, name_fr, name_nl, synonyms in skills:
+        for slug, name_en, name_fr, name_nl, synonyms in snapshot.rows:
             labels[slug] = {"en": name_en, "fr": name_fr, "nl": name_nl}
             forms = [slug.replace("-", " "), name_en, name_fr, name_nl, *synonyms.splitlines()]
             for i, form in enumerate(forms):
@@ -151,11 +147,6 @@ class Taxonomy:
         best = min(scored)[0]
         return [candidate for distance, _, candidate in sorted(scored) if distance == best][:limit_options]
 
-    def correct(self, word: str) -> str | None:
-        """The single most likely taxonomy word for a typo, or None."""
-        options = self.corrections(word)
-        return options[0] if options else None
-
 
 def _deletes(word: str, distance: int) -> set[str]:
     """`word` and every string made by deleting up to `distance` letters."""
@@ -167,36 +158,14 @@ def _deletes(word: str, distance: int) -> set[str]:
     return results
 
 
-_taxonomy_lock = threading.Lock()
-_taxonomy_cache: dict[str, object] = {"version": None, "taxonomy": None, "checked": 0.0}
+# Bound once: looking up a classmethod binds it anew on every call, and taxonomy() is hot.
+_taxonomy_from = Taxonomy.from_snapshot
 
 
 def taxonomy() -> Taxonomy:
-    """The taxonomy as it is in the database, rebuilt when a skill changes (any process)."""
-    now = time.monotonic()
-    cached = _taxonomy_cache["taxonomy"]
-    # Reading the shared version costs a cache hit; do it at most once a second per process.
-    if cached is not None and now - float(_taxonomy_cache["checked"]) < 1.0:  # type: ignore[arg-type]
-        return cached  # type: ignore[return-value]
-    version = cache.get(TAXONOMY_VERSION_KEY, 0)
-    with _taxonomy_lock:
-        _taxonomy_cache["checked"] = now
-        if _taxonomy_cache["taxonomy"] is None or _taxonomy_cache["version"] != version:
-            from profiles.models import Skill
-
-            rows = Skill.objects.values_list("slug", "name_en", "name_fr", "name_nl", "synonyms")
-            _taxonomy_cache["taxonomy"] = Taxonomy.build(rows)
-            _taxonomy_cache["version"] = version
-    return _taxonomy_cache["taxonomy"]  # type: ignore[return-value]
-
-
-def taxonomy_changed() -> None:
-    """Make every process rebuild its taxonomy (a skill was added, renamed or given synonyms)."""
-    try:
-        cache.incr(TAXONOMY_VERSION_KEY)
-    except ValueError:
-        cache.set(TAXONOMY_VERSION_KEY, 1, timeout=None)
-    _taxonomy_cache["taxonomy"] = None
+    """The taxonomy as it is in the database, for search: derived once from the profiles snapshot
+    and kept with it, so it is rebuilt exactly when a skill changes (in any process)."""
+    return derived("search", _taxonomy_from)
 
 
 def understand(text: str, *, prefix: bool = True) -> ParsedQuery:

@@ -13,7 +13,6 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from community.network.models import Membership, Space
 from community.network.selectors import space_member_ids
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
-from search.query import taxonomy_changed
 from search.services import members_reindex_enqueue
 
 # Saving only these fields changes nothing the index holds (a login, a password change).
@@ -94,7 +93,7 @@ def skill_tag_changed(sender, instance: SkillTag, raw: bool = False, created: bo
 
 
 def skill_changed(sender, instance: Skill, raw: bool = False, **kwargs) -> None:
-    taxonomy_changed()
+    # The taxonomy itself (query understanding included) follows through profiles.signals.
     if raw:
         return
     members_reindex_enqueue(

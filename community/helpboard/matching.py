@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from community.network.selectors import member_space_ids
-from profiles.models import Member, Skill
+from profiles.models import Member
 from profiles.taxonomy import canonical_slug
 from search.query import MAX_QUERY_LENGTH, understand
 from search.selectors import InvalidSearch, SearchResult, search_members
@@ -79,8 +79,9 @@ def infer_skill_slugs(text: str) -> list[str]:
 def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
     """Split what the author typed into canonical skill slugs and free-text skills (kept as written).
 
-    A typed term is canonical when the taxonomy knows it (any label or synonym, any language), or
-    when the search's understanding reads exactly one skill in it ("traductrice néerlandais").
+    A typed term is canonical when the taxonomy knows it (any label or synonym, any language, or
+    the skill's slug as the skill list sends it), or when the search's understanding reads exactly
+    one skill in it ("traductrice néerlandais"). Both read the one taxonomy snapshot.
     """
     slugs: list[str] = []
     free: list[str] = []
@@ -93,8 +94,6 @@ def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
         if slug is None:
             understood = understand(term[:MAX_QUERY_LENGTH], prefix=False).skill_slugs
             slug = understood[0] if len(understood) == 1 else None
-        if slug is None and Skill.objects.filter(slug=term).exists():
-            slug = term
         if slug:
             if slug not in slugs:
                 slugs.append(slug)

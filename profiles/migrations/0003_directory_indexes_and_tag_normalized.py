@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 def fill_normalized(apps, schema_editor):
-    from profiles.taxonomy import normalize_term
+    from profiles.terms import normalize_term
 
     SkillTag = apps.get_model("profiles", "SkillTag")
     for tag in SkillTag.objects.all().only("id", "name"):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from community.helpboard import selectors, services
+from community.helpboard import matching, selectors, services
 from community.helpboard.models import HelpMatch, HelpRequest, HelpThanks
 from messaging.models import Notification
-from profiles.models import Member
+from profiles.models import Member, Skill
 from tests.factories import MemberFactory
 from tests.helpboard.conftest import give_skills
 
@@ -31,6 +31,16 @@ def test_typed_skills_land_on_canonical_skills_and_unknown_ones_stay_free_text(a
 
     assert list(help_request.skills.values_list("slug", flat=True)) == ["translation"]
     assert help_request.free_skills == ["Fusées à eau"]
+
+
+def test_a_skill_picked_from_the_list_by_its_slug_is_that_skill():
+    # given every canonical skill; when its slug is sent as the typed skill; then it is that skill
+    wrong = [
+        (skill.slug, matching.resolve_typed_skills([skill.slug]))
+        for skill in Skill.objects.all()
+        if matching.resolve_typed_skills([skill.slug]) != ([skill.slug], [])
+    ]
+    assert wrong == []
 
 
 def test_skills_are_inferred_from_the_text(author):

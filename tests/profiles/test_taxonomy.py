@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
+from community.helpboard import matching
 from profiles.models import Skill, SkillTag
-from profiles.taxonomy import canonical_slug, normalize_term, slugs_for_prefix
+from profiles.taxonomy import canonical_slug, clear_term_index, slugs_for_prefix, snapshot
+from profiles.terms import normalize_term
+from search.query import Taxonomy, taxonomy, understand
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +119,68 @@ def test_load_skills_is_idempotent():
     assert Skill.objects.count() == 123
     assert SkillTag.objects.filter(skill__isnull=False).count() == 123
     assert SkillTag.objects.get(skill__slug="translation").normalized == "translation"
+
+
+def test_one_invalidation_serves_the_directory_the_search_and_the_help_board():
+    # given readers that have each read the taxonomy
+    assert canonical_slug("vertaalbureau") is None
+    assert understand("vertaalbureau").skill_slugs == ()
+    assert matching.resolve_typed_skills(["vertaalbureau"]) == ([], ["vertaalbureau"])
+    assert canonical_slug("vélociste") is None
+    # when an admin adds a synonym to one skill and renames another (model saves, as the admin does)
+    translation = Skill.objects.get(slug="translation")
+    translation.synonyms += "\nvertaalbureau"
+    translation.save()
+    bike_repair = Skill.objects.get(slug="bike-repair")
+    bike_repair.name_fr = "Vélociste"
+    bike_repair.save()
+    # then the directory, the search and the help board all see both at once
+    assert canonical_slug("Vertaalbureau") == "translation"
+    assert canonical_slug("vélociste") == "bike-repair"
+    assert understand("vertaalbureau").skill_slugs == ("translation",)
+    assert understand("un vélociste à Namur").skill_slugs == ("bike-repair",)
+    slugs, free = matching.resolve_typed_skills(["vertaalbureau", "Vélociste"])
+    assert (slugs, free) == (["translation", "bike-repair"], [])
+    assert "translation" in matching.infer_skill_slugs("Wie kent een goed vertaalbureau?")
+
+
+def test_search_derives_its_taxonomy_from_the_one_snapshot():
+    # given search's reading of the taxonomy
+    first = taxonomy()
+    # then while no skill changes it is one object, kept on the shared snapshot
+    assert taxonomy() is first
+    assert snapshot().derived("search", Taxonomy.from_snapshot) is first
+    # when the one invalidation runs, then the snapshot and search's reading are both new
+    before = snapshot()
+    clear_term_index()
+    assert snapshot() is not before
+    assert taxonomy() is not first
+
+
+def test_another_process_edit_reaches_every_reader_through_the_one_shared_version(monkeypatch):
+    # given readers that check the shared version on every read (instead of once a second)
+    monkeypatch.setattr("profiles.taxonomy.VERSION_CHECK_INTERVAL", 0.0)
+    assert canonical_slug("vertaalbureau") is None
+    assert understand("vertaalbureau").skill_slugs == ()
+    # when another process adds a synonym: here the row changes without a signal
+    skill = Skill.objects.get(slug="translation")
+    Skill.objects.filter(pk=skill.pk).update(synonyms=skill.synonyms + "\nvertaalbureau")
+    # then the snapshot is not read again while the shared version stays
+    assert canonical_slug("vertaalbureau") is None
+    # and once that process's clear_term_index moves it, the directory and the search both see it
+    cache.set("profiles:taxonomy-version", "moved by another process", timeout=None)
+    assert canonical_slug("vertaalbureau") == "translation"
+    assert understand("vertaalbureau").skill_slugs == ("translation",)
+
+
+def test_a_skill_change_invalidates_again_when_its_transaction_commits(django_capture_on_commit_callbacks):
+    # given a skill saved inside a transaction (as the admin saves it)
+    with django_capture_on_commit_callbacks(execute=True):
+        skill = Skill.objects.get(slug="translation")
+        skill.synonyms += "\nvertaalbureau"
+        skill.save()
+        version_before_commit = cache.get("profiles:taxonomy-version")
+    # then the commit moves the shared version once more: a process that read the old rows in
+    # between reads them again
+    assert cache.get("profiles:taxonomy-version") != version_before_commit
+    assert canonical_slug("vertaalbureau") == "translation"
