@@ -30,6 +30,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from community.core.errors import ServiceError
 from messaging import delivery, selectors, services
 from messaging.delivery import dumps, member_group, room_group
 from messaging.layers import LAYER_ERRORS
@@ -68,10 +69,12 @@ def _is_cursor(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
-class FrameError(Exception):
+class FrameError(ServiceError):
+    """A frame the socket refuses: answered with an `error` frame naming the frame's client_id."""
+
     def __init__(self, code: str, detail, client_id: str | None = None) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.client_id = code, detail, client_id
+        super().__init__(code, detail)
+        self.client_id = client_id
 
 
 class PresenceKeeper:

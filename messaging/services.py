@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.core.errors import ServiceError
 from community.network.models import Space
 from community.network.selectors import member_space_ids, space_member_ids
 from messaging import selectors
@@ -64,13 +65,8 @@ GROUP_MAX_MEMBERS = 50
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class MessagingError(Exception):
-    """A refusal with a stable code (the `code` of an error frame or a form error)."""
-
-    def __init__(self, code: str, detail) -> None:
-        super().__init__(str(detail))
-        self.code = code
-        self.detail = detail
+class MessagingError(ServiceError):
+    """The chat refuses: `code` is the `code` of an error frame, `detail` the form error or message."""
 
 
 NOT_PARTICIPANT = "not_participant"

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from community.core.errors import ServiceError
 from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
 from community.helpboard import matching
 from community.helpboard.models import (
@@ -49,8 +50,11 @@ NOTIFY_REPLY = "help_reply"
 NOTIFY_THANKS = "help_thanks"
 
 
-class RateLimited(Exception):
-    """Too many posts in a short time; the message says what to do."""
+class RateLimited(ServiceError):
+    """Too many posts in a short time; the detail says what to do."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("rate_limited", detail, status=429)
 
 
 # ---------------------------------------------------------------------------------------------
