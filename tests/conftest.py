@@ -52,11 +52,19 @@ CLOCK_INSTANTS = {
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test marked `clock` once per instant of CLOCK_INSTANTS (ids such as `[sunday]`)."""
-    if metafunc.definition.get_closest_marker("clock") is None:
+    """Run each test marked `clock` once per instant of CLOCK_INSTANTS (ids such as `[sunday]`).
+
+    `@pytest.mark.clock("before-midnight")` names the instants to use instead of all of them.
+    """
+    marker = metafunc.definition.get_closest_marker("clock")
+    if marker is None:
         return
+    names = list(marker.args or CLOCK_INSTANTS)
+    unknown = set(names) - set(CLOCK_INSTANTS)
+    if unknown:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown clock instants {sorted(unknown)}")
     metafunc.fixturenames.append("clock_instant")
-    metafunc.parametrize("clock_instant", list(CLOCK_INSTANTS.values()), ids=list(CLOCK_INSTANTS))
+    metafunc.parametrize("clock_instant", [CLOCK_INSTANTS[name] for name in names], ids=names)
 
 
 @pytest.fixture(autouse=True)
