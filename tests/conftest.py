@@ -46,8 +46,9 @@ CLOCK_INSTANTS = {
     # 01:30 UTC is the 03:30 CEST that a naive 02:30 would land on.
     "dst-spring": dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC),
     # Sunday 25 October 2026: clocks go back from 03:00 to 02:00, so 02:30 local happens twice;
-    # this is the second time (fold=1, CET, 01:30 UTC).
-    "dst-autumn": dt.datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BRUSSELS),
+    # 01:30 UTC is the second time (02:30 CET). Written in UTC: a fold=1 datetime never compares
+    # equal to one in another zone (PEP 495), so it would not equal timezone.now().
+    "dst-autumn": dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC),
 }
 
 
