@@ -196,7 +196,10 @@ def _seed_rooms(rng: random.Random, now) -> int:
             start=start,
             step=timedelta(minutes=rng.randint(2, 9)),
         )
-        for member in Participant.objects.filter(conversation=room).values_list("member_id", flat=True):
+        # In a fixed order: the draws go to the same members on every run (and on PostgreSQL an
+        # unordered scan comes back in another order once rows have been updated).
+        participants = Participant.objects.filter(conversation=room).order_by("member_id")
+        for member in participants.values_list("member_id", flat=True):
             Participant.objects.filter(conversation=room, member_id=member, last_read_id=0).update(
                 last_read_id=messages[-2].pk if rng.random() < 0.7 else 0
             )
@@ -331,7 +334,7 @@ def _seed_pairs(rng: random.Random, now, pairs: int = 40) -> int:
 
 def seed(*, rng: random.Random, stdout: TextIO) -> None:
     """Lobby rooms for every space (with their members), chatter in some, and conversations to open."""
-    # A fixed "now" per day keeps reruns on the same day identical; messages are idempotent anyway.
+    # A whole hour keeps reruns within the hour identical; messages are stored once by client_id anyway.
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     with transaction.atomic():
         rooms = _seed_rooms(rng, now)

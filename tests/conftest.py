@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.test import Client
 
 from tests.factories import MemberFactory, SpaceFactory
@@ -17,6 +21,67 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
     from tests.fixtures.daphne import use_sqlite_file_for_tests
 
     use_sqlite_file_for_tests()
+
+
+# The instants at which every test marked `clock` runs, in the site's time zone: the hours and
+# days when "today", "now" and "open now" are easiest to get wrong. Weekdays are named in comments
+# because the spaces' opening hours depend on them.
+BRUSSELS = ZoneInfo("Europe/Brussels")
+CLOCK_INSTANTS = {
+    # Tuesday, before any space opens (the earliest open at 08:00).
+    "early": dt.datetime(2026, 6, 9, 5, 30, tzinfo=BRUSSELS),
+    # Tuesday, some spaces open and others not yet; regulars are still arriving.
+    "morning": dt.datetime(2026, 6, 9, 9, 10, tzinfo=BRUSSELS),
+    # Wednesday, the first instant of the day.
+    "midnight": dt.datetime(2026, 6, 10, 0, 0, tzinfo=BRUSSELS),
+    # Wednesday, the last second of the day (21:59:59 UTC).
+    "before-midnight": dt.datetime(2026, 6, 10, 23, 59, 59, tzinfo=BRUSSELS),
+    # Every space is closed.
+    "sunday": dt.datetime(2026, 6, 14, 11, 0, tzinfo=BRUSSELS),
+    # Thursday, the last evening of a 30-day month (still April in UTC too).
+    "month-end": dt.datetime(2026, 4, 30, 23, 30, tzinfo=BRUSSELS),
+    # Thursday, the last second of the year.
+    "new-years-eve": dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=BRUSSELS),
+    # Sunday 29 March 2026: clocks jump from 02:00 to 03:00, so 02:30 local never happens;
+    # 01:30 UTC is the 03:30 CEST that a naive 02:30 would land on.
+    "dst-spring": dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC),
+    # Sunday 25 October 2026: clocks go back from 03:00 to 02:00, so 02:30 local happens twice;
+    # 01:30 UTC is the second time (02:30 CET). Written in UTC: a fold=1 datetime never compares
+    # equal to one in another zone (PEP 495), so it would not equal timezone.now().
+    "dst-autumn": dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test marked `clock` once per instant of CLOCK_INSTANTS (ids such as `[sunday]`).
+
+    `@pytest.mark.clock("before-midnight")` names the instants to use instead of all of them.
+    """
+    marker = metafunc.definition.get_closest_marker("clock")
+    if marker is None:
+        return
+    names = list(marker.args or CLOCK_INSTANTS)
+    unknown = set(names) - set(CLOCK_INSTANTS)
+    if unknown:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown clock instants {sorted(unknown)}")
+    metafunc.fixturenames.append("clock_instant")
+    metafunc.parametrize("clock_instant", [CLOCK_INSTANTS[name] for name in names], ids=names)
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest):
+    """For a test marked `clock`: the time_machine traveller, at the test's instant.
+
+    Time stands still there unless the marker says `tick=True`. Unmarked tests get None and the
+    real clock. Autouse, so the travel starts before the test's other fixtures make their rows.
+    """
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
+        yield None
+        return
+    instant = request.getfixturevalue("clock_instant")
+    with time_machine.travel(instant, tick=marker.kwargs.get("tick", False)) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 events with their RSVPs and who is in today.
 
 `seed(rng=..., stdout=...)` runs after the spaces and members exist. It is idempotent: what
-exists already is kept (events are found by title and space), so running it twice adds nothing.
+exists already is kept (events are found by title and space), so running it twice adds nothing;
+later the same day it only adds the members who have checked in since. Every random choice comes
+from a generator of its own, keyed by what it decides (space, member, day), so what is drawn
+never depends on the hour or on what exists already.
 Dates are relative to today, so the demo always has something coming up. Seeding sends no email.
 """
 
@@ -159,13 +162,13 @@ TRIAL_VISITORS = [
 ]
 
 
-def _ensure_managers(spaces: list[Space], members_by_space: dict[int, list[int]], rng: random.Random) -> int:
+def _ensure_managers(spaces: list[Space], members_by_space: dict[int, list[int]], base: int) -> int:
     added = 0
     for space in spaces:
         if space.managers.exists() or not members_by_space.get(space.pk):
             continue
         pool = members_by_space[space.pk]
-        space.managers.add(*rng.sample(pool, k=min(2, len(pool))))
+        space.managers.add(*_rng(base, "managers", space.slug).sample(pool, k=min(2, len(pool))))
         added += 1
     # The demo login co-manages the Brussels hub, so a visitor can see the manager pages.
     demo = Member.objects.filter(username=DEMO_USERNAME).first()
@@ -372,11 +375,12 @@ def _ensure_rsvps(
     return len(rows)
 
 
-def _ensure_trials(spaces: list[Space], today: dt.date, rng: random.Random) -> int:
+def _ensure_trials(spaces: list[Space], today: dt.date, base: int) -> int:
     if TrialRequest.objects.exists():
         return 0
     rows = []
     for index, (name, language, message) in enumerate(TRIAL_VISITORS):
+        rng = _rng(base, "trials", index)
         space = rng.choice(spaces)
         days = [
             today + dt.timedelta(days=d)
@@ -419,15 +423,13 @@ def _ensure_trials(spaces: list[Space], today: dt.date, rng: random.Random) -> i
     return len(rows)
 
 
-def _ensure_check_ins(spaces: list[Space], members_by_space: dict[int, list[int]], rng: random.Random) -> int:
-    now = timezone.now()
+def _ensure_check_ins(
+    spaces: list[Space], members_by_space: dict[int, list[int]], base: int, now: dt.datetime
+) -> int:
     today = timezone.localdate(now)
     check_ins_close_stale(now=now)
     demo = Member.objects.filter(username=DEMO_USERNAME).values_list("pk", flat=True).first()
-    # Today's presence is seeded once per space: a second run the same day adds nobody.
-    busy_today = set(
-        CheckIn.objects.filter(started_at__gte=start_of_today(now)).values_list("space_id", flat=True)
-    )
+    # Whoever is in today already (seeded earlier or checked in by hand) is not checked in again.
     in_today = set(
         CheckIn.objects.filter(started_at__gte=start_of_today(now)).values_list("member_id", flat=True)
     )
@@ -437,25 +439,54 @@ def _ensure_check_ins(spaces: list[Space], members_by_space: dict[int, list[int]
         pool = [pk for pk in members_by_space.get(space.pk, []) if pk != demo]
         if not pool:
             continue
-        regulars = rng.sample(pool, k=min(len(pool), max(3, space.desks // 4)))
+        regulars = _rng(base, "regulars", space.slug).sample(pool, k=min(len(pool), max(3, space.desks // 4)))
         hours = space.hours_on(today)
         for member_id in regulars:
-            comes = rng.random() < 0.6
-            if hours and comes and space.pk not in busy_today and member_id not in in_today:
-                started = _at(today, hours[0]) + dt.timedelta(minutes=rng.randint(0, 150))
-                if started < now:
-                    left = started + dt.timedelta(hours=rng.uniform(2, 6))
-                    # Most are still in; a few already went home.
-                    ended = left if left < now and rng.random() < 0.25 else None
-                    rows.append(CheckIn(member_id=member_id, space=space, started_at=started, ended_at=ended))
+            visit = _visit_today(
+                member_id, space, today, hours, now, _rng(base, "today", space.slug, member_id, today)
+            )
+            if visit is not None and member_id not in in_today:
+                rows.append(visit)
             if seed_history:
-                rows.extend(_history(member_id, space, today, rng))
+                rows.extend(
+                    _history(member_id, space, today, _rng(base, "history", space.slug, member_id, today))
+                )
     if seed_history and demo:
         hub = next((s for s in spaces if s.slug == HUB_SLUG), None)
         if hub:
-            rows.extend(_history(demo, hub, today, rng, attendance=0.8))
+            rows.extend(
+                _history(demo, hub, today, _rng(base, "history", hub.slug, demo, today), attendance=0.8)
+            )
     CheckIn.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def _visit_today(
+    member_id: int,
+    space: Space,
+    today: dt.date,
+    hours: tuple[str, str] | None,
+    now: dt.datetime,
+    rng: random.Random,
+) -> CheckIn | None:
+    """The member's check-in today if they have arrived by `now`.
+
+    Every value is drawn, in the same order, whatever the hour: the day's decisions are fixed
+    by (space, member, day), so a later run the same day only adds those who have arrived since.
+    """
+    comes = rng.random() < 0.6
+    arrives_after = dt.timedelta(minutes=rng.randint(0, 150))
+    stays = dt.timedelta(hours=rng.uniform(2, 6))
+    goes_home_early = rng.random() < 0.25
+    if not hours or not comes:
+        return None
+    started = _at(today, hours[0]) + arrives_after
+    if started >= now:
+        return None
+    left = started + stays
+    # Most are still in; a few already went home.
+    ended = left if left < now and goes_home_early else None
+    return CheckIn(member_id=member_id, space=space, started_at=started, ended_at=ended)
 
 
 def _history(
@@ -466,14 +497,19 @@ def _history(
     for back in range(1, 36):
         day = today - dt.timedelta(days=back)
         hours = space.hours_on(day)
-        if not hours or rng.random() > attendance:
+        # Every value is drawn for every day, open or not: one day's visit does not depend on another's.
+        attends = rng.random() <= attendance
+        arrives_after = dt.timedelta(minutes=rng.randint(0, 120))
+        forgot_to_check_out = rng.random() < 0.1
+        stays = dt.timedelta(hours=rng.uniform(2.5, 8.5))
+        if not hours or not attends:
             continue
-        started = _at(day, hours[0]) + dt.timedelta(minutes=rng.randint(0, 120))
-        if rng.random() < 0.1:
-            # Forgot to check out: closed at midnight, as `close_check_ins` does.
+        started = _at(day, hours[0]) + arrives_after
+        if forgot_to_check_out:
+            # Closed at midnight, as `close_check_ins` does.
             ended = start_of_day(day + dt.timedelta(days=1))
         else:
-            ended = min(started + dt.timedelta(hours=rng.uniform(2.5, 8.5)), _at(day, hours[1]))
+            ended = min(started + stays, _at(day, hours[1]))
         visits.append(CheckIn(member_id=member_id, space=space, started_at=started, ended_at=ended))
     return visits
 
@@ -485,7 +521,8 @@ def seed(*, rng: random.Random, stdout) -> None:
         stdout.write("community demo: no spaces, nothing to do.")
         return
     base = rng.getrandbits(32)
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     members_by_space: dict[int, list[int]] = defaultdict(list)
     for pk, space_id in (
         Member.objects.filter(is_active=True, home_space__isnull=False)
@@ -495,12 +532,12 @@ def seed(*, rng: random.Random, stdout) -> None:
         members_by_space[space_id].append(pk)
     all_members = [pk for pks in members_by_space.values() for pk in pks]
     with transaction.atomic():
-        managers = _ensure_managers(spaces, members_by_space, _rng(base, "managers"))
+        managers = _ensure_managers(spaces, members_by_space, base)
         memberships = _ensure_memberships(spaces, base)
         events = _ensure_events(spaces, today, base)
         rsvps = _ensure_rsvps(events, members_by_space, all_members, base)
-        trials = _ensure_trials(spaces, today, _rng(base, "trials"))
-    check_ins = _ensure_check_ins(spaces, members_by_space, _rng(base, "check-ins", today))
+        trials = _ensure_trials(spaces, today, base)
+    check_ins = _ensure_check_ins(spaces, members_by_space, base, now)
     stdout.write(
         f"community demo: managers for {managers} spaces, {memberships} memberships, "
         f"{sum(created for _, created in events)} events ({rsvps} RSVPs), {trials} trial requests, "

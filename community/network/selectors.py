@@ -218,7 +218,7 @@ def whos_in_today(*, space: Space, viewer) -> WhosIn:
     visible = list(
         today.filter(visible_members_q(viewer, prefix="member__"))
         .select_related("member")
-        .order_by("started_at")
+        .order_by("started_at", "pk")  # two check-ins in the same instant stay in arrival order
     )
     return WhosIn(check_ins=visible, total=today.count())
 

@@ -129,6 +129,7 @@ def test_password_reset_for_unknown_email_says_nothing_more(client):
     assert mail.outbox == []
 
 
+@pytest.mark.clock("before-midnight")
 def test_login_is_throttled_after_repeated_failures(client):
     MemberFactory(username="target")
     for _ in range(5):
@@ -141,6 +142,7 @@ def test_login_is_throttled_after_repeated_failures(client):
     assert not response.context["user"].is_authenticated
 
 
+@pytest.mark.clock("before-midnight")
 def test_other_accounts_still_log_in_while_one_is_throttled(client):
     MemberFactory(username="target")
     MemberFactory(username="bystander")
@@ -152,6 +154,7 @@ def test_other_accounts_still_log_in_while_one_is_throttled(client):
     assert response.status_code == 302
 
 
+@pytest.mark.clock("before-midnight")
 def test_signup_is_rate_limited_per_address(client):
     for n in range(10):
         client.post(reverse("signup"), {**GOOD_SIGNUP, "username": f"bot{n}", "email": f"bot{n}@example.be"})

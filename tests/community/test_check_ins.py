@@ -30,6 +30,7 @@ def check_in_url(space) -> str:
 # Checking in and out --------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_member_checks_in_and_out_with_the_buttons(member_client, member, space):
     checked_in = member_client.post(check_in_url(space), {"next": space.get_absolute_url()})
@@ -82,6 +83,7 @@ def test_a_member_cannot_check_someone_else_out(member_client, other_member, spa
     assert CheckIn.objects.get(member=other_member).ended_at is None
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_checking_in_twice_keeps_one_open_check_in(member, space):
     first = services.check_in_start(member=member, space=space)
@@ -94,7 +96,7 @@ def test_checking_in_twice_keeps_one_open_check_in(member, space):
 @pytest.mark.django_db
 def test_checking_in_elsewhere_checks_out_of_the_first_space(member, space):
     other = SpaceFactory()
-    now = timezone.now()
+    now = local(dt.date(2026, 3, 10), 12)  # the same day as the first check-in, whatever the hour now
     first = services.check_in_start(member=member, space=space, now=now - dt.timedelta(hours=2))
 
     second = services.check_in_start(member=member, space=other, now=now)
@@ -112,6 +114,7 @@ def test_the_database_refuses_a_second_open_check_in(member, space):
         CheckIn.objects.create(member=member, space=SpaceFactory(), started_at=timezone.now())
 
 
+@pytest.mark.clock("before-midnight")
 @pytest.mark.django_db(transaction=True)
 def test_double_clicks_from_two_tabs_make_one_check_in():
     member, space = MemberFactory(), SpaceFactory()
@@ -142,6 +145,7 @@ def test_check_out_ignores_an_outside_next_url(member_client, member, space):
 # Forgotten check-outs close at midnight (Europe/Brussels) ----------------------------------------
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_a_forgotten_check_in_from_yesterday_is_not_in_today(member, space):
     CheckIn.objects.create(member=member, space=space, started_at=local(yesterday(), 9))
@@ -151,11 +155,13 @@ def test_a_forgotten_check_in_from_yesterday_is_not_in_today(member, space):
     assert selectors.open_check_in(member=member) is None
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_the_command_closes_forgotten_check_ins_at_their_midnight(member, other_member, space):
     forgotten = CheckIn.objects.create(member=member, space=space, started_at=local(yesterday(), 9))
+    # Begun at today's midnight: still today at any hour (five minutes ago is yesterday at 00:02).
     today = CheckIn.objects.create(
-        member=other_member, space=space, started_at=timezone.now() - dt.timedelta(minutes=5)
+        member=other_member, space=space, started_at=start_of_day(timezone.localdate())
     )
     out = io.StringIO()
 
@@ -170,6 +176,7 @@ def test_the_command_closes_forgotten_check_ins_at_their_midnight(member, other_
     assert out.getvalue().splitlines()[-1].startswith("0 ")
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_checking_in_the_next_day_closes_yesterdays_check_in_at_midnight(member, space):
     forgotten = CheckIn.objects.create(member=member, space=space, started_at=local(yesterday(), 9))
@@ -181,6 +188,7 @@ def test_checking_in_the_next_day_closes_yesterdays_check_in_at_midnight(member,
     assert CheckIn.objects.filter(member=member, ended_at__isnull=True).count() == 1
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_checking_out_the_next_day_ends_the_visit_at_midnight(member, space):
     forgotten = CheckIn.objects.create(member=member, space=space, started_at=local(yesterday(), 20))

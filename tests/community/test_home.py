@@ -24,6 +24,7 @@ def test_anonymous_visitors_get_a_landing_page_with_spaces_and_trials(client):
     assert "400 m²" in page
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_member_home_shows_their_space_whos_in_events_and_new_faces(client):
     space = SpaceFactory(name="Gentse Werkbank")
@@ -56,6 +57,7 @@ def test_member_home_shows_their_space_whos_in_events_and_new_faces(client):
     assert reverse("community:check_in", kwargs={"slug": space.slug}) in page
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_member_home_offers_check_out_once_checked_in(client):
     space = SpaceFactory()

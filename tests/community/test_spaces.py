@@ -100,6 +100,7 @@ def test_space_members_respect_profile_visibility(client):
     assert sorted(m.username for m in logged_in) == ["mem", "pub"]
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_whos_in_today_names_visible_members_and_only_counts_hidden_ones(client):
     space = SpaceFactory()

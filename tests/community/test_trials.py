@@ -22,6 +22,7 @@ def trial_data(**changes) -> dict:
     }
 
 
+@pytest.mark.clock("before-midnight")
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_requests_never_exceed_the_daily_capacity():
     space = SpaceFactory(trial_capacity=2)
@@ -46,6 +47,7 @@ def trial_url(space) -> str:
     return reverse("community:trial_request", kwargs={"slug": space.slug})
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_visitor_without_account_asks_for_a_trial_day_and_is_emailed(
     client, space, manager, django_capture_on_commit_callbacks
@@ -69,6 +71,7 @@ def test_visitor_without_account_asks_for_a_trial_day_and_is_emailed(
     assert len(to_manager) == 1 and "Sophie Lambert" in to_manager[0].body
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_trial_confirmation_is_sent_in_the_visitors_language(client, space):
     client.post(trial_url(space), trial_data(), HTTP_ACCEPT_LANGUAGE="fr")
@@ -77,6 +80,7 @@ def test_trial_confirmation_is_sent_in_the_visitors_language(client, space):
     assert trial.language == "fr"
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("day", "code"),
@@ -96,6 +100,7 @@ def test_trial_day_must_be_an_upcoming_opening_day(client, space, day, code):
     assert mail.outbox == []
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_closed_day_error_names_the_weekday(client, space):
     response = client.post(trial_url(space), trial_data(date=next_weekday(6).isoformat()))
@@ -121,6 +126,7 @@ def test_trial_form_rejects_bad_input(client, space, changes, field):
     assert not TrialRequest.objects.exists()
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_a_full_day_is_refused_but_another_day_is_fine(client):
     space = SpaceFactory(trial_capacity=1)
@@ -136,6 +142,7 @@ def test_a_full_day_is_refused_but_another_day_is_fine(client):
     assert TrialRequest.objects.count() == 2
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_a_declined_request_frees_its_place(space, manager):
     space.trial_capacity = 1
@@ -148,6 +155,7 @@ def test_a_declined_request_frees_its_place(space, manager):
     assert second.pk
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_the_same_visitor_cannot_ask_twice_for_the_same_day(client, space):
     client.post(trial_url(space), trial_data())
@@ -158,6 +166,7 @@ def test_the_same_visitor_cannot_ask_twice_for_the_same_day(client, space):
     assert TrialRequest.objects.count() == 1
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_one_email_cannot_flood_the_form(client):
     spaces = [SpaceFactory(trial_capacity=10) for _ in range(4)]
@@ -171,6 +180,7 @@ def test_one_email_cannot_flood_the_form(client):
     assert TrialRequest.objects.count() == 3
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_one_address_cannot_flood_the_form_with_many_emails(client):
     space = SpaceFactory(trial_capacity=50)
@@ -199,6 +209,7 @@ def Client_with_ip(ip: str):  # noqa: N802 - reads like a constructor in the tes
     return Client(REMOTE_ADDR=ip)
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_refused_attempts_do_not_count_towards_the_limit(client, space):
     for _ in range(5):
@@ -231,6 +242,7 @@ def decide_url(trial, decision: str) -> str:
     )
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_manager_sees_and_accepts_a_request_and_the_visitor_is_emailed(
     manager_client, manager, pending, django_capture_on_commit_callbacks

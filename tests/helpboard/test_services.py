@@ -80,6 +80,7 @@ def test_unknown_urgency_is_refused(author):
     assert "urgency" in error.value.error_dict
 
 
+@pytest.mark.clock("before-midnight")
 def test_posting_too_often_is_rate_limited(author):
     for n in range(services.POSTS_PER_WINDOW):
         post(author, title=f"Request {n}")
@@ -90,6 +91,7 @@ def test_posting_too_often_is_rate_limited(author):
     assert HelpRequest.objects.filter(author=author).count() == services.POSTS_PER_WINDOW
 
 
+@pytest.mark.clock("before-midnight")
 def test_refused_posts_do_not_count_against_the_rate_limit(author):
     for _ in range(services.POSTS_PER_WINDOW + 2):
         with pytest.raises(ValidationError):
@@ -323,6 +325,7 @@ def test_an_empty_or_oversized_reply_is_refused(author, other_member):
     assert not help_request.replies.exists()
 
 
+@pytest.mark.clock("before-midnight")
 def test_replying_too_often_is_rate_limited(author, other_member):
     help_request = post(author)
     for n in range(services.REPLIES_PER_WINDOW):

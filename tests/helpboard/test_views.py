@@ -80,6 +80,7 @@ def test_too_many_skills_is_a_form_error(author_client):
     assert response.context["form"].errors["skills"]
 
 
+@pytest.mark.clock("before-midnight")
 def test_posting_too_often_is_answered_with_a_form_error(author_client, author):
     for n in range(services.POSTS_PER_WINDOW):
         ask(author, title=f"Request {n}")

@@ -38,6 +38,7 @@ def _snapshot() -> tuple:
         Participant.objects.count(),
         Notification.objects.count(),
         sorted(Message.objects.values_list("client_id", "seq")),
+        sorted(Participant.objects.values_list("conversation_id", "member_id", "status", "last_read_id")),
     )
 
 
