@@ -42,7 +42,6 @@ SORTS = ("relevance", "newest", "name")
 PAGE_SIZE = 24
 COUNT_CAP = 500  # counting past this costs time and tells the reader nothing more
 MAX_SKILL_FILTERS = 5
-MAX_Q_WORDS = 6
 
 
 def with_profile_data(queryset: QuerySet[Member]) -> QuerySet[Member]:
@@ -189,23 +188,6 @@ def resolve_skill_filters(values: Iterable[str | SkillTag]) -> SkillFilters:
 # --- the directory -------------------------------------------------------------------------
 
 
-def _tags_matching_text(text: str) -> list[int]:
-    """Tags a free-text word or phrase may mean: the taxonomy's skills for it, and free tags containing it."""
-    slugs = set(slugs_for_prefix(text, limit=20))
-    exact = canonical_slug(text)
-    if exact:
-        slugs.add(exact)
-    key = normalize_term(text)
-    query = Q(skill__slug__in=slugs)
-    if len(key) >= 3:
-        query |= Q(skill__isnull=True, normalized__contains=key)
-    return list(SkillTag.objects.filter(query).values_list("id", flat=True)[:200])
-
-
-def _offering(tag_ids: Sequence[int]) -> QuerySet:
-    return OfferedSkill.objects.filter(tag_id__in=tag_ids).values("content_object_id")
-
-
 @dataclass
 class _Membership:
     """A filter that is a set of members (offers a skill, speaks a language, uses a space), in
@@ -227,7 +209,7 @@ def _membership(rows: QuerySet, *, member_field: str, cache_key: str) -> _Member
 def directory_members(
     *,
     viewer: Viewer,
-    q: str = "",
+    text_matches: Sequence[int] | None = None,
     skills: Iterable[str | SkillTag] = (),
     space: str | Space | None = None,
     region: str = "",
@@ -239,10 +221,10 @@ def directory_members(
     """The directory's members for these filters, sorted, with their card data prefetched.
 
     `skills`: members offering all of them (slugs, taxonomy terms or tags; an unknown skill
-    matches nobody). `space`: members who belong to it (slug; community.network.selectors says who does). `q`: a skill in any of the three
-    languages ("vertaler") lists the members offering it; other words must each appear in the
-    name, headline or profession, or start a skill the member offers, and are sorted by
-    relevance. Sorting: "relevance" (with q), "newest" (default), "name", each ending with the
+    matches nobody). `space`: members who belong to it (slug; community.network.selectors says who does). `text_matches`: the
+    members a free-text request found, best first, from the search app (which reads the text;
+    the directory only lists): only those, with relevance meaning that order. Sorting:
+    "relevance" (with text matches), "newest" (default), "name", each ending with the
     id so `directory_page` can paginate by keyset. `for_count`: the same members, unordered,
     shaped for counting a capped number of them.
     """
@@ -250,7 +232,7 @@ def directory_members(
     memberships: list[_Membership] = []
 
     def nobody() -> QuerySet[Member]:
-        return members.none() if for_count else for_cards(members.none())
+        return members.none() if for_count else for_cards(members.none().order_by(*_ORDERINGS["newest"]))
 
     skill_values = list(skills)[:MAX_SKILL_FILTERS]
     if skill_values:
@@ -285,23 +267,15 @@ def directory_members(
     if available is not None:
         members = members.filter(available=available)
 
-    q = " ".join(q.split())[:100]
-    q_skill = canonical_slug(q) if q else None
-    if q_skill:
-        # A skill, named in any language: its members (and those of free tags saying the same
-        # word, "logo animé"), found through the skill index rather than by reading every member.
-        key = normalize_term(q)
-        tag_ids = sorted(
-            SkillTag.objects.filter(
-                Q(skill__slug=q_skill) | Q(skill__isnull=True, normalized__contains=key)
-            ).values_list("pk", flat=True)[:200]
-        )
-        if not tag_ids:
+    if text_matches is not None:
+        if not text_matches:
             return nobody()
-        memberships.append(_offering_skill(*tag_ids))
-    elif q:
-        members = _filter_text(members, q, scored=not for_count)
-    members = members.filter(*_shape(memberships, for_count=for_count, text_scan=bool(q) and not q_skill))
+        members = members.filter(pk__in=list(text_matches))
+        if not for_count:
+            # Relevance is the search's order: the first match scores highest.
+            ranks = [When(pk=pk, then=Value(len(text_matches) - i)) for i, pk in enumerate(text_matches)]
+            members = members.annotate(score=Case(*ranks, default=Value(0), output_field=IntegerField()))
+    members = members.filter(*_shape(memberships, for_count=for_count, few_members=text_matches is not None))
     if for_count:
         return members.order_by()
     if sort not in SORTS or (sort == "relevance" and "score" not in members.query.annotations):
@@ -325,12 +299,12 @@ def _offering_skill(*tag_ids: int) -> _Membership:
 SELECTIVE = 0.02
 
 
-def _shape(memberships: list[_Membership], *, for_count: bool, text_scan: bool) -> list[Q]:
+def _shape(memberships: list[_Membership], *, for_count: bool, few_members: bool) -> list[Q]:
     """Which filters the database starts from, and which it checks member by member."""
     if not memberships:
         return []
-    if text_scan:
-        # The free-text scan reads every member anyway: check the sets along the way.
+    if few_members:
+        # The database starts from a short list of members (text matches): check each of them.
         return [m.check_each for m in memberships]
     if for_count:
         # A count has no order to follow: start from the smallest set, check the others.
@@ -352,32 +326,6 @@ def _estimate(key: str, count: Callable[[], int]) -> int:
 def _member_total() -> int:
     """All members, cached for a few minutes (an estimate is all the filters need)."""
     return max(_estimate("members", Member.objects.count), 1)
-
-
-def _filter_text(members: QuerySet[Member], q: str, *, scored: bool) -> QuerySet[Member]:
-    """Every word in the name, headline or profession, or starting a skill the member offers.
-
-    A scan of the members, but of the narrow text index (member_text_cover), not of the rows.
-    """
-    condition = Q()
-    score = Value(0, output_field=IntegerField())
-    for word in q.split()[:MAX_Q_WORDS]:
-        tag_ids = _tags_matching_text(word)
-        offers = Q(pk__in=_offering(tag_ids)) if tag_ids else Q(pk__in=[])
-        condition &= (
-            Q(display_name__icontains=word)
-            | Q(headline__icontains=word)
-            | Q(profession__icontains=word)
-            | offers
-        )
-        score = score + _when(Q(display_name__icontains=word), 4) + _when(Q(profession__icontains=word), 3)
-        score = score + _when(Q(headline__icontains=word), 2) + (_when(offers, 3) if tag_ids else Value(0))
-    members = members.filter(condition)
-    return members.annotate(score=score) if scored else members
-
-
-def _when(condition: Q, points: int) -> Case:
-    return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
 
 
 # Each ordering ends with the primary key: the keyset cursor needs a unique position.

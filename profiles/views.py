@@ -27,6 +27,7 @@ from profiles.selectors import (
 )
 from profiles.services import member_update_profile
 from profiles.templatetags.profiles_tags import chip_links
+from search.selectors import member_ids_matching
 
 
 def message_url(username: str) -> str:
@@ -35,6 +36,17 @@ def message_url(username: str) -> str:
         return reverse("messaging:with_member", kwargs={"username": username})
     except NoReverseMatch:
         return f"/messages/with/{username}/"
+
+
+def _search_filters(filters: dict, skills: list) -> dict:
+    """The directory's valid filters in the search app's terms, so its top matches are within them."""
+    return {
+        "skill": [tag.skill.slug if tag.skill_id else tag.slug for tag in skills],
+        "space": filters["space"] or [],
+        "region": filters["region"] or [],
+        "language": filters["language"] or [],
+        "available": filters["available"],
+    }
 
 
 @require_GET
@@ -47,8 +59,15 @@ def directory(request: HttpRequest) -> HttpResponse:
         _("No skill called “%(skill)s”: that filter was left out.") % {"skill": value}
         for value in chosen.unknown
     ]
-    members = directory_members(viewer=request.user, skills=chosen.tags, **filters)
-    counting = directory_members(viewer=request.user, skills=chosen.tags, for_count=True, **filters)
+    listing = {name: value for name, value in filters.items() if name != "q"}
+    if filters["q"]:
+        # Free text is read by the search app (skills in three languages, typos); the
+        # directory lists what it found with its own filters, cards and pages.
+        listing["text_matches"] = member_ids_matching(
+            query=filters["q"], searcher=request.user, filters=_search_filters(filters, chosen.tags)
+        )
+    members = directory_members(viewer=request.user, skills=chosen.tags, **listing)
+    counting = directory_members(viewer=request.user, skills=chosen.tags, for_count=True, **listing)
     try:
         page = directory_page(members, cursor=form.cleaned_data.get("cursor") or "", count_queryset=counting)
     except BadCursor:

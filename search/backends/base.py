@@ -57,6 +57,9 @@ class SearchRequest:
     context: SearchContext = SearchContext()
     page: int = 1
     page_size: int = 20
+    # Off: the ranked hits only (no highlights, no facets; count is the number of hits), for
+    # pages that list members their own way.
+    hits_only: bool = False
 
     @property
     def offset(self) -> int:

@@ -112,7 +112,8 @@ class DatabaseBackend(SearchBackend):
     # --- searching ----------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> BackendResult:
-        """Two statements: the page, ranked, and the ids of every hit (count and facets)."""
+        """Two statements: the page, ranked, and the ids of every hit (count and facets; not
+        for `hits_only`)."""
         if self.vendor == "sqlite":
             page_sql, page_params, ids_sql, ids_params = self._sqlite_statements(request)
         else:
@@ -120,12 +121,16 @@ class DatabaseBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(page_sql, page_params)
             page = cursor.fetchall()
+            hits = [
+                RawHit(member_id=int(member_id), score=round(float(score), 4)) for member_id, score in page
+            ]
+            if request.hits_only:
+                return BackendResult(count=len(hits), hits=hits)
             cursor.execute(ids_sql, ids_params)
             joined = cursor.fetchone()[0]
         ids = list(map(int, joined.split(","))) if joined else []
         if request.context.member_id is not None and request.context.member_id in ids:
             ids.remove(request.context.member_id)
-        hits = [RawHit(member_id=int(member_id), score=round(float(score), 4)) for member_id, score in page]
         return BackendResult(count=len(ids), hits=hits, facets=self._facets(ids))
 
     def _facets(self, member_ids: list[int]) -> dict[str, list[tuple[str, int]]]:

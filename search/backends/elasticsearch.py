@@ -275,6 +275,10 @@ class ElasticsearchBackend(SearchBackend):
                     highlights=highlights,
                 )
             )
+        total = response.hits.total
+        count = int(total.value if hasattr(total, "value") else total)
+        if request.hits_only:
+            return BackendResult(count=count, hits=hits)
         aggs = response.aggregations
         facets = {
             "skills": [(b.key, b.doc_count) for b in aggs.skills.buckets],
@@ -285,10 +289,7 @@ class ElasticsearchBackend(SearchBackend):
         }
         for values in facets.values():
             values.sort(key=lambda item: (-item[1], item[0]))
-        total = response.hits.total
-        return BackendResult(
-            count=int(total.value if hasattr(total, "value") else total), hits=hits, facets=facets
-        )
+        return BackendResult(count=count, hits=hits, facets=facets)
 
     def _build_search(self, request: SearchRequest) -> Search:
         parsed, ctx, filters = request.query, request.context, request.filters
@@ -353,6 +354,8 @@ class ElasticsearchBackend(SearchBackend):
             .source(["member_id"])
             .extra(from_=request.offset, size=request.page_size, track_total_hits=True, track_scores=True)
         )
+        if request.hits_only:
+            return search
         search.aggs.bucket("skills", A("terms", field="skill_keys", size=50))
         search.aggs.bucket("spaces", A("terms", field="spaces", size=50))
         search.aggs.bucket("regions", A("terms", field="regions", size=10))

@@ -20,10 +20,24 @@ from profiles.selectors import (
     skill_suggestions,
 )
 from profiles.visibility import visible_members
+from search.selectors import member_ids_matching
+from search.services import index_rebuild
 from tests.factories import MemberFactory, SpaceFactory
 from tests.profiles.conftest import make_member
 
 pytestmark = pytest.mark.django_db
+
+
+def by_text(viewer, q: str, **filters):
+    """The directory for a free-text `q`: the search app's matches, listed by the directory
+    (the index is rebuilt first: these tests' members were never committed)."""
+    if not q:
+        return directory_members(viewer=viewer, **filters)
+    index_rebuild()
+    return directory_members(
+        viewer=viewer, text_matches=member_ids_matching(query=q, searcher=viewer), **filters
+    )
+
 
 V = Member.Visibility
 
@@ -94,14 +108,16 @@ def test_space_region_language_and_available_filters(member):
     ]
 
 
-def test_a_skill_named_in_any_language_lists_the_members_offering_it(member):
+def test_a_skill_named_in_any_language_lists_the_members_offering_it_first(member):
     offers = make_member(offers=["traduction"])
-    make_member(headline="Freelance vertaler FR/NL")  # says it, does not offer it
+    says_it = make_member(headline="Freelance vertaler FR/NL")  # says it, does not offer it
     for q in ("vertaler", "Traducteur", "translation"):
-        assert list(directory_members(viewer=member, q=q)) == [offers]
-    # and a free tag saying the same word counts too
+        assert list(by_text(member, q))[0] == offers
+    # the search app reads the directory's text: a member who only says the word comes after
+    assert list(by_text(member, "vertaler")) == [offers, says_it]
+    # and a free tag saying the words counts too
     free = make_member(offers=["Traduction littéraire ancienne"])
-    assert set(directory_members(viewer=member, q="traduction")) == {offers, free}
+    assert free in set(by_text(member, "traduction littéraire"))
 
 
 def test_free_text_query_searches_name_headline_profession_and_skill_starts(member):
@@ -110,20 +126,19 @@ def test_free_text_query_searches_name_headline_profession_and_skill_starts(memb
     by_profession = make_member(profession="Ghostwriter")
     by_skill = make_member(offers=["Ghostwriting"])
     make_member(display_name="Someone Else", headline="Architect")
-    assert list(directory_members(viewer=member, q="anneleen")) == [by_name]
-    assert set(directory_members(viewer=member, q="ghostwrit")) == {by_headline, by_profession, by_skill}
-    # every word must match something
-    assert list(directory_members(viewer=member, q="anneleen architect")) == []
-    assert list(directory_members(viewer=member, q="ghostwrit gent")) == [by_headline]
+    assert list(by_text(member, "anneleen")) == [by_name]
+    assert set(by_text(member, "ghostwrit")) == {by_headline, by_profession, by_skill}
+    # several words: members matching any of them, as the search ranks them
+    assert {by_headline, by_profession} <= set(by_text(member, "ghostwriter gent"))
 
 
 def test_relevance_puts_the_best_match_first(member):
     now = timezone.now()
-    headline_only = make_member(headline="Ask me about Zebrafish", date_joined=now)
+    headline_only = make_member(headline="Ask me about zebras", date_joined=now)
     name_and_profession = make_member(
         display_name="Zebra Zoe", profession="Zebra keeper", date_joined=now - timedelta(days=30)
     )
-    ranked = list(directory_members(viewer=member, q="zebra"))
+    ranked = list(by_text(member, "zebra"))
     assert ranked == [name_and_profession, headline_only]
 
 
@@ -149,7 +164,7 @@ def test_keyset_pages_cover_everyone_once_forward_and_back(member, sort):
         make_member(
             display_name=f"Twin {i % 3}", headline="zebra" if i % 2 else "Zebra Zebra", date_joined=joined
         )
-    queryset = directory_members(viewer=member, q="zebra" if sort == "relevance" else "", sort=sort)
+    queryset = by_text(member, "zebra" if sort == "relevance" else "", sort=sort)
     everyone = list(queryset)
     # when walking forward five at a time
     pages, cursor = [], ""
@@ -242,7 +257,7 @@ def test_both_query_shapes_find_the_same_members(member, total):
     assert list(directory_members(viewer=member, for_count=True, skills=["proofreading"], language="de")) == [
         expected["skills"]
     ]
-    assert set(directory_members(viewer=member, q="vertaler", region=Region.WALLONIA)) == {expected["space"]}
+    assert set(by_text(member, "vertaler", region=Region.WALLONIA)) == {expected["space"]}
 
 
 def test_later_pages_show_the_first_pages_count(member):
