@@ -31,8 +31,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 
-from community.network.models import Space
-from community.network.selectors import space_members_q
 from profiles.models import Member, OfferedSkill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, slugs_for_prefix
 from profiles.terms import normalize_term
@@ -188,21 +186,26 @@ def resolve_skill_filters(values: Iterable[str | SkillTag]) -> SkillFilters:
 # --- the directory -------------------------------------------------------------------------
 
 
-@dataclass
-class _Membership:
-    """A filter that is a set of members (offers a skill, speaks a language, uses a space), in
-    both shapes: start from the set (IN) or check each member against it (EXISTS)."""
+@dataclass(frozen=True)
+class MemberSet:
+    """A directory filter that is a set of members (offers a skill, speaks a language, belongs
+    to a space), in both shapes: start from the set (IN) or check each member against it
+    (EXISTS); `size` estimates how many it holds, to choose between the two."""
 
     start_here: Q
     check_each: Q
     size: Callable[[], int]
 
+    @classmethod
+    def nobody(cls) -> MemberSet:
+        return cls(start_here=Q(pk__in=[]), check_each=Q(pk__in=[]), size=lambda: 0)
 
-def _membership(rows: QuerySet, *, member_field: str, cache_key: str) -> _Membership:
-    return _Membership(
+
+def _membership(rows: QuerySet, *, member_field: str, cache_key: str) -> MemberSet:
+    return MemberSet(
         start_here=Q(pk__in=rows.values(member_field)),
         check_each=Q(Exists(rows.filter(**{member_field: OuterRef("pk")}))),
-        size=lambda: _estimate(cache_key, rows.count),
+        size=lambda: estimated_size(cache_key, rows.count),
     )
 
 
@@ -211,8 +214,8 @@ def directory_members(
     viewer: Viewer,
     text_matches: Sequence[int] | None = None,
     skills: Iterable[str | SkillTag] = (),
-    space: str | Space | None = None,
-    region: str = "",
+    space: MemberSet | None = None,
+    home_spaces: Sequence[int] | None = None,
     language: str = "",
     available: bool | None = None,
     sort: str = "",
@@ -221,7 +224,9 @@ def directory_members(
     """The directory's members for these filters, sorted, with their card data prefetched.
 
     `skills`: members offering all of them (slugs, taxonomy terms or tags; an unknown skill
-    matches nobody). `space`: members who belong to it (slug; community.network.selectors says who does). `text_matches`: the
+    matches nobody). `space`: the members of a space
+    (community.network.selectors.space_member_set says who belongs). `home_spaces`: members
+    whose home space is one of these (a region's spaces). `text_matches`: the
     members a free-text request found, best first, from the search app (which reads the text;
     the directory only lists): only those, with relevance meaning that order. Sorting:
     "relevance" (with text matches), "newest" (default), "name", each ending with the
@@ -229,7 +234,7 @@ def directory_members(
     shaped for counting a capped number of them.
     """
     members = visible_members(viewer=viewer)
-    memberships: list[_Membership] = []
+    memberships: list[MemberSet] = []
 
     def nobody() -> QuerySet[Member]:
         return members.none() if for_count else for_cards(members.none().order_by(*_ORDERINGS["newest"]))
@@ -241,26 +246,11 @@ def directory_members(
             return nobody()
         for tag in resolved.tags:
             memberships.append(_offering_skill(tag.pk))
-    if space:
-        space_id = (
-            space.pk
-            if isinstance(space, Space)
-            else Space.objects.filter(slug=space).values_list("pk", flat=True).first()
-        )
-        if space_id is None:
-            return nobody()
-        residents = Member.objects.filter(home_space_id=space_id)
-        memberships.append(
-            _Membership(
-                start_here=space_members_q(space_ids=[space_id]),
-                check_each=space_members_q(space_ids=[space_id], correlated=True),
-                size=lambda: _estimate(f"space:{space_id}", residents.count),
-            )
-        )
-    if region:
-        # The region's spaces by id: the filter is then read from the directory's covering indexes.
-        region_spaces = list(Space.objects.filter(region=region).values_list("pk", flat=True))
-        members = members.filter(home_space_id__in=region_spaces)
+    if space is not None:
+        memberships.append(space)
+    if home_spaces is not None:
+        # Space ids: the filter is then read from the directory's covering indexes.
+        members = members.filter(home_space_id__in=list(home_spaces))
     if language:
         speakers = Member.languages.through.objects.filter(language_id=language)
         memberships.append(_membership(speakers, member_field="member_id", cache_key=f"language:{language}"))
@@ -284,7 +274,7 @@ def directory_members(
     return for_cards(members.order_by(*_ORDERINGS[sort]))
 
 
-def _offering_skill(*tag_ids: int) -> _Membership:
+def _offering_skill(*tag_ids: int) -> MemberSet:
     """Members offering any of these tags."""
     return _membership(
         OfferedSkill.objects.filter(tag_id__in=tag_ids),
@@ -299,7 +289,7 @@ def _offering_skill(*tag_ids: int) -> _Membership:
 SELECTIVE = 0.02
 
 
-def _shape(memberships: list[_Membership], *, for_count: bool, few_members: bool) -> list[Q]:
+def _shape(memberships: list[MemberSet], *, for_count: bool, few_members: bool) -> list[Q]:
     """Which filters the database starts from, and which it checks member by member."""
     if not memberships:
         return []
@@ -314,7 +304,7 @@ def _shape(memberships: list[_Membership], *, for_count: bool, few_members: bool
     return [m.start_here if m.size() < limit else m.check_each for m in memberships]
 
 
-def _estimate(key: str, count: Callable[[], int]) -> int:
+def estimated_size(key: str, count: Callable[[], int]) -> int:
     """A set's size, cached for a few minutes: the shape of a query needs no more precision."""
     value = cache.get(f"profiles:size:{key}")
     if value is None:
@@ -325,7 +315,7 @@ def _estimate(key: str, count: Callable[[], int]) -> int:
 
 def _member_total() -> int:
     """All members, cached for a few minutes (an estimate is all the filters need)."""
-    return max(_estimate("members", Member.objects.count), 1)
+    return max(estimated_size("members", Member.objects.count), 1)
 
 
 # Each ordering ends with the primary key: the keyset cursor needs a unique position.

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from community.network.models import Space
 from profiles.avatars import avatar_resize, avatar_validate
 from profiles.models import Language, Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug
 from profiles.terms import normalize_term
+
+if TYPE_CHECKING:  # a member's spaces are the network's; profiles only stores the link
+    from community.network.models import Space
 
 MAX_SKILLS_PER_LIST = 30
 MAX_SKILL_LENGTH = 60

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from community.network.selectors import region_space_ids, space_member_set
 from profiles.forms import DirectoryFilterForm, ProfileForm
 from profiles.models import Member
 from profiles.selectors import (
@@ -59,7 +60,11 @@ def directory(request: HttpRequest) -> HttpResponse:
         _("No skill called “%(skill)s”: that filter was left out.") % {"skill": value}
         for value in chosen.unknown
     ]
-    listing = {name: value for name, value in filters.items() if name != "q"}
+    listing = {name: filters[name] for name in ("language", "available", "sort")}
+    if filters["space"]:
+        listing["space"] = space_member_set(slug=filters["space"])
+    if filters["region"]:
+        listing["home_spaces"] = region_space_ids(region=filters["region"])
     if filters["q"]:
         # Free text is read by the search app (skills in three languages, typos); the
         # directory lists what it found with its own filters, cards and pages.

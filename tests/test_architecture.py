@@ -156,3 +156,65 @@ def test_the_shared_plumbing_imports_no_app():
     }
     assert reaching_out == set()
     assert any(name.startswith(PLUMBING + ".") for name in application_modules())
+
+
+# The domain layers, lowest first; a domain module imports only its own layer's app and lower
+# ones. Apps on one line are siblings that never import each other.
+DOMAIN_LAYERS = [
+    ["community.core"],
+    ["profiles"],
+    ["community.network"],
+    ["search", "messaging"],
+    ["community.helpboard"],
+    ["community.demo"],
+]
+# Entry points (pages, forms, the API, the socket, commands, demo data) sit on top of their app:
+# they may call the services and selectors of any app, though never the shell.
+ENTRY_POINTS = {
+    "views",
+    "urls",
+    "forms",
+    "admin",
+    "api",
+    "api_auth",
+    "consumers",
+    "routing",
+    "templatetags",
+    "management",
+    "demo",
+    "accounts",
+    "accounts_forms",
+    "accounts_urls",
+    "context_processors",
+    "i18n",
+    "apps",
+    "startup",
+}
+
+
+def _app_of(module: str) -> str | None:
+    apps = [app for layer in DOMAIN_LAYERS for app in layer]
+    return max((app for app in apps if module == app or module.startswith(app + ".")), key=len, default=None)
+
+
+def _layer_of(app: str) -> int:
+    return next(i for i, layer in enumerate(DOMAIN_LAYERS) if app in layer)
+
+
+def _is_entry_point(module: str, app: str) -> bool:
+    return any(part in ENTRY_POINTS for part in module[len(app) :].split("."))
+
+
+def test_domain_modules_import_only_lower_layers():
+    upward = set()
+    for module, targets in import_graph().items():
+        app = _app_of(module)
+        if app is None or _is_entry_point(module, app):
+            continue
+        for target in targets:
+            target_app = _app_of(target)
+            if target_app is None or target_app == app:
+                continue
+            if _layer_of(target_app) >= _layer_of(app) or _is_entry_point(target, target_app):
+                upward.add((module, target))
+    assert upward == set()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from community.core.timeutils import midnight_after, month_bounds, start_of_today
 from community.network.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
 from profiles.models import Member
+from profiles.selectors import MemberSet, estimated_size
 from profiles.visibility import visible_members_q
 
 
@@ -121,6 +122,23 @@ def space_members_q(*, space_ids: Iterable[int], correlated: bool = False) -> Q:
             | Q(pk__in=plans.values("member_id"))
         )
     return Q(is_active=True) & belongs
+
+
+def space_member_set(*, slug: str) -> MemberSet:
+    """The members of a space as a directory filter; nobody for a slug no space has."""
+    space_id = Space.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if space_id is None:
+        return MemberSet.nobody()
+    residents = Member.objects.filter(home_space_id=space_id)
+    return MemberSet(
+        start_here=space_members_q(space_ids=[space_id]),
+        check_each=space_members_q(space_ids=[space_id], correlated=True),
+        size=lambda: estimated_size(f"space:{space_id}", residents.count),
+    )
+
+
+def region_space_ids(*, region: str) -> list[int]:
+    return list(Space.objects.filter(region=region).values_list("pk", flat=True))
 
 
 def space_member_ids(*, space_ids: Iterable[int]) -> set[int]:

@@ -8,7 +8,7 @@ import pytest
 
 from community.helpboard.matching import find_helpers
 from community.network import selectors, services
-from community.network.selectors import member_space_ids, space_member_ids
+from community.network.selectors import member_space_ids, space_member_ids, space_member_set
 from profiles.selectors import directory_members
 from search.selectors import search_members
 from search.services import index_rebuild
@@ -52,8 +52,8 @@ def test_the_space_page_the_directory_and_search_list_the_same_members(hub, peop
     viewer = MemberFactory(username="viewer")
 
     page = {m.username for m in selectors.space_members(space=hub, viewer=viewer)}
-    directory = {m.username for m in directory_members(viewer=viewer, space="hub")}
-    counted = directory_members(viewer=viewer, space="hub", for_count=True).count()
+    directory = {m.username for m in directory_members(viewer=viewer, space=space_member_set(slug="hub"))}
+    counted = directory_members(viewer=viewer, space=space_member_set(slug="hub"), for_count=True).count()
     found = {r.username for r in search_members(query="", searcher=viewer, filters={"space": "hub"}).results}
 
     assert page == directory == found == BELONG

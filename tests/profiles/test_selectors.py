@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 
 from community.network.models import Region
+from community.network.selectors import region_space_ids, space_member_set
 from profiles.models import Member
 from profiles.selectors import (
     BadCursor,
@@ -98,14 +99,22 @@ def test_space_region_language_and_available_filters(member):
     visiting.other_spaces.add(brussels)
     elsewhere = make_member(home_space=ghent, languages=["nl", "fr"], available=True)
 
-    assert set(directory_members(viewer=member, space=brussels.slug)) == {at_home, visiting}
-    assert list(directory_members(viewer=member, space="no-such-space")) == []
-    assert set(directory_members(viewer=member, region=Region.FLANDERS)) == {visiting, elsewhere}
+    assert set(directory_members(viewer=member, space=space_member_set(slug=brussels.slug))) == {
+        at_home,
+        visiting,
+    }
+    assert list(directory_members(viewer=member, space=space_member_set(slug="no-such-space"))) == []
+    assert set(directory_members(viewer=member, home_spaces=region_space_ids(region=Region.FLANDERS))) == {
+        visiting,
+        elsewhere,
+    }
     assert set(directory_members(viewer=member, language="fr")) == {at_home, elsewhere}
     assert set(directory_members(viewer=member, available=True)) == {at_home, elsewhere}
-    assert list(directory_members(viewer=member, space=brussels.slug, language="fr", available=True)) == [
-        at_home
-    ]
+    assert list(
+        directory_members(
+            viewer=member, space=space_member_set(slug=brussels.slug), language="fr", available=True
+        )
+    ) == [at_home]
 
 
 def test_a_skill_named_in_any_language_lists_the_members_offering_it_first(member):
@@ -246,7 +255,7 @@ def test_both_query_shapes_find_the_same_members(member, total):
     make_member(offers=["python"], languages=["fr"], home_space=other)
     # when the member total makes every filter look common (scan the sort) or rare (start from its members)
     cache.set("profiles:size:members", total, 60)
-    filters = dict(skills=["translation"], space=hub.slug)
+    filters = dict(skills=["translation"], space=space_member_set(slug=hub.slug))
     page = directory_members(viewer=member, **filters)
     counting = directory_members(viewer=member, for_count=True, **filters)
     # then both shapes and the count agree
@@ -257,7 +266,9 @@ def test_both_query_shapes_find_the_same_members(member, total):
     assert list(directory_members(viewer=member, for_count=True, skills=["proofreading"], language="de")) == [
         expected["skills"]
     ]
-    assert set(by_text(member, "vertaler", region=Region.WALLONIA)) == {expected["space"]}
+    assert set(by_text(member, "vertaler", home_spaces=region_space_ids(region=Region.WALLONIA))) == {
+        expected["space"]
+    }
 
 
 def test_later_pages_show_the_first_pages_count(member):
