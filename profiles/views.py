@@ -28,7 +28,7 @@ from profiles.selectors import (
 )
 from profiles.services import member_update_profile
 from profiles.templatetags.profiles_tags import chip_links
-from search.selectors import member_ids_matching
+from search.selectors import read_text_for_listing
 
 
 def message_url(username: str) -> str:
@@ -65,14 +65,19 @@ def directory(request: HttpRequest) -> HttpResponse:
         listing["space"] = space_member_set(slug=filters["space"])
     if filters["region"]:
         listing["home_spaces"] = region_space_ids(region=filters["region"])
+    skills = list(chosen.tags)
     if filters["q"]:
         # Free text is read by the search app (skills in three languages, typos); the
         # directory lists what it found with its own filters, cards and pages.
-        listing["text_matches"] = member_ids_matching(
+        reading = read_text_for_listing(
             query=filters["q"], searcher=request.user, filters=_search_filters(filters, chosen.tags)
         )
-    members = directory_members(viewer=request.user, skills=chosen.tags, **listing)
-    counting = directory_members(viewer=request.user, skills=chosen.tags, for_count=True, **listing)
+        if reading.skill:
+            skills.append(reading.skill)
+        else:
+            listing["text_matches"] = reading.member_ids
+    members = directory_members(viewer=request.user, skills=skills, **listing)
+    counting = directory_members(viewer=request.user, skills=skills, for_count=True, **listing)
     try:
         page = directory_page(members, cursor=form.cleaned_data.get("cursor") or "", count_queryset=counting)
     except BadCursor:

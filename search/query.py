@@ -95,6 +95,12 @@ class Taxonomy:
     forms: list[tuple[str, str, bool]] = field(default_factory=list)
     # Symmetric-delete index: a word with up to two letters deleted -> words it comes from.
     deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Every word of every label and synonym, folded but whole ("ghostwriting", not "ghostwrit").
+    form_words: frozenset[str] = frozenset()
+
+    def names_in_full(self, word: str) -> bool:
+        """Whether a typed (folded) word is a whole word of some skill's label or synonym."""
+        return word in self.form_words
 
     @classmethod
     def from_snapshot(cls, snapshot: TaxonomySnapshot) -> Taxonomy:
@@ -122,6 +128,7 @@ class Taxonomy:
             words=words,
             labels=labels,
             forms=sorted((form, slug, is_label) for (form, slug), is_label in all_forms.items()),
+            form_words=frozenset(word for form, _slug in all_forms for word in form.split()),
         )
         for word in words:
             for variant in _deletes(word, max_typos(word)):

@@ -246,14 +246,37 @@ def search_members(
 MAX_TEXT_MATCHES = 500
 
 
-def member_ids_matching(
+@dataclass(frozen=True)
+class TextReading:
+    """How a page that lists members its own way (the directory) narrows them to a request.
+
+    `skill`: the request names one skill and nothing else ("vertaler", "graphic design"): its
+    offerers, which the page reads from its own skill index. Otherwise `member_ids`: the members
+    the search found, best first (MAX_TEXT_MATCHES at most)."""
+
+    skill: str | None = None
+    member_ids: list[int] | None = None
+
+
+def read_text_for_listing(
     *, query: str, searcher: Member | None = None, filters: dict | None = None
-) -> list[int]:
-    """The members a free-text request finds within `filters`, best first (MAX_TEXT_MATCHES at
-    most): the same understanding and ranking as `search_members`, without loading anyone.
+) -> TextReading:
+    """The same understanding and ranking as `search_members`, without loading anyone.
 
     Raises InvalidSearch as search_members does."""
     parsed = _understand(query)
+    # One skill, every word of it typed in full (or a typo of it): "ghostwrit" is still a word
+    # being looked for in names and headlines, "vertaler" is the skill.
+    tax = taxonomy()
+    named_alone = (
+        len(parsed.skill_slugs) == 1
+        and parsed.terms
+        and set(parsed.terms) <= parsed.skill_terms
+        and not parsed.languages
+        and all(tax.names_in_full(word) or word in parsed.corrections for word in parsed.words)
+    )
+    if named_alone:
+        return TextReading(skill=parsed.skill_slugs[0])
     request = SearchRequest(
         query=parsed,
         filters=parse_filters(filters),
@@ -263,7 +286,7 @@ def member_ids_matching(
         hits_only=True,
     )
     result, _backend, _notice = _run_search(request)
-    return [hit.member_id for hit in result.hits]
+    return TextReading(member_ids=[hit.member_id for hit in result.hits])
 
 
 def _run_search(request: SearchRequest) -> tuple[BackendResult, str, str | None]:
