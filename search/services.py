@@ -128,10 +128,9 @@ class OutboxRetrier(threading.Thread):
         while not self.stopped.wait(self.interval):
             try:
                 outbox_retry_due()
+                close_old_connections()
             except Exception:  # noqa: BLE001 - a database hiccup must not end the retrier
                 logger.warning("search outbox retry failed", exc_info=True)
-            finally:
-                close_old_connections()
 
     def stop(self) -> None:
         self.stopped.set()
