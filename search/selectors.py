@@ -61,6 +61,15 @@ class SearchResult:
     member: Member
     skills: list[tuple[str, str, str | None]] = field(default_factory=list)  # (key, label, highlighted html)
     languages: list[str] = field(default_factory=list)
+    # Why they were found, for the page and the help board: the skills asked for that they offer
+    # (slugs, in the request's order), the spoken languages asked for that they speak, whether
+    # they match strongly (what they offer or are: skills, headline, profession, name) rather than
+    # by a word of their bio, and how far their space is from where the searcher is (or the
+    # place the request names), None when unknown.
+    matched_skills: list[str] = field(default_factory=list)
+    speaks: list[str] = field(default_factory=list)
+    strong: bool = True
+    distance_km: float | None = None
 
 
 @dataclass
@@ -84,6 +93,17 @@ class SearchPage:
     facets: dict[str, list[FacetValue]]
     backend: str
     notice: str | None = None
+    # Honest counts: `strong_count` members offer or are what is asked (skills, headline,
+    # profession, name); `weak_count` only mention a word of it in their bio. count = both.
+    strong_count: int = 0
+    weak_count: int = 0
+    # A need nobody offers: skills related to the ones asked (same category), to try instead.
+    related_skills: list[FacetValue] = field(default_factory=list)
+
+    @property
+    def no_answer(self) -> bool:
+        """The request asks for something and nobody offers it (weak mentions may remain)."""
+        return not self.query.is_empty and self.strong_count == 0
 
     @property
     def num_pages(self) -> int:
@@ -233,6 +253,7 @@ def search_members(
         query=parsed,
         filters=parsed_filters,
         count=result.count,
+        strong_count=result.count,
         page=page,
         page_size=page_size,
         results=_results(result, parsed, request.context),
@@ -380,6 +401,7 @@ def _results(result: BackendResult, parsed: ParsedQuery, context: SearchContext)
             (key, label, highlight_skill(label, key, parsed) if not parsed.is_empty else None)
             for key, label in member.search_skills
         ]
+        offered = {key for key, _label in member.search_skills}
         marked = [html for _, _, html in skills if html]
         if marked:
             highlights["skills"] = marked
@@ -392,6 +414,8 @@ def _results(result: BackendResult, parsed: ParsedQuery, context: SearchContext)
                 member=member,
                 skills=skills,
                 languages=member.search_languages,
+                matched_skills=[slug for slug in parsed.skill_slugs if slug in offered],
+                speaks=[code for code in parsed.languages if code in member.search_languages],
             )
         )
     return results
