@@ -17,51 +17,88 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from community.network.places import Place, places_by_name
 from profiles.taxonomy import TaxonomySnapshot, derived
-from search.text import analyze, damerau_levenshtein, is_stop_word, max_typos, stem, tokenize
+from search.text import (
+    damerau_levenshtein,
+    is_common_word,
+    is_stop_word,
+    max_typos,
+    stem,
+    tokenize,
+)
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 24
 MAX_PHRASE_WORDS = 5
+# A word found only inside longer skill names ("ontwerper" of "grafisch ontwerper") names those
+# skills when the request names no skill in full; beyond this many it says nothing precise.
+MAX_SKILLS_PER_PARTIAL_WORD = 6
 
-# Spoken languages people name in a request ("traducteur néerlandais", "vertaler Frans").
+# Spoken languages people name in a request ("traducteur néerlandais", "vertaler Frans", "qui
+# parle allemand", "Nederlandstalige coach", "anglophone").
 LANGUAGE_WORDS: dict[str, str] = {
     word: code
     for code, words in {
-        "nl": "dutch flemish neerlandais nederlands vlaams",
-        "fr": "french francais frans",
-        "en": "english anglais engels",
-        "de": "german allemand duits deutsch",
-        "es": "spanish espagnol spaans",
-        "it": "italian italien italiaans",
-        "pt": "portuguese portugais portugees",
-        "ar": "arabic arabe arabisch",
-        "tr": "turkish turc turks",
-        "pl": "polish polonais pools",
-        "ro": "romanian roumain roemeens",
+        "nl": "dutch flemish neerlandais flamand nederlands nederlandse vlaams nederlandstalig "
+        "nederlandstalige neerlandophone neerlandophones",
+        "fr": "french francais francaise frans franse franstalig franstalige francophone francophones",
+        "en": "english anglais anglaise engels engelse engelstalig engelstalige anglophone anglophones",
+        "de": "german allemand allemande duits duitse duitstalig duitstalige deutsch germanophone",
+        "es": "spanish espagnol espagnole spaans spaanse spaanstalig hispanophone",
+        "it": "italian italien italienne italiaans italiaanse",
+        "pt": "portuguese portugais portugaise portugees portugese lusophone",
+        "ar": "arabic arabe arabisch arabische arabophone",
+        "tr": "turkish turc turque turks turkse",
+        "pl": "polish polonais polonaise pools poolse",
+        "ro": "romanian roumain roumaine roemeens roemeense",
     }.items()
     for word in words.split()
 }
+# Words that only say a language is spoken: "someone who speaks Dutch", "qui parle néerlandais".
+SPEAKING_WORDS = frozenset(
+    """speak speaks speaking spoken fluent fluently native bilingual
+    parle parlent parler parlant parles couramment natif native bilingue langue
+    spreek spreekt spreken sprekend sprekende vloeiend moedertaal tweetalig""".split()
+)
+# Words before what the request is about rather than who can help: "translate MY SHOP's website",
+# "un graphiste pour MON LOGO". A skill named there is context (it ranks, it is not required),
+# unless the request names no other skill ("j'ai besoin d'aide pour ma compta").
+POSSESSIVE_WORDS = frozenset("my our mon ma mes notre nos mijn onze ons".split())
+# Words before a place name: "à Namur", "in Leuven", "near Ixelles", "près de Liège", "bij Gent".
+LOCATIVE_WORDS = frozenset(
+    """a in en at near nearby around close to from dans pres proche autour region regio
+    environs omgeving buurt rond bij te nabij of de du""".split()
+)
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
     """What a typed request means, for any backend.
 
-    text: the request as typed (trimmed). terms: analysed terms (folded, no stop words, stemmed),
-    in order, at most MAX_TERMS. words: the same words folded but not stemmed (for highlighting
-    and fuzzy matching on original text). skill_slugs: canonical skills named, synonyms and
-    typos resolved. corrections: typed word -> taxonomy word it was read as. languages: spoken
-    languages mentioned (ISO codes). prefix: the last term, to be matched as a prefix while the
+    text: the request as typed (trimmed). terms: analysed terms (folded, no stop words, stemmed)
+    to look for in the text, in order, at most MAX_TERMS; the words that named a spoken language
+    or a place are not among them. words: the same words folded but not stemmed (for
+    highlighting). skill_groups: the skills asked for, one group per need ("graphiste pour mon
+    logo": (graphic-design,), (logo-design,)); a group holds the skills one phrase may mean, any
+    of which answers it. context_skills: skills named about what the request is for ("MY SHOP's
+    website"): they rank, they are not asked for. skill_slugs: both, flattened. corrections: typed word -> taxonomy
+    word it was read as. languages: spoken languages the helper must speak (ISO codes).
+    places: places the request names ("à Namur", "en Flandre"). fuzzy_terms: the terms a backend
+    may read as typos of indexed words (rare in French, Dutch and English alike: "take" or
+    "filing" are words, not typos). prefix: the last term, to be matched as a prefix while the
     member is still typing (None when too short).
     """
 
     text: str
     terms: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
-    skill_slugs: tuple[str, ...] = ()
+    skill_groups: tuple[tuple[str, ...], ...] = ()
+    context_skills: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = ()
+    places: tuple[Place, ...] = ()
+    fuzzy_terms: frozenset[str] = frozenset()
     prefix: str | None = None
     # Terms that belong to a skill the request names: the backends match the skill itself
     # (canonical slug), and these words in the headline, profession and name only (a bio saying
@@ -70,13 +107,30 @@ class ParsedQuery:
     skill_terms: frozenset[str] = frozenset()
 
     @property
+    def skill_slugs(self) -> tuple[str, ...]:
+        """Every skill the request names, asked for or context."""
+        return tuple(
+            dict.fromkeys([*(slug for group in self.skill_groups for slug in group), *self.context_skills])
+        )
+
+    @property
     def is_empty(self) -> bool:
-        return not self.terms and not self.skill_slugs
+        """Nothing to look for in the text (a request may still name a language or a place)."""
+        return not self.terms and not self.skill_groups
+
+    @property
+    def asks_nothing(self) -> bool:
+        return self.is_empty and not self.languages and not self.places
 
     def all_terms(self) -> tuple[str, ...]:
         """Terms to look for in the text fields: typed terms and the taxonomy words typos were read as."""
         extra = tuple(stem(word) for word in self.corrections.values())
         return tuple(dict.fromkeys(self.terms + extra))
+
+    def free_terms(self) -> tuple[str, ...]:
+        """The terms that name no skill: what a member must be (headline, profession, name) to
+        answer a request that names no skill."""
+        return tuple(term for term in self.all_terms() if term not in self.skill_terms)
 
 
 class QueryTooLong(ValueError):
@@ -93,10 +147,15 @@ class Taxonomy:
     labels: dict[str, dict[str, str]]
     # (folded form, slug, is a label rather than a synonym), for suggestions by prefix.
     forms: list[tuple[str, str, bool]] = field(default_factory=list)
-    # Symmetric-delete index: a word with up to two letters deleted -> words it comes from.
+    # Symmetric-delete index: a word with up to two letters deleted -> words it comes from. The
+    # words are the stems of the phrases and their whole folded words ("traductrice" as well as
+    # "traducteur"), so a misspelt feminine or plural is still found; `stem_of` maps them back.
     deletes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    stem_of: dict[str, str] = field(default_factory=dict)
     # Every word of every label and synonym, folded but whole ("ghostwriting", not "ghostwrit").
     form_words: frozenset[str] = frozenset()
+    # A stem that appears inside longer phrases only -> the skills of those phrases.
+    partial_words: dict[str, set[str]] = field(default_factory=dict)
 
     def names_in_full(self, word: str) -> bool:
         """Whether a typed (folded) word is a whole word of some skill's label or synonym."""
@@ -123,23 +182,38 @@ class Taxonomy:
                 if content and content != tokens:
                     phrases[content].add(slug)
         words = {word for phrase in phrases for word in phrase if len(word) >= 4}
+        partial: dict[str, set[str]] = defaultdict(set)
+        for phrase, slugs in phrases.items():
+            if len(phrase) > 1:
+                for word in phrase:
+                    if len(word) >= 4 and (word,) not in phrases and word not in LANGUAGE_WORDS:
+                        partial[word] |= slugs
+        form_words = frozenset(word for form, _slug in all_forms for word in form.split())
         taxonomy = cls(
             phrases=dict(phrases),
             words=words,
             labels=labels,
             forms=sorted((form, slug, is_label) for (form, slug), is_label in all_forms.items()),
-            form_words=frozenset(word for form, _slug in all_forms for word in form.split()),
+            form_words=form_words,
+            partial_words={word: slugs for word, slugs in partial.items() if not is_common_stop(word)},
         )
-        for word in words:
+        taxonomy.stem_of = {word: word for word in words}
+        for word in form_words:
+            if len(word) >= 4 and stem(word) in words:
+                taxonomy.stem_of.setdefault(word, stem(word))
+        for word in taxonomy.stem_of:
             for variant in _deletes(word, max_typos(word)):
                 taxonomy.deletes[variant].add(word)
         return taxonomy
 
     def corrections(self, word: str, *, limit_options: int = 3) -> list[str]:
-        """The taxonomy words `word` is most likely a typo of (all those at the smallest
-        distance, closest length first), or [] when it is a known word or too far from any."""
+        """The taxonomy words (stems) `word` is most likely a typo of (all those at the smallest
+        distance, closest length first), or [] when it is a known word or too far from any.
+
+        `word` is a folded word as typed or its stem: "traductrise" is one letter from the form
+        "traductrice", and so read as "traducteur"."""
         limit = max_typos(word)
-        if not limit or word in self.words:
+        if not limit or word in self.stem_of:
             return []
         candidates: set[str] = set()
         for variant in _deletes(word, limit):
@@ -148,11 +222,16 @@ class Taxonomy:
         for candidate in candidates:
             distance = damerau_levenshtein(word, candidate, limit)
             if distance <= min(limit, max_typos(candidate)):
-                scored.append((distance, abs(len(candidate) - len(word)), candidate))
+                scored.append((distance, abs(len(candidate) - len(word)), self.stem_of[candidate]))
         if not scored:
             return []
         best = min(scored)[0]
-        return [candidate for distance, _, candidate in sorted(scored) if distance == best][:limit_options]
+        found = [stem_ for distance, _, stem_ in sorted(scored) if distance == best]
+        return list(dict.fromkeys(found))[:limit_options]
+
+
+def is_common_stop(word: str) -> bool:
+    return is_stop_word(word) or word in SPEAKING_WORDS or word in LOCATIVE_WORDS
 
 
 def _deletes(word: str, distance: int) -> set[str]:
@@ -179,9 +258,14 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
     """Parse a request typed in French, Dutch or English into a ParsedQuery.
 
     Promises: never raises on any text up to MAX_QUERY_LENGTH characters (QueryTooLong beyond);
-    an empty or stop-words-only text gives an empty query (`is_empty`); the same text always
+    an empty or stop-words-only text gives an empty query (`asks_nothing`); the same text always
     gives the same ParsedQuery. With `prefix`, the last word (when the text does not end with a
     space) is also to be matched as a prefix, for search-as-you-type.
+
+    Reading order: places first ("Louvain-la-Neuve" is not "Leuven" nor "la" nor "neuve"), then
+    skills, longest phrase first, typos included; a spoken language is a skill only inside a
+    longer phrase ("cours de néerlandais"), otherwise the helper must speak it ("qui parle
+    néerlandais", "vertaler Frans").
     """
     still_typing = bool(text) and not text[-1].isspace()
     text = (text or "").strip()
@@ -191,57 +275,138 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
     if not tokens:
         return ParsedQuery(text=text)
     tax = taxonomy()
+    used = [False] * len(tokens)
+    places, place_positions = _find_places(tokens, used)
 
     stems = [stem(token) for token in tokens]
-    # Each word as typed, then the taxonomy words it may be a typo of.
+    # Each word as typed, then the taxonomy words it may be a typo of: only a word that is rare
+    # in all three languages is a typo ("take" is a word, not "taxe").
     options: list[list[str]] = [[s] for s in stems]
     for i, token in enumerate(tokens):
-        if is_stop_word(token) or token in LANGUAGE_WORDS or stems[i] in tax.words:
+        if used[i] or _is_a_word(tax, token, stems[i]):
             continue
-        options[i] += tax.corrections(stems[i])
+        options[i] += [fix for fix in tax.corrections(token) + tax.corrections(stems[i]) if fix != stems[i]]
+        options[i] = list(dict.fromkeys(options[i]))[:4]
 
     # Longest phrases first; a word belongs to one phrase at most ("garden architect" is not
     # also "architect"), so "developper web" is read as "développeur web", not "developer".
-    slugs: list[str] = []
+    groups: list[tuple[str, ...]] = []
+    context_groups: list[tuple[str, ...]] = []
     covered: set[str] = set()
     corrections: dict[str, str] = {}
-    used = [False] * len(tokens)
     for size in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1):
         for start in range(len(tokens) - size + 1):
             if any(used[start : start + size]):
                 continue
-            # "ai" in "j'ai besoin" is not AI: a lone stop word names a skill only when typed alone.
-            if size == 1 and is_stop_word(tokens[start]) and len(tokens) > 1:
+            # "ai" in "j'ai besoin" is not AI: a lone stop word names a skill only when typed
+            # alone; a lone language word is spoken, not taught ("speaks Dutch").
+            if size == 1 and _names_no_skill_alone(tokens[start], len(tokens)):
                 continue
             window = range(start, start + size)
             match = _find_phrase(tax, tokens, options, window)
             if match is None:
                 continue
             found, chosen = match
-            slugs.extend(sorted(found))
+            about = any(t in POSSESSIVE_WORDS for t in tokens[max(0, start - 2) : start])
+            (context_groups if about else groups).append(tuple(sorted(found)))
             for i, word in zip(window, chosen, strict=True):
                 used[i] = True
                 if not is_stop_word(tokens[i]):
                     covered.update({stems[i], word})
                 if word != stems[i]:
                     corrections[tokens[i]] = word
+    if not groups:
+        groups, context_groups = context_groups, []
+    if not groups:
+        # No skill named in full: a word of longer skill names stands for them ("ontwerper").
+        for i, token in enumerate(tokens):
+            if used[i] or is_common_stop(token) or token in LANGUAGE_WORDS:
+                continue
+            for option in options[i]:
+                slugs = tax.partial_words.get(option)
+                if slugs and len(slugs) <= MAX_SKILLS_PER_PARTIAL_WORD:
+                    groups.append(tuple(sorted(slugs)))
+                    used[i] = True
+                    covered.update({stems[i], option})
+                    if option != stems[i]:
+                        corrections[token] = option
+                    break
 
-    languages = tuple(dict.fromkeys(LANGUAGE_WORDS[t] for t in tokens if t in LANGUAGE_WORDS))
-    terms = tuple(dict.fromkeys(analyze(text)))[:MAX_TERMS]
-    words = tuple(dict.fromkeys(t for t in tokens if not is_stop_word(t)))[:MAX_TERMS]
+    languages = tuple(
+        dict.fromkeys(LANGUAGE_WORDS[t] for i, t in enumerate(tokens) if t in LANGUAGE_WORDS and not used[i])
+    )
+    # What is left to look for in the text (search.text.analyze, token by token): not the
+    # places, nor the spoken languages, nor "speaks".
+    aside = place_positions | {i for i, t in enumerate(tokens) if t in LANGUAGE_WORDS and not used[i]}
+    looked_for = [i for i, t in enumerate(tokens) if i not in aside and not is_stop_word(t)]
+    terms = tuple(dict.fromkeys(stems[i] for i in looked_for if not is_common_stop(tokens[i])))[:MAX_TERMS]
+    words = tuple(dict.fromkeys(tokens[i] for i in looked_for if not is_common_stop(tokens[i])))[:MAX_TERMS]
+    fuzzy = frozenset(
+        stems[i]
+        for i, t in enumerate(tokens)
+        if not used[i]
+        and not is_common_stop(t)
+        and t not in LANGUAGE_WORDS
+        and not _is_a_word(tax, t, stems[i])
+    )
     last_prefix = None
-    if prefix and still_typing and terms and not is_stop_word(tokens[-1]) and len(tokens[-1]) >= 2:
+    if prefix and still_typing and terms and not is_common_stop(tokens[-1]) and len(tokens[-1]) >= 2:
         last_prefix = stems[-1] if stems[-1] == terms[-1] else None
     return ParsedQuery(
         text=text,
         terms=terms,
         words=words,
-        skill_slugs=tuple(dict.fromkeys(slugs)),
+        skill_groups=tuple(dict.fromkeys(groups)),
+        context_skills=tuple(
+            dict.fromkeys(s for g in context_groups for s in g if not any(s in h for h in groups))
+        ),
         corrections=corrections,
         languages=languages,
+        places=places,
+        fuzzy_terms=fuzzy,
         prefix=last_prefix,
         skill_terms=frozenset(covered),
     )
+
+
+def _is_a_word(tax: Taxonomy, token: str, token_stem: str) -> bool:
+    """A word of the taxonomy, an everyday word of one of the three languages, a stop word or a
+    language: in each case what was typed is what was meant."""
+    return (
+        token_stem in tax.words
+        or token in tax.form_words
+        or is_common_stop(token)
+        or token in LANGUAGE_WORDS
+        or is_common_word(token)
+    )
+
+
+def _names_no_skill_alone(token: str, n_tokens: int) -> bool:
+    if token in LANGUAGE_WORDS or token in SPEAKING_WORDS:
+        return True
+    return is_stop_word(token) and n_tokens > 1
+
+
+def _find_places(tokens: list[str], used: list[bool]) -> tuple[tuple[Place, ...], set[int]]:
+    """The places named in the request (longest names first) and the positions of their words,
+    marked as used."""
+    names = places_by_name()
+    found: list[Place] = []
+    positions: set[int] = set()
+    for size in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1):
+        for start in range(len(tokens) - size + 1):
+            if any(used[start : start + size]):
+                continue
+            place = names.get(tuple(tokens[start : start + size]))
+            if place is None:
+                continue
+            if place.only_after_preposition and not (start > 0 and tokens[start - 1] in LOCATIVE_WORDS):
+                continue
+            found.append(place)
+            for i in range(start, start + size):
+                used[i] = True
+                positions.add(i)
+    return tuple(dict.fromkeys(found)), positions
 
 
 def _find_phrase(tax: Taxonomy, tokens: list[str], options: list[list[str]], window: range):

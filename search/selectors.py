@@ -13,18 +13,29 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from community.core.errors import ServiceError
 from community.network.models import CheckIn, Region, Space
-from community.network.selectors import checked_in_member_ids
-from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, SkillTag
+from community.network.places import distance_km
+from community.network.selectors import checked_in_member_ids, space_points
+from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, Skill, SkillTag
 from profiles.visibility import visibility_levels
 from search.backends import SearchUnavailable, get_backend
-from search.backends.base import BackendResult, SearchContext, SearchFilters, SearchRequest
+from search.backends.base import (
+    AREA_RADIUS_KM,
+    PLACE_RADIUS_KM,
+    TIER_SCALE,
+    TIER_STRONG,
+    BackendResult,
+    SearchContext,
+    SearchFilters,
+    SearchRequest,
+)
 from search.highlight import highlight_skill, highlight_text
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, taxonomy, understand
 
@@ -196,24 +207,57 @@ def _understand(query: str) -> ParsedQuery:
         ) from None
 
 
-def search_context(searcher: Member | None) -> SearchContext:
-    """Who searches: what they may see, where they are (checked in, else home space), who is there."""
+def search_context(searcher: Member | None, parsed: ParsedQuery | None = None) -> SearchContext:
+    """Who searches: what they may see, where they are (checked in, else home space), who is
+    there, and, for `parsed`, how far every space is from them or from the place it names."""
     if searcher is None or not getattr(searcher, "is_authenticated", False):
-        return SearchContext(visibilities=visibility_levels(searcher))
-    space_id = (
-        CheckIn.objects.filter(member=searcher, ended_at__isnull=True)
-        .values_list("space_id", flat=True)
-        .first()
-        or searcher.home_space_id
+        context = SearchContext(visibilities=visibility_levels(searcher))
+    else:
+        space_id = (
+            CheckIn.objects.filter(member=searcher, ended_at__isnull=True)
+            .values_list("space_id", flat=True)
+            .first()
+            or searcher.home_space_id
+        )
+        space = Space.objects.filter(id=space_id).values_list("slug", "region").first() if space_id else None
+        context = SearchContext(
+            member_id=searcher.pk,
+            visibilities=visibility_levels(searcher),
+            space_id=space_id if space else None,
+            space_slug=space[0] if space else None,
+            region=space[1] if space else None,
+            checked_in_ids=frozenset(checked_in_member_ids(space_id=space_id)) if space else frozenset(),
+        )
+    return _with_places(context, parsed) if parsed is not None else context
+
+
+def _with_places(context: SearchContext, parsed: ParsedQuery) -> SearchContext:
+    """The distances from the place the request names (a city or an area), else from where the
+    searcher is; and the spaces at the places it names."""
+    points = space_points()
+    origin = next(
+        ((p.latitude, p.longitude) for p in parsed.places if p.kind != "region"),
+        points[context.space_id].location if context.space_id in points else None,
     )
-    space = Space.objects.filter(id=space_id).values_list("slug", "region").first() if space_id else None
-    return SearchContext(
-        member_id=searcher.pk,
-        visibilities=visibility_levels(searcher),
-        space_id=space_id if space else None,
-        space_slug=space[0] if space else None,
-        region=space[1] if space else None,
-        checked_in_ids=frozenset(checked_in_member_ids(space_id=space_id)) if space else frozenset(),
+    space_km = {i: distance_km(origin, point.location) for i, point in points.items()} if origin else {}
+    at_place = None
+    if parsed.places:
+        at_place = {
+            i
+            for i, point in points.items()
+            for p in parsed.places
+            if (
+                point.region == p.region
+                if p.kind == "region"
+                else distance_km((p.latitude, p.longitude), point.location)
+                <= (PLACE_RADIUS_KM if p.kind == "city" else AREA_RADIUS_KM)
+            )
+        }
+    return replace(
+        context,
+        space_km=space_km,
+        place_space_ids=frozenset(at_place) if at_place is not None else None,
+        place_space_slugs=frozenset(points[i].slug for i in at_place or ()),
     )
 
 
@@ -246,20 +290,28 @@ def search_members(
     parsed = _understand(query)
     parsed_filters = parse_filters(filters)
     request = SearchRequest(
-        query=parsed, filters=parsed_filters, context=search_context(searcher), page=page, page_size=page_size
+        query=parsed,
+        filters=parsed_filters,
+        context=search_context(searcher, parsed),
+        page=page,
+        page_size=page_size,
     )
     result, backend_name, notice = _run_search(request)
+    strong_count = result.count if result.strong_count is None else min(result.strong_count, result.count)
+    facets = _facets(result, parsed_filters)
     return SearchPage(
         query=parsed,
         filters=parsed_filters,
         count=result.count,
-        strong_count=result.count,
+        strong_count=strong_count,
+        weak_count=result.count - strong_count,
         page=page,
         page_size=page_size,
         results=_results(result, parsed, request.context),
-        facets=_facets(result, parsed_filters),
+        facets=facets,
         backend=backend_name,
         notice=notice,
+        related_skills=_related_skills(parsed, facets) if not parsed.is_empty and not strong_count else [],
     )
 
 
@@ -301,7 +353,7 @@ def read_text_for_listing(
     request = SearchRequest(
         query=parsed,
         filters=parse_filters(filters),
-        context=search_context(searcher),
+        context=search_context(searcher, parsed),
         page=1,
         page_size=MAX_TEXT_MATCHES,
         hits_only=True,
@@ -416,6 +468,8 @@ def _results(result: BackendResult, parsed: ParsedQuery, context: SearchContext)
                 languages=member.search_languages,
                 matched_skills=[slug for slug in parsed.skill_slugs if slug in offered],
                 speaks=[code for code in parsed.languages if code in member.search_languages],
+                strong=parsed.is_empty or hit.score >= TIER_STRONG * TIER_SCALE,
+                distance_km=context.space_km.get(member.home_space_id) if member.home_space_id else None,
             )
         )
     return results
@@ -479,6 +533,29 @@ def _facets(result: BackendResult, filters: SearchFilters) -> dict[str, list[Fac
             for _key, n in result.facets.get("available", [])
         ],
     }
+
+
+MAX_RELATED_SKILLS = 8
+
+
+def _related_skills(parsed: ParsedQuery, facets: dict[str, list[FacetValue]]) -> list[FacetValue]:
+    """For a need nobody offers: the skills of the same category as those asked that someone
+    offers, else the skills of those who mention it."""
+    if parsed.skill_slugs:
+        lang = (translation.get_language() or "en")[:2]
+        siblings = (
+            Skill.objects.filter(category__skills__slug__in=parsed.skill_slugs)
+            .exclude(slug__in=parsed.skill_slugs)
+            .annotate(offerers=Count("tag__offered_by", distinct=True))
+            .filter(offerers__gt=0)
+            .order_by("-offerers", "slug")
+            .values_list("slug", "name_en", "name_fr", "name_nl", "offerers")[:MAX_RELATED_SKILLS]
+        )
+        return [
+            FacetValue(slug, {"en": en, "fr": fr, "nl": nl}.get(lang) or en, n)
+            for slug, en, fr, nl, n in siblings
+        ]
+    return facets.get("skills", [])[:MAX_RELATED_SKILLS]
 
 
 def suggest_skills(*, prefix: str, limit: int = 10) -> list[dict]:

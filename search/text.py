@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 # Words that say nothing about the skill asked for, in the three languages of the network,
 # including the usual ways of asking for help ("j'ai besoin de", "ik zoek iemand die").
@@ -132,6 +133,23 @@ def stem(token: str) -> str:
     if len(token) > 4 and token[-1] == "s" and token[-2] not in "sui":
         return token[:-1]
     return token
+
+
+# Everyday words of the three languages (scripts/build_common_words.py writes the file from
+# wordfreq): a word this common is a real word, so never read as a typo of a skill.
+COMMON_WORDS_FILE = Path(__file__).resolve().parent / "data" / "common_words.txt"
+COMMON_ZIPF = 3.0
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    with open(COMMON_WORDS_FILE, encoding="utf-8") as handle:
+        return frozenset(line.rstrip("\n") for line in handle if not line.startswith("#"))
+
+
+def is_common_word(token: str) -> bool:
+    """Whether a folded word is an everyday French, Dutch or English word (not a typo)."""
+    return token in _common_words()
 
 
 def is_stop_word(token: str) -> bool:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from community.core.timeutils import midnight_after, month_bounds, start_of_today
 from community.network.models import RSVP, CheckIn, Event, Membership, Space, TrialRequest
+from community.network.places import city_location, place
 from profiles.models import Member
 from profiles.selectors import MemberSet, estimated_size
 from profiles.visibility import visible_members_q
@@ -379,3 +380,29 @@ def trial_requests_for_managers(*, space: Space) -> QuerySet[TrialRequest]:
         .select_related("decided_by")
         .order_by("date", "created_at")
     )
+
+
+@dataclass(frozen=True)
+class SpacePoint:
+    """Where a space is, for distances: its own coordinates, else its city's, else its region's."""
+
+    id: int
+    slug: str
+    region: str
+    location: tuple[float, float]
+
+
+def space_points() -> dict[int, SpacePoint]:
+    """Every space by id, with a location to measure distances from (never None)."""
+    points = {}
+    for space_id, slug, region, city, latitude, longitude in Space.objects.values_list(
+        "id", "slug", "region", "city", "latitude", "longitude"
+    ):
+        location = (latitude, longitude) if latitude is not None and longitude is not None else None
+        if location is None:
+            location = city_location(city)
+        if location is None:
+            centre = place(region)
+            location = (centre.latitude, centre.longitude) if centre else (50.5, 4.47)
+        points[space_id] = SpacePoint(space_id, slug, region, location)
+    return points

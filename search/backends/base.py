@@ -9,13 +9,34 @@ from dataclasses import dataclass, field
 from search.documents import MemberDocument
 from search.query import ParsedQuery
 
-# Ranking: relevance first, then multipliers, the same in every backend.
+# Ranking, the same in every backend: members are ordered by tier first, then by relevance
+# times the multipliers. The tier says how well a member answers what was asked, each part
+# outweighing all the ones after it: how many of the skills asked they offer (TIER_SKILL per
+# skill group), whether they match strongly (what they offer or are, not a word of their bio),
+# whether they speak the languages asked, whether they are at the place named. The score is
+# tier * TIER_SCALE + relevance * multipliers (relevance stays far below TIER_SCALE).
 FIELD_WEIGHTS = {"canon": 20.0, "skills": 4.0, "headline": 2.5, "profession": 2.5, "bio": 1.0, "name": 1.5}
+TIER_SKILL = 8
+TIER_STRONG = 4
+TIER_LANGUAGE = 2
+TIER_PLACE = 1
+TIER_SCALE = 1000.0
 BOOST_AVAILABLE = 1.3
 BOOST_CHECKED_IN = 1.3
-BOOST_SAME_SPACE = 1.25
-BOOST_SAME_REGION = 1.1
-BOOST_LANGUAGE = 1.15
+# Nearest first: relevance times 1 / (1 + km / DISTANCE_SCALE_KM) from where the searcher is (or
+# the place the request names): the same space 1.0, across Brussels about 0.85, Brussels to Gent
+# or Namur about 0.4. Members with no space count as this far.
+DISTANCE_SCALE_KM = 30.0
+NO_SPACE_KM = 150.0
+# A space is "at" a city or municipality named in the request within this distance of it (an
+# area, a province: AREA_RADIUS_KM); a region named means its spaces.
+PLACE_RADIUS_KM = 12.0
+AREA_RADIUS_KM = 45.0
+
+
+def distance_factor(km: float) -> float:
+    return 1.0 / (1.0 + km / DISTANCE_SCALE_KM)
+
 
 FACET_KINDS = ("skills", "spaces", "regions", "languages", "available")
 
@@ -48,6 +69,15 @@ class SearchContext:
     space_slug: str | None = None
     region: str | None = None
     checked_in_ids: frozenset[int] = frozenset()
+    # Space id -> km from where the searcher is, or from the place the request names (empty:
+    # nowhere known, no distance ranking).
+    space_km: dict[int, float] = field(default_factory=dict)
+    # The spaces at the places the request names (None: it names none).
+    place_space_ids: frozenset[int] | None = None
+    place_space_slugs: frozenset[str] = frozenset()
+
+    def space_factors(self) -> dict[int, float]:
+        return {space_id: distance_factor(km) for space_id, km in self.space_km.items()}
 
 
 @dataclass(frozen=True)
@@ -69,7 +99,7 @@ class SearchRequest:
 @dataclass
 class RawHit:
     member_id: int
-    score: float
+    score: float  # tier * TIER_SCALE + relevance * multipliers
     # Field -> HTML fragments (escaped text, <mark> only); None: the caller highlights.
     highlights: dict[str, list[str]] | None = None
 
@@ -78,6 +108,8 @@ class RawHit:
 class BackendResult:
     count: int
     hits: list[RawHit]
+    # Of `count`, how many match strongly (see the tiers above; count when not told apart).
+    strong_count: int | None = None
     # kind -> [(key, count)], kinds from FACET_KINDS; "available" counts key "true".
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 

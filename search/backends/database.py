@@ -24,14 +24,18 @@ from profiles.models import SkillTag
 from search.backends.base import (
     BOOST_AVAILABLE,
     BOOST_CHECKED_IN,
-    BOOST_LANGUAGE,
-    BOOST_SAME_REGION,
-    BOOST_SAME_SPACE,
     FIELD_WEIGHTS,
+    NO_SPACE_KM,
+    TIER_LANGUAGE,
+    TIER_PLACE,
+    TIER_SCALE,
+    TIER_SKILL,
+    TIER_STRONG,
     BackendResult,
     RawHit,
     SearchBackend,
     SearchRequest,
+    distance_factor,
 )
 from search.backends.facets import facet_cache, new_stamp
 from search.documents import MemberDocument, canonical_token
@@ -77,6 +81,25 @@ def facet_token(kind: str, value: str) -> str:
 
 
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwx0123456789")
+
+
+def _nearness(ctx, member_sql: str, space_sql: str, params: list, *, max_id: int | None = None) -> str:
+    """The multipliers for where members are (base.py), as one SQL expression: checked in where
+    the searcher is (they are here, whatever their home space), else their space's distance."""
+    cases = []
+    if ctx.checked_in_ids:
+        ids = sorted(ctx.checked_in_ids)[:500]
+        cases.append(f"WHEN {member_sql} IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN}")
+        params += ids
+    if ctx.space_km:
+        for space_id, km in sorted(ctx.space_km.items()):
+            if max_id is None or 0 < space_id <= max_id:
+                cases.append(f"WHEN {space_sql} = %s THEN {distance_factor(km):.4f}")
+                params.append(space_id)
+    if not cases:
+        return "1.0"
+    far = distance_factor(NO_SPACE_KM) if ctx.space_km else 1.0
+    return f"(CASE {' '.join(cases)} ELSE {far:.4f} END)"
 
 
 def language_mask(codes) -> int:
@@ -127,11 +150,11 @@ class DatabaseBackend(SearchBackend):
             if request.hits_only:
                 return BackendResult(count=len(hits), hits=hits)
             cursor.execute(ids_sql, ids_params)
-            joined = cursor.fetchone()[0]
-        ids = list(map(int, joined.split(","))) if joined else []
-        if request.context.member_id is not None and request.context.member_id in ids:
-            ids.remove(request.context.member_id)
-        return BackendResult(count=len(ids), hits=hits, facets=self._facets(ids))
+            joined, strong_joined = cursor.fetchone()
+        searcher = request.context.member_id
+        ids = [i for i in map(int, joined.split(",")) if i != searcher] if joined else []
+        strong = sum(1 for i in map(int, strong_joined.split(",")) if i != searcher) if strong_joined else 0
+        return BackendResult(count=len(ids), hits=hits, facets=self._facets(ids), strong_count=strong)
 
     def _facets(self, member_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
         facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACET_NAMES.values()}
@@ -149,31 +172,35 @@ class DatabaseBackend(SearchBackend):
     # | public << 1 | available.
 
     def _sqlite_statements(self, request: SearchRequest) -> tuple[str, list, str, list]:
-        match = self._sqlite_match(request)
+        parsed = request.query
+        term_groups = self._term_groups(parsed) if not parsed.is_empty else []
+        match = self._sqlite_match(request, term_groups)
         weights = ", ".join(str(FIELD_WEIGHTS.get(column, 0.0)) for column in SQLITE_FTS_COLUMNS)
         boost_params: list = []
         boost = self._sqlite_boost(request, boost_params)
+        tier_params: list = []
+        tier = self._sqlite_tier(request, term_groups, tier_params)
         exclude, exclude_params = ("", [])
         if request.context.member_id is not None:
             exclude, exclude_params = " AND (rowid >> 32) <> %s", [request.context.member_id]
         relevance, relevance_params = "1.0", []
-        if not request.query.is_empty:
+        if not parsed.is_empty:
             relevance = f"(-bm25(search_member_fts, {weights}))"
-            if request.query.skill_slugs:
+            if parsed.skill_slugs:
                 # bm25 saturates the frequency it sums over columns: however heavy its weight,
                 # the canon column cannot lift "offers the skill asked for" far enough above
                 # "mentions one of the words". A flat bonus on top does, without a join.
-                tokens = " OR ".join(canonical_token(slug) for slug in request.query.skill_slugs)
                 relevance = (
                     f"({relevance} + {CANON_BONUS} * (rowid IN (SELECT rowid FROM search_member_fts "
                     "WHERE search_member_fts MATCH %s)))"
                 )
-                relevance_params = [f"canon : ({tokens})"]
+                relevance_params = [self._canon_match(parsed.skill_slugs)]
         page_sql = (
-            f"SELECT rowid >> 32, {relevance} * {boost} AS score FROM search_member_fts "
+            f"SELECT rowid >> 32, {tier} * {TIER_SCALE} + {relevance} * {boost} AS score FROM search_member_fts "
             f"WHERE search_member_fts MATCH %s{exclude} ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
         )
         page_params = [
+            *tier_params,
             *relevance_params,
             *boost_params,
             match,
@@ -181,14 +208,83 @@ class DatabaseBackend(SearchBackend):
             request.page_size,
             request.offset,
         ]
-        ids_sql = "SELECT group_concat(rowid >> 32) FROM search_member_fts WHERE search_member_fts MATCH %s"
-        return page_sql, page_params, ids_sql, [match]
+        strong = self._sqlite_strong_match(parsed, term_groups)
+        if strong is None:
+            ids_sql = (
+                "SELECT group_concat(rowid >> 32), group_concat(rowid >> 32) FROM search_member_fts "
+                "WHERE search_member_fts MATCH %s"
+            )
+            return page_sql, page_params, ids_sql, [match]
+        ids_sql = (
+            "SELECT group_concat(rowid >> 32), group_concat(CASE WHEN rowid IN (SELECT rowid FROM "
+            "search_member_fts WHERE search_member_fts MATCH %s) THEN rowid >> 32 END) "
+            "FROM search_member_fts WHERE search_member_fts MATCH %s"
+        )
+        return page_sql, page_params, ids_sql, [strong, match]
 
-    def _sqlite_match(self, request: SearchRequest) -> str:
+    @staticmethod
+    def _canon_match(slugs) -> str:
+        return f"canon : ({' OR '.join(canonical_token(slug) for slug in slugs)})"
+
+    def _sqlite_strong_match(self, parsed: ParsedQuery, term_groups) -> str | None:
+        """FTS5 expression of the members who match strongly (see base.py), None: all of them.
+
+        A request naming skills: who offers one, or has one of its words in their headline,
+        profession or name. Otherwise every free word (or a typo fix of it) outside the bio."""
+        if parsed.is_empty:
+            return None
+        columns = "{skills headline profession name}"
+        if parsed.skill_groups:
+            parts = [self._canon_match(slug for group in parsed.skill_groups for slug in group)]
+            words = [f'"{t}"' for group, _prefix, covered in term_groups if covered for t in group]
+            if words:
+                parts.append(f"{columns} : ({' OR '.join(words)})")
+            return " OR ".join(f"({part})" for part in parts)
+        each = []
+        for group, is_prefix, _covered in term_groups:
+            alternatives = [f'"{t}"*' if is_prefix and i == 0 else f'"{t}"' for i, t in enumerate(group)]
+            each.append(f"({columns} : ({' OR '.join(alternatives)}))")
+        return " AND ".join(each) if each else None
+
+    def _sqlite_tier(self, request: SearchRequest, term_groups, params: list) -> str:
+        """The tier (base.py) as an SQL expression on the FTS row: canon matches per skill group,
+        the strong match, the language bits and the space bits of the rowid."""
+        parsed, ctx = request.query, request.context
+        parts = []
+        for group in parsed.skill_groups:
+            parts.append(
+                f"{TIER_SKILL} * (rowid IN (SELECT rowid FROM search_member_fts WHERE search_member_fts MATCH %s))"
+            )
+            params.append(self._canon_match(group))
+        strong = self._sqlite_strong_match(parsed, term_groups)
+        if strong is not None:
+            parts.append(
+                f"{TIER_STRONG} * (rowid IN (SELECT rowid FROM search_member_fts WHERE search_member_fts MATCH %s))"
+            )
+            params.append(strong)
+        mask = language_mask(parsed.languages)
+        if mask:
+            parts.append(f"{TIER_LANGUAGE} * ((rowid & %s) = %s)")
+            params += [mask << 16, mask << 16]
+        if ctx.place_space_ids is not None:
+            ids = sorted(i for i in ctx.place_space_ids if 0 < i < 4096) or [-1]
+            parts.append(f"{TIER_PLACE} * (((rowid >> 4) & 4095) IN ({', '.join(['%s'] * len(ids))}))")
+            params += ids
+        return f"({' + '.join(parts)})" if parts else "0"
+
+    def _sqlite_match(self, request: SearchRequest, term_groups) -> str:
         """The whole request as one FTS5 expression; every token is [a-z0-9]+, quoting is safe."""
         parsed, ctx, filters = request.query, request.context, request.filters
-        relevance = "meta : zall" if parsed.is_empty else self._fts_match(parsed)
+        relevance = "meta : zall" if parsed.is_empty else self._fts_match(parsed, term_groups)
         parts = [f"({relevance})"]
+        if parsed.is_empty:
+            # Only a language or a place asked ("qui parle néerlandais", "à Namur"): those who
+            # meet it, as if filtered.
+            if parsed.languages:
+                parts += [f"meta : {facet_token('l', code)}" for code in parsed.languages]
+            if ctx.place_space_ids is not None:
+                slugs = sorted(ctx.place_space_slugs) or ["-"]
+                parts.append(f"meta : ({' OR '.join(facet_token('p', slug) for slug in slugs)})")
         if "members" not in ctx.visibilities:
             parts.append("meta : zpublic")
         for attribute, kind in FILTER_KINDS:
@@ -205,38 +301,24 @@ class DatabaseBackend(SearchBackend):
     def _sqlite_boost(self, request: SearchRequest, params: list) -> str:
         ctx = request.context
         factors = [f"(CASE WHEN rowid & 1 THEN {BOOST_AVAILABLE} ELSE 1.0 END)"]
-        space_code = ctx.space_id if ctx.space_id is not None and 0 < ctx.space_id < 4096 else -1
-        region_code = REGION_CODES.get(ctx.region or "", -1)
-        if space_code > 0 or region_code > 0:
-            factors.append(
-                f"(CASE WHEN ((rowid >> 4) & 4095) = %s THEN {BOOST_SAME_SPACE} "
-                f"WHEN ((rowid >> 2) & 3) = %s THEN {BOOST_SAME_REGION} ELSE 1.0 END)"
-            )
-            params += [space_code, region_code]
-        if ctx.checked_in_ids:
-            ids = sorted(ctx.checked_in_ids)[:500]
-            factors.append(
-                f"(CASE WHEN (rowid >> 32) IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN} ELSE 1.0 END)"
-            )
-            params += ids
-        mask = language_mask(request.query.languages)
-        if mask:
-            factors.append(f"(CASE WHEN (rowid & %s) <> 0 THEN {BOOST_LANGUAGE} ELSE 1.0 END)")
-            params.append(mask << 16)
+        factors.append(_nearness(ctx, "(rowid >> 32)", "((rowid >> 4) & 4095)", params, max_id=4095))
         return " * ".join(factors)
 
     # PostgreSQL: the weighted tsvector and the attributes live in the same row.
 
     def _postgres_statements(self, request: SearchRequest) -> tuple[str, list, str, list]:
         parsed = request.query
+        term_groups = self._term_groups(parsed) if not parsed.is_empty else []
         boost_params: list = []
         boost = self._pg_boost(request, boost_params)
         scope_params: list = []
         scope = self._pg_scope(request, scope_params)
+        tier_params: list = []
+        tier = self._pg_tier(request, term_groups, tier_params)
         if parsed.is_empty:
             relevance, relevance_params, match, match_params = "1.0", [], "TRUE", []
         else:
-            tsquery = self._tsquery(parsed)
+            tsquery = self._tsquery(parsed, term_groups)
             relevance = f"ts_rank('{PG_RANK_WEIGHTS}', d.document, to_tsquery('simple', %s)) * 10"
             relevance_params = [tsquery]
             match, match_params = "d.document @@ to_tsquery('simple', %s)", [tsquery]
@@ -244,10 +326,12 @@ class DatabaseBackend(SearchBackend):
         if request.context.member_id is not None:
             exclude, exclude_params = " AND d.member_id <> %s", [request.context.member_id]
         page_sql = (
-            f"SELECT d.member_id, {relevance} * {boost} AS score FROM search_indexedmember d "
-            f"WHERE {match} AND {scope}{exclude} ORDER BY score DESC, d.member_id DESC LIMIT %s OFFSET %s"
+            f"SELECT d.member_id, {tier} * {TIER_SCALE} + {relevance} * {boost} AS score "
+            f"FROM search_indexedmember d WHERE {match} AND {scope}{exclude} "
+            "ORDER BY score DESC, d.member_id DESC LIMIT %s OFFSET %s"
         )
         page_params = [
+            *tier_params,
             *relevance_params,
             *boost_params,
             *match_params,
@@ -256,10 +340,55 @@ class DatabaseBackend(SearchBackend):
             request.page_size,
             request.offset,
         ]
+        strong = self._pg_strong_tsquery(parsed, term_groups)
+        strong_sql, strong_params = ("d.member_id::text", [])
+        if strong is not None:
+            strong_sql = "CASE WHEN d.document @@ to_tsquery('simple', %s) THEN d.member_id::text END"
+            strong_params = [strong]
         ids_sql = (
-            f"SELECT string_agg(d.member_id::text, ',') FROM search_indexedmember d WHERE {match} AND {scope}"
+            f"SELECT string_agg(d.member_id::text, ','), string_agg({strong_sql}, ',') "
+            f"FROM search_indexedmember d WHERE {match} AND {scope}"
         )
-        return page_sql, page_params, ids_sql, [*match_params, *scope_params]
+        return page_sql, page_params, ids_sql, [*strong_params, *match_params, *scope_params]
+
+    def _pg_strong_tsquery(self, parsed: ParsedQuery, term_groups) -> str | None:
+        """The strong match (see _sqlite_strong_match) as a tsquery, None: every hit."""
+        if parsed.is_empty:
+            return None
+        if parsed.skill_groups:
+            alternatives = [f"'{canonical_token(slug)}':A" for group in parsed.skill_groups for slug in group]
+            alternatives += [f"'{t}':BC" for group, _prefix, covered in term_groups if covered for t in group]
+            return " | ".join(alternatives)
+        each = []
+        for group, is_prefix, _covered in term_groups:
+            alternatives = [
+                f"'{t}':*BC" if is_prefix and i == 0 else f"'{t}':BC" for i, t in enumerate(group)
+            ]
+            each.append(f"({' | '.join(alternatives)})")
+        return " & ".join(each) if each else None
+
+    def _pg_tier(self, request: SearchRequest, term_groups, params: list) -> str:
+        """The tier (base.py) as an SQL expression on `d`."""
+        parsed, ctx = request.query, request.context
+        parts = []
+        for group in parsed.skill_groups:
+            parts.append(f"{TIER_SKILL} * (d.document @@ to_tsquery('simple', %s))::int")
+            params.append(" | ".join(f"'{canonical_token(slug)}':A" for slug in group))
+        strong = self._pg_strong_tsquery(parsed, term_groups)
+        if strong is not None:
+            parts.append(f"{TIER_STRONG} * (d.document @@ to_tsquery('simple', %s))::int")
+            params.append(strong)
+        if parsed.languages:
+            likes = " AND ".join(["d.languages LIKE %s"] * len(parsed.languages))
+            parts.append(f"{TIER_LANGUAGE} * ({likes})::int")
+            params += [f"%|{code}|%" for code in parsed.languages]
+        if ctx.place_space_ids is not None:
+            ids = sorted(ctx.place_space_ids) or [-1]
+            parts.append(
+                f"{TIER_PLACE} * (COALESCE(d.home_space_id IN ({', '.join(['%s'] * len(ids))}), false))::int"
+            )
+            params += ids
+        return f"({' + '.join(parts)})" if parts else "0"
 
     def _pg_scope(self, request: SearchRequest, params: list) -> str:
         """Visibility and the filters, as WHERE conditions on `d` (the searcher is dropped later)."""
@@ -277,28 +406,27 @@ class DatabaseBackend(SearchBackend):
         if filters.available is not None:
             conditions.append("d.available = %s")
             params.append(filters.available)
+        if request.query.is_empty:
+            # Only a language or a place asked: those who meet it, as if filtered.
+            for code in request.query.languages:
+                conditions.append(
+                    "d.member_id IN (SELECT member_id FROM search_indexedfacet WHERE kind = 'l' AND value = %s)"
+                )
+                params.append(code)
+            if ctx.place_space_ids is not None:
+                slugs = sorted(ctx.place_space_slugs) or ["-"]
+                conditions.append(
+                    "d.member_id IN (SELECT member_id FROM search_indexedfacet "
+                    f"WHERE kind = 'p' AND value IN ({', '.join(['%s'] * len(slugs))}))"
+                )
+                params += slugs
         return " AND ".join(conditions)
 
     def _pg_boost(self, request: SearchRequest, params: list) -> str:
         """The ranking multipliers (see base.py), as one SQL expression on `d`."""
         ctx = request.context
         factors = [f"(CASE WHEN d.available THEN {BOOST_AVAILABLE} ELSE 1.0 END)"]
-        if ctx.space_id is not None or ctx.region:
-            factors.append(
-                f"(CASE WHEN d.home_space_id = %s THEN {BOOST_SAME_SPACE} "
-                f"WHEN d.region = %s THEN {BOOST_SAME_REGION} ELSE 1.0 END)"
-            )
-            params += [ctx.space_id if ctx.space_id is not None else -1, ctx.region or ""]
-        if ctx.checked_in_ids:
-            ids = sorted(ctx.checked_in_ids)[:500]
-            factors.append(
-                f"(CASE WHEN d.member_id IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN} ELSE 1.0 END)"
-            )
-            params += ids
-        if request.query.languages:
-            likes = " OR ".join(["d.languages LIKE %s"] * len(request.query.languages))
-            factors.append(f"(CASE WHEN {likes} THEN {BOOST_LANGUAGE} ELSE 1.0 END)")
-            params += [f"%|{code}|%" for code in request.query.languages]
+        factors.append(_nearness(ctx, "d.member_id", "d.home_space_id", params))
         return " * ".join(factors)
 
     def _term_groups(self, parsed: ParsedQuery) -> list[tuple[list[str], bool, bool]]:
@@ -308,15 +436,18 @@ class DatabaseBackend(SearchBackend):
         known = (
             set(IndexTerm.objects.filter(term__in=terms).values_list("term", flat=True)) if terms else set()
         )
+        # Only words rare in the three languages may be typos of indexed words ("german" is no
+        # misspelt surname, "filing" no "filming").
         fixes = self.vocabulary_fixes(
-            [t for t in terms if t not in parsed.skill_terms and t not in known], known=known
+            [t for t in terms if t in parsed.fuzzy_terms and t not in parsed.skill_terms and t not in known],
+            known=known,
         )
         # A last word the index knows as a whole was most likely typed in full: expanding it as a
         # prefix would only add noise (and time) to the hits.
         prefix = parsed.prefix if parsed.prefix not in known else None
         return [([term, *fixes.get(term, [])], term == prefix, term in parsed.skill_terms) for term in terms]
 
-    def _fts_match(self, parsed: ParsedQuery) -> str:
+    def _fts_match(self, parsed: ParsedQuery, term_groups) -> str:
         """An FTS5 MATCH expression; terms are [a-z0-9]+ only (search.text), quoting is safe."""
         # Each word is looked for once per column (twice would count twice in bm25).
         scopes: dict[tuple[str, ...], list[str]] = {
@@ -325,7 +456,7 @@ class DatabaseBackend(SearchBackend):
             PREFIX_COLUMNS: [],
             ("bio",): [],
         }
-        for group, is_prefix, covered in self._term_groups(parsed):
+        for group, is_prefix, covered in term_groups:
             for i, term in enumerate(group):
                 if is_prefix and i == 0 and len(term) >= 2:
                     if covered:
@@ -344,9 +475,9 @@ class DatabaseBackend(SearchBackend):
             parts.append(f"canon : ({' OR '.join(canonical_token(slug) for slug in parsed.skill_slugs)})")
         return " OR ".join(parts)
 
-    def _tsquery(self, parsed: ParsedQuery) -> str:
+    def _tsquery(self, parsed: ParsedQuery, term_groups) -> str:
         alternatives: list[str] = []
-        for group, is_prefix, covered in self._term_groups(parsed):
+        for group, is_prefix, covered in term_groups:
             for i, term in enumerate(group):
                 if is_prefix and i == 0:
                     alternatives += [f"'{term}':*C"] if covered else [f"'{term}':*BC", f"'{term}':D"]

@@ -36,15 +36,19 @@ from profiles.models import Skill, SkillTag
 from search.backends.base import (
     BOOST_AVAILABLE,
     BOOST_CHECKED_IN,
-    BOOST_LANGUAGE,
-    BOOST_SAME_REGION,
-    BOOST_SAME_SPACE,
     FIELD_WEIGHTS,
+    NO_SPACE_KM,
+    TIER_LANGUAGE,
+    TIER_PLACE,
+    TIER_SCALE,
+    TIER_SKILL,
+    TIER_STRONG,
     BackendResult,
     RawHit,
     SearchBackend,
     SearchRequest,
     SearchUnavailable,
+    distance_factor,
 )
 from search.documents import MemberDocument, canonical_token
 from search.query import ParsedQuery
@@ -280,6 +284,7 @@ class ElasticsearchBackend(SearchBackend):
         if request.hits_only:
             return BackendResult(count=count, hits=hits)
         aggs = response.aggregations
+        strong_count = aggs.strong.doc_count if "strong" in aggs else None
         facets = {
             "skills": [(b.key, b.doc_count) for b in aggs.skills.buckets],
             "spaces": [(b.key, b.doc_count) for b in aggs.spaces.buckets],
@@ -289,7 +294,7 @@ class ElasticsearchBackend(SearchBackend):
         }
         for values in facets.values():
             values.sort(key=lambda item: (-item[1], item[0]))
-        return BackendResult(count=count, hits=hits, facets=facets)
+        return BackendResult(count=count, hits=hits, facets=facets, strong_count=strong_count)
 
     def _build_search(self, request: SearchRequest) -> Search:
         parsed, ctx, filters = request.query, request.context, request.filters
@@ -307,6 +312,11 @@ class ElasticsearchBackend(SearchBackend):
         must_not = [Q("term", member_id=ctx.member_id)] if ctx.member_id is not None else []
 
         if parsed.is_empty:
+            # Only a language or a place asked ("qui parle néerlandais", "à Namur"): those who
+            # meet it, as if filtered.
+            filter_clauses += [Q("term", languages=code) for code in parsed.languages]
+            if ctx.place_space_ids is not None:
+                filter_clauses.append(Q("terms", spaces=sorted(ctx.place_space_slugs) or ["-"]))
             relevance = Q("bool", must=[Q("match_all")], filter=filter_clauses, must_not=must_not)
         else:
             relevance = Q(
@@ -319,15 +329,18 @@ class ElasticsearchBackend(SearchBackend):
         functions: list[dict[str, Any]] = [
             {"filter": Q("term", available=True).to_dict(), "weight": BOOST_AVAILABLE}
         ]
-        if ctx.space_id is not None:
-            functions.append(
-                {"filter": Q("term", home_space_id=ctx.space_id).to_dict(), "weight": BOOST_SAME_SPACE}
-            )
-        if ctx.region:
-            same_region = Q("term", region=ctx.region)
-            if ctx.space_id is not None:
-                same_region &= ~Q("term", home_space_id=ctx.space_id)
-            functions.append({"filter": same_region.to_dict(), "weight": BOOST_SAME_REGION})
+        if ctx.space_km:
+            # Members checked in where the searcher is are here, wherever their home space.
+            here = Q("terms", member_id=sorted(ctx.checked_in_ids)[:500]) if ctx.checked_in_ids else None
+            elsewhere = [
+                (Q("term", home_space_id=space_id), distance_factor(km))
+                for space_id, km in sorted(ctx.space_km.items())
+            ]
+            elsewhere.append((~Q("terms", home_space_id=sorted(ctx.space_km)), distance_factor(NO_SPACE_KM)))
+            functions += [
+                {"filter": (where & ~here if here is not None else where).to_dict(), "weight": factor}
+                for where, factor in elsewhere
+            ]
         if ctx.checked_in_ids:
             functions.append(
                 {
@@ -335,16 +348,31 @@ class ElasticsearchBackend(SearchBackend):
                     "weight": BOOST_CHECKED_IN,
                 }
             )
-        if parsed.languages:
-            functions.append(
-                {"filter": Q("terms", languages=list(parsed.languages)).to_dict(), "weight": BOOST_LANGUAGE}
-            )
-        query = Q(
+        scored = Q(
             "function_score",
             query=relevance,
             functions=functions,
             score_mode="multiply",
             boost_mode="multiply",
+        )
+        # The tier (base.py), added on top: constant weights for what each member answers.
+        strong = self._strong_query(parsed)
+        tiers: list[dict[str, Any]] = [
+            {"filter": Q("terms", skill_keys=list(group)).to_dict(), "weight": TIER_SKILL * TIER_SCALE}
+            for group in parsed.skill_groups
+        ]
+        if strong is not None:
+            tiers.append({"filter": strong.to_dict(), "weight": TIER_STRONG * TIER_SCALE})
+        if parsed.languages:
+            speaks = Q("bool", filter=[Q("term", languages=code) for code in parsed.languages])
+            tiers.append({"filter": speaks.to_dict(), "weight": TIER_LANGUAGE * TIER_SCALE})
+        if ctx.place_space_ids is not None:
+            at_place = Q("terms", home_space_id=sorted(ctx.place_space_ids) or [-1])
+            tiers.append({"filter": at_place.to_dict(), "weight": TIER_PLACE * TIER_SCALE})
+        query = (
+            Q("function_score", query=scored, functions=tiers, score_mode="sum", boost_mode="sum")
+            if tiers
+            else scored
         )
 
         search = (
@@ -361,41 +389,60 @@ class ElasticsearchBackend(SearchBackend):
         search.aggs.bucket("regions", A("terms", field="regions", size=10))
         search.aggs.bucket("languages", A("terms", field="languages", size=30))
         search.aggs.bucket("available", A("filter", filter=Q("term", available=True)))
+        if strong is not None:
+            search.aggs.bucket("strong", A("filter", filter=strong))
         if not parsed.is_empty:
             search = self._highlight(search, parsed)
         return search
 
+    @staticmethod
+    def _term_query(term: str, fields: Iterable[str], *, fuzzy: bool) -> Q:
+        """One analysed term in these fields; typo-tolerant only for a word rare in the three
+        languages (ParsedQuery.fuzzy_terms), with the edits search.text.max_typos allows."""
+        return Q(
+            "multi_match",
+            query=term,
+            fields=[f"{name}_terms^{FIELD_WEIGHTS[name]}" for name in fields],
+            type="best_fields",
+            tie_breaker=0.3,
+            fuzziness="AUTO:4,8" if fuzzy else 0,
+            prefix_length=1,
+            max_expansions=20,
+        )
+
+    def _strong_query(self, parsed: ParsedQuery) -> Q | None:
+        """Members who match strongly (base.py), None: every hit.
+
+        A request naming skills: who offers one, or has one of its words outside the bio.
+        Otherwise every free word (or a typo of it) outside the bio."""
+        if parsed.is_empty:
+            return None
+        if parsed.skill_groups:
+            should = [Q("terms", skill_keys=[slug for group in parsed.skill_groups for slug in group])]
+            covered = [t for t in parsed.all_terms() if t in parsed.skill_terms]
+            should += [self._term_query(t, PREFIX_FIELDS, fuzzy=False) for t in covered]
+            return Q("bool", should=should, minimum_should_match=1)
+        each = []
+        for term in parsed.free_terms():
+            alternatives = [self._term_query(term, PREFIX_FIELDS, fuzzy=term in parsed.fuzzy_terms)]
+            if term == parsed.prefix:
+                alternatives += [Q("prefix", **{f"{name}_terms": term}) for name in PREFIX_FIELDS]
+            each.append(Q("bool", should=alternatives, minimum_should_match=1))
+        return Q("bool", filter=each) if each else None
+
     def _relevance_clauses(self, parsed: ParsedQuery) -> list[Q]:
         clauses = []
-        # Canonical skills, without fuzziness: the slugs found by the shared query understanding,
-        # and the taxonomy's synonym graph (search analyser of `canon`) on the text as typed.
+        # Canonical skills, without fuzziness: the slugs found by the shared query understanding.
         # A terms query scores a constant, bm25 clauses grow with matching words: the constant
         # must outweigh a member merely mentioning the words in several fields.
-        canon_weight = FIELD_WEIGHTS["canon"] * CANON_BOOST_FACTOR
-        skill_clauses = [Q("match", canon={"query": parsed.text, "boost": canon_weight})]
         if parsed.skill_slugs:
-            skill_clauses.append(Q("terms", skill_keys=list(parsed.skill_slugs), boost=canon_weight))
-        clauses.append(Q("dis_max", queries=skill_clauses))
-        # Free text, with fuzziness, on the analysed terms; words that name a skill only in the
-        # strong fields (not the bio), like the database backend.
-        terms = parsed.all_terms()
-        for words, names in (
-            ([t for t in terms if t not in parsed.skill_terms], TEXT_FIELDS),
-            ([t for t in terms if t in parsed.skill_terms], STRONG_FIELDS),
-        ):
-            if words:
-                clauses.append(
-                    Q(
-                        "multi_match",
-                        query=" ".join(words),
-                        fields=[f"{name}_terms^{FIELD_WEIGHTS[name]}" for name in names],
-                        type="best_fields",
-                        tie_breaker=0.3,
-                        fuzziness="AUTO",
-                        prefix_length=1,
-                        max_expansions=20,
-                    )
-                )
+            canon_weight = FIELD_WEIGHTS["canon"] * CANON_BOOST_FACTOR
+            clauses.append(Q("terms", skill_keys=list(parsed.skill_slugs), boost=canon_weight))
+        # Free text on the analysed terms; words that name a skill only in the strong fields
+        # (not the bio), like the database backend.
+        for term in parsed.all_terms():
+            names = STRONG_FIELDS if term in parsed.skill_terms else TEXT_FIELDS
+            clauses.append(self._term_query(term, names, fuzzy=term in parsed.fuzzy_terms))
         if parsed.prefix:
             clauses.append(
                 Q(

@@ -165,12 +165,15 @@ def test_nearest_first_then_available(backend_name, spaces, reindex):
     found = usernames(search_members(query="boekhouder", searcher=searcher))
     # then nearest first
     assert found == [same.username, region.username, far.username]
-    # and someone available far away passes someone unavailable in the region
+    # and being available does not bring someone from 140 km before someone 50 km away,
     far.available = True
     far.save()
+    make_person("neighbour", name="Same City", skills=("bookkeeping",), space=spaces["antwerpen"], available=True)
     reindex()
     found = usernames(search_members(query="boekhouder", searcher=searcher))
-    assert found.index("far") < found.index("region")
+    assert found.index("far") > found.index("region")
+    # but it puts them first among those as near
+    assert found.index("neighbour") < found.index("region")
 
 
 def test_members_checked_in_where_the_searcher_is_come_first(backend_name, spaces, reindex):
