@@ -168,7 +168,9 @@ def test_nearest_first_then_available(backend_name, spaces, reindex):
     # and being available does not bring someone from 140 km before someone 50 km away,
     far.available = True
     far.save()
-    make_person("neighbour", name="Same City", skills=("bookkeeping",), space=spaces["antwerpen"], available=True)
+    make_person(
+        "neighbour", name="Same City", skills=("bookkeeping",), space=spaces["antwerpen"], available=True
+    )
     reindex()
     found = usernames(search_members(query="boekhouder", searcher=searcher))
     assert found.index("far") > found.index("region")

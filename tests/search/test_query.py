@@ -112,7 +112,16 @@ def test_places_in_the_three_languages_are_recognised(db, text, place):
     parsed = understand(text)
     assert [p.key for p in parsed.places] == [place]
     # and the place's words are not looked for in the text (nor read as skills)
-    assert not set(parsed.terms) & {"namur", "leuven", "ixelles", "elsene", "flandre", "luik", "anver", "ghent"}
+    assert not set(parsed.terms) & {
+        "namur",
+        "leuven",
+        "ixelles",
+        "elsene",
+        "flandre",
+        "luik",
+        "anver",
+        "ghent",
+    }
 
 
 def test_a_place_name_that_is_also_a_word_needs_a_preposition(db):
