@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from community.core.errors import ServiceError
-from search.selectors import search_members, suggest_skills
+from search.selectors import FacetValue, search_members, suggest_skills
 
 router = Router(tags=["search"])
 
@@ -36,6 +36,12 @@ class MemberHitOut(Schema):
     highlights: dict[str, list[str]]
     profile_url: str
     message_url: str
+    # Why they were found: whether they offer or are what is asked (False: only a word of it in
+    # their bio), the asked skills they offer (slugs), the asked languages they speak, how far.
+    strong: bool
+    matched_skills: list[str]
+    speaks: list[str]
+    distance_km: float | None
 
 
 class FacetOut(Schema):
@@ -53,7 +59,14 @@ class FacetsOut(Schema):
 
 
 class SearchOut(Schema):
+    # count = strong_count + weak_count: members who offer or are what is asked, and members who
+    # only mention a word of it in their bio. no_answer: something was asked and nobody offers it;
+    # related_skills are then skills to try instead.
     count: int
+    strong_count: int
+    weak_count: int
+    no_answer: bool
+    related_skills: list[FacetOut]
     page: int
     page_size: int
     results: list[MemberHitOut]
@@ -80,6 +93,10 @@ class SearchParams(Schema):
     available: bool | None = None
     page: int = 1
     page_size: int = 20
+
+
+def _facet(value: FacetValue) -> dict:
+    return {"name": value.name, "count": value.count, "value": value.key}
 
 
 @router.get("/search/members", response=SearchOut, url_name="search_members")
@@ -117,17 +134,22 @@ def search_members_endpoint(request: HttpRequest, params: Query[SearchParams]):
                 "highlights": result.highlights,
                 "profile_url": member.get_absolute_url(),
                 "message_url": reverse("messaging:with_member", args=[member.username]),
+                "strong": result.strong,
+                "matched_skills": result.matched_skills,
+                "speaks": result.speaks,
+                "distance_km": result.distance_km,
             }
         )
     return {
         "count": page.count,
+        "strong_count": page.strong_count,
+        "weak_count": page.weak_count,
+        "no_answer": page.no_answer,
+        "related_skills": [_facet(value) for value in page.related_skills],
         "page": page.page,
         "page_size": page.page_size,
         "results": results,
-        "facets": {
-            kind: [{"name": value.name, "count": value.count, "value": value.key} for value in values]
-            for kind, values in page.facets.items()
-        },
+        "facets": {kind: [_facet(value) for value in values] for kind, values in page.facets.items()},
         "notice": page.notice,
     }
 

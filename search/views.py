@@ -6,6 +6,8 @@ fragment only. Anonymous visitors search public profiles only.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -51,6 +53,15 @@ def _page_url(query: QueryDict, page: int) -> str:
     return _url(changed)
 
 
+def _related_skill_url(query: QueryDict, name: str) -> str:
+    """The same search for a related skill instead of the words; where and who filters kept."""
+    changed = query.copy()
+    for param in ("page", "skill"):
+        changed.pop(param, None)
+    changed["q"] = name
+    return _url(changed)
+
+
 def search_page(request: HttpRequest) -> HttpResponse:
     query_text = request.GET.get("q", "")
     filters = _filters(request.GET)
@@ -90,6 +101,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 )
                 if page.facets[kind]
             ]
+            context["filter_count"] = sum(
+                1 for values in filters.values() for value in values if value.strip()
+            )
+            if page.no_answer:
+                context["help_url"] = f"{reverse('help:new')}?{urlencode({'title': query_text.strip()})}"
+                context["related_skills"] = [
+                    (value, _related_skill_url(request.GET, value.name)) for value in page.related_skills
+                ]
             if page.has_previous:
                 context["previous_url"] = _page_url(request.GET, page.page - 1)
             if page.has_next:

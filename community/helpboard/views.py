@@ -25,7 +25,7 @@ from community.helpboard.forms import (
     SolveForm,
     split_skills,
 )
-from community.helpboard.models import HelpRequest
+from community.helpboard.models import TITLE_MAX_LENGTH, HelpRequest
 from community.network.models import Region, Space
 from messaging.services import MessagingError
 from profiles.models import Member, Skill
@@ -100,7 +100,9 @@ def _form_page(
 
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
-    form = HelpRequestForm(request.POST or None, initial={"space": request.user.home_space_id})
+    # ?title= prefills the question (the search page links here when nobody offers what was asked).
+    initial = {"space": request.user.home_space_id, "title": request.GET.get("title", "")[:TITLE_MAX_LENGTH]}
+    form = HelpRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             help_request = services.help_request_create(

@@ -53,6 +53,17 @@ def test_posting_a_request_shows_it_with_its_matches(author_client, author, tran
     assert "Fusées à eau" in page.content.decode()
 
 
+def test_the_new_request_form_takes_its_title_from_the_link(author_client):
+    # The search page links here with what was asked when nobody offers it.
+    response = author_client.get(reverse("help:new"), {"title": "Qui fait des <vitraux> ?" + "x" * 200})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Qui fait des &lt;vitraux&gt; ?x' in html
+    assert response.context["form"]["title"].value() == ("Qui fait des <vitraux> ?" + "x" * 200)[:140]
+    assert not response.context["form"].errors
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

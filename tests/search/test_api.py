@@ -68,6 +68,30 @@ def test_search_answers_the_documented_shape(member_client, indexed):
     assert {"name": "Translation", "count": 1, "value": "translation"} in body["facets"]["skills"]
 
 
+def test_search_says_who_offers_it_and_why_each_member_was_found(member_client, indexed):
+    body = member_client.get("/api/search/members", {"q": "traductrice néerlandais"}).json()
+
+    # Both offer translation: strong matches, whoever only mentions it in a bio would be weak.
+    assert body["strong_count"] == 2 and body["weak_count"] == 0
+    assert body["strong_count"] + body["weak_count"] == body["count"]
+    assert body["no_answer"] is False
+    assert isinstance(body["related_skills"], list)
+    hits = {hit["username"]: hit for hit in body["results"]}
+    assert hits["anne"]["strong"] is True
+    assert hits["anne"]["matched_skills"] == ["translation"]
+    assert hits["anne"]["speaks"] == ["nl"] and hits["pieter"]["speaks"] == ["nl"]
+    assert all(hit["distance_km"] is None or hit["distance_km"] >= 0 for hit in hits.values())
+
+
+def test_a_need_nobody_offers_is_a_no_answer(member_client, indexed):
+    body = member_client.get("/api/search/members", {"q": "restaurateur de vitraux"}).json()
+
+    assert body["count"] == 0 and body["strong_count"] == 0
+    assert body["no_answer"] is True
+    for skill in body["related_skills"]:
+        assert set(skill) == {"name", "value", "count"}
+
+
 def test_facet_and_skill_names_follow_the_language(member_client, indexed):
     body = member_client.get("/api/search/members", {"q": "vertaler"}, HTTP_ACCEPT_LANGUAGE="fr").json()
     assert {"name": "Traduction", "count": 2, "value": "translation"} in body["facets"]["skills"]
@@ -126,8 +150,14 @@ def test_a_query_of_control_characters_and_markup_is_harmless(member_client, ind
 
 
 def test_schema_documents_both_endpoints(client, db):
-    paths = client.get("/api/openapi.json").json()["paths"]
+    schema = client.get("/api/openapi.json").json()
+    paths = schema["paths"]
     assert "/api/search/members" in paths and "/api/skills/suggest" in paths
+    schemas = schema["components"]["schemas"]
+    assert {"strong_count", "weak_count", "no_answer", "related_skills"} <= set(
+        schemas["SearchOut"]["properties"]
+    )
+    assert {"strong", "matched_skills", "speaks", "distance_km"} <= set(schemas["MemberHitOut"]["properties"])
 
 
 def test_client_without_session_or_token_in_another_tab_is_refused(db):
