@@ -91,6 +91,7 @@ class SkillRow(NamedTuple):
     name_fr: str
     name_nl: str
     synonyms: str
+    category: str = ""
 
 
 class TaxonomySnapshot:
@@ -111,7 +112,9 @@ class TaxonomySnapshot:
 
     @classmethod
     def read(cls, *, version: str) -> TaxonomySnapshot:
-        rows = Skill.objects.values_list("slug", "name_en", "name_fr", "name_nl", "synonyms").order_by("id")
+        rows = Skill.objects.values_list(
+            "slug", "name_en", "name_fr", "name_nl", "synonyms", "category_id"
+        ).order_by("id")
         return cls((SkillRow(*row) for row in rows), version=version)
 
     def derived(self, key: str, build: Callable[[TaxonomySnapshot], T]) -> T:
@@ -136,7 +139,7 @@ def _index(rows: Iterable[SkillRow]) -> tuple[dict[str, str], frozenset[str]]:
     label_terms: set[str] = set()
     synonym_pairs: list[tuple[str, str]] = []
     # Labels first: a skill's own name wins over another skill's synonym.
-    for slug, en, fr, nl, synonyms in rows:
+    for slug, en, fr, nl, synonyms, _category in rows:
         labels, others = skill_terms(slug=slug, names=[en, fr, nl], synonyms=synonyms)
         for term in labels:
             index.setdefault(term, slug)

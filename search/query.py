@@ -33,7 +33,7 @@ MAX_TERMS = 24
 MAX_PHRASE_WORDS = 5
 # A word found only inside longer skill names ("ontwerper" of "grafisch ontwerper") names those
 # skills when the request names no skill in full; beyond this many it says nothing precise.
-MAX_SKILLS_PER_PARTIAL_WORD = 6
+MAX_SKILLS_PER_PARTIAL_WORD = 5
 
 # Spoken languages people name in a request ("traducteur néerlandais", "vertaler Frans", "qui
 # parle allemand", "Nederlandstalige coach", "anglophone").
@@ -65,6 +65,7 @@ SPEAKING_WORDS = frozenset(
 # "un graphiste pour MON LOGO". A skill named there is context (it ranks, it is not required),
 # unless the request names no other skill ("j'ai besoin d'aide pour ma compta").
 POSSESSIVE_WORDS = frozenset("my our mon ma mes notre nos mijn onze ons".split())
+OBJECT_WORDS = frozenset("de d du des of van".split())
 # Words before a place name: "à Namur", "in Leuven", "near Ixelles", "près de Liège", "bij Gent".
 LOCATIVE_WORDS = frozenset(
     """a in en at near nearby around close to from dans pres proche autour region regio
@@ -94,6 +95,9 @@ class ParsedQuery:
     terms: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     skill_groups: tuple[tuple[str, ...], ...] = ()
+    # Each asked group's words as read (stems, no stop words): "technical writer" in a headline
+    # is a strong match, "writer" alone is not.
+    skill_phrases: tuple[tuple[str, ...], ...] = ()
     context_skills: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = ()
@@ -154,8 +158,11 @@ class Taxonomy:
     stem_of: dict[str, str] = field(default_factory=dict)
     # Every word of every label and synonym, folded but whole ("ghostwriting", not "ghostwrit").
     form_words: frozenset[str] = frozenset()
-    # A stem that appears inside longer phrases only -> the skills of those phrases.
+    # A stem that appears inside longer phrases only -> the skills of those phrases; those that
+    # end a phrase ("lessons" of "Dutch lessons", "cours" of "cours de néerlandais" too).
     partial_words: dict[str, set[str]] = field(default_factory=dict)
+    head_words: frozenset[str] = frozenset()
+    specific_words: frozenset[str] = frozenset()
 
     def names_in_full(self, word: str) -> bool:
         """Whether a typed (folded) word is a whole word of some skill's label or synonym."""
@@ -167,7 +174,8 @@ class Taxonomy:
         phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
         labels: dict[str, dict[str, str]] = {}
         all_forms: dict[tuple[str, str], bool] = {}
-        for slug, name_en, name_fr, name_nl, synonyms in snapshot.rows:
+        category = {row.slug: row.category for row in snapshot.rows}
+        for slug, name_en, name_fr, name_nl, synonyms, _category in snapshot.rows:
             labels[slug] = {"en": name_en, "fr": name_fr, "nl": name_nl}
             forms = [slug.replace("-", " "), name_en, name_fr, name_nl, *synonyms.splitlines()]
             for i, form in enumerate(forms):
@@ -183,8 +191,10 @@ class Taxonomy:
                     phrases[content].add(slug)
         words = {word for phrase in phrases for word in phrase if len(word) >= 4}
         partial: dict[str, set[str]] = defaultdict(set)
+        heads: set[str] = set()
         for phrase, slugs in phrases.items():
             if len(phrase) > 1:
+                heads.update({phrase[0], phrase[-1]})
                 for word in phrase:
                     if len(word) >= 4 and (word,) not in phrases and word not in LANGUAGE_WORDS:
                         partial[word] |= slugs
@@ -196,6 +206,11 @@ class Taxonomy:
             forms=sorted((form, slug, is_label) for (form, slug), is_label in all_forms.items()),
             form_words=form_words,
             partial_words={word: slugs for word, slugs in partial.items() if not is_common_stop(word)},
+            # Beside a skill named in full, only a word whose skills are of one category says
+            # more ("relecture" beside "traduction"; not "maken" of "logo maken", "podcast maken").
+            specific_words=frozenset(
+                word for word, slugs in partial.items() if len({category[slug] for slug in slugs}) == 1
+            ),
         )
         taxonomy.stem_of = {word: word for word in words}
         for word in form_words:
@@ -290,8 +305,7 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
 
     # Longest phrases first; a word belongs to one phrase at most ("garden architect" is not
     # also "architect"), so "developper web" is read as "développeur web", not "developer".
-    groups: list[tuple[str, ...]] = []
-    context_groups: list[tuple[str, ...]] = []
+    found_skills: list[_Named] = []
     covered: set[str] = set()
     corrections: dict[str, str] = {}
     for size in range(min(MAX_PHRASE_WORDS, len(tokens)), 0, -1):
@@ -307,30 +321,50 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
             if match is None:
                 continue
             found, chosen = match
-            about = any(t in POSSESSIVE_WORDS for t in tokens[max(0, start - 2) : start])
-            (context_groups if about else groups).append(tuple(sorted(found)))
+            phrase = tuple(
+                word for i, word in zip(window, chosen, strict=True) if not is_stop_word(tokens[i])
+            )
+            found_skills.append(_Named(tuple(sorted(found)), start, start + size, phrase or chosen))
             for i, word in zip(window, chosen, strict=True):
                 used[i] = True
                 if not is_stop_word(tokens[i]):
                     covered.update({stems[i], word})
                 if word != stems[i]:
                     corrections[tokens[i]] = word
-    if not groups:
-        groups, context_groups = context_groups, []
-    if not groups:
-        # No skill named in full: a word of longer skill names stands for them ("ontwerper").
-        for i, token in enumerate(tokens):
-            if used[i] or is_common_stop(token) or token in LANGUAGE_WORDS:
+    # A word of longer skill names stands for them ("ontwerper" of "grafisch ontwerper"), unless
+    # it is said of another word nobody offers ("guitar lessons" are no language lessons).
+    partial_phrases: set[tuple[str, ...]] = set()
+    beside_full = bool(found_skills)
+    for i, token in enumerate(tokens):
+        if used[i] or is_common_stop(token) or token in LANGUAGE_WORDS:
+            continue
+        if _said_of_another_word(tax, tokens, used, i):
+            continue
+        for option in options[i]:
+            slugs = tax.partial_words.get(option)
+            if beside_full and option not in tax.specific_words:
                 continue
-            for option in options[i]:
-                slugs = tax.partial_words.get(option)
-                if slugs and len(slugs) <= MAX_SKILLS_PER_PARTIAL_WORD:
-                    groups.append(tuple(sorted(slugs)))
-                    used[i] = True
-                    covered.update({stems[i], option})
-                    if option != stems[i]:
-                        corrections[token] = option
-                    break
+            if slugs and len(slugs) <= MAX_SKILLS_PER_PARTIAL_WORD:
+                found_skills.append(_Named(tuple(sorted(slugs)), i, i + 1, (option,)))
+                partial_phrases.add((option,))
+                used[i] = True
+                covered.update({stems[i], option})
+                if option != stems[i]:
+                    corrections[token] = option
+                break
+    # What the request is about ranks but is not asked for, when a skill is named in full beside it.
+    about = [named for named in found_skills if _is_about(named, found_skills, tokens)]
+    named_in_full = any(named.phrase not in partial_phrases and named not in about for named in found_skills)
+    asked = [named for named in found_skills if named not in about] if named_in_full else found_skills
+    asked.sort(key=lambda named: named.start)
+    asked_slugs = {slug for named in asked for slug in named.slugs}
+    context = [
+        slug
+        for named in sorted(found_skills, key=lambda named: named.start)
+        if named not in asked
+        for slug in named.slugs
+        if slug not in asked_slugs
+    ]
 
     languages = tuple(
         dict.fromkeys(LANGUAGE_WORDS[t] for i, t in enumerate(tokens) if t in LANGUAGE_WORDS and not used[i])
@@ -356,10 +390,9 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
         text=text,
         terms=terms,
         words=words,
-        skill_groups=tuple(dict.fromkeys(groups)),
-        context_skills=tuple(
-            dict.fromkeys(s for g in context_groups for s in g if not any(s in h for h in groups))
-        ),
+        skill_groups=tuple(dict.fromkeys(named.slugs for named in asked)),
+        skill_phrases=tuple(dict.fromkeys(named.phrase for named in asked)),
+        context_skills=tuple(dict.fromkeys(context)),
         corrections=corrections,
         languages=languages,
         places=places,
@@ -367,6 +400,45 @@ def understand(text: str, *, prefix: bool = True) -> ParsedQuery:
         prefix=last_prefix,
         skill_terms=frozenset(covered),
     )
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A skill phrase found in the request: its skills, where it is, its words (stems)."""
+
+    slugs: tuple[str, ...]
+    start: int
+    end: int
+    phrase: tuple[str, ...]
+
+
+def _is_about(named: _Named, found: list[_Named], tokens: list[str]) -> bool:
+    """Whether a skill phrase says what the request is about rather than who is asked for: after
+    a possessive ("translate MY SHOP's website", "un graphiste pour MON LOGO"), or the object of
+    another skill ("transcription D'INTERVIEWS", "translation OF CONTRACTS")."""
+    before = tokens[max(0, named.start - 3) : named.start]
+    if any(t in POSSESSIVE_WORDS for t in before):
+        return True
+    return (
+        named.start >= 1
+        and tokens[named.start - 1] in OBJECT_WORDS
+        and any(other.end == named.start - 1 for other in found)
+    )
+
+
+def _said_of_another_word(tax: Taxonomy, tokens: list[str], used: list[bool], i: int) -> bool:
+    """Whether the word at i heads a compound with a word the request does not explain:
+    "GUITAR lessons", "cours de GUITARE" (no skill, place, language or stop word)."""
+
+    def unexplained(j: int) -> bool:
+        if j < 0 or j >= len(tokens) or used[j]:
+            return False
+        token = tokens[j]
+        return not (is_common_stop(token) or token in LANGUAGE_WORDS or stem(token) in tax.partial_words)
+
+    word = stem(tokens[i])
+    after_object = i + 2 < len(tokens) and tokens[i + 1] in OBJECT_WORDS and unexplained(i + 2)
+    return word in tax.head_words and (unexplained(i - 1) or after_object)
 
 
 def _is_a_word(tax: Taxonomy, token: str, token_stem: str) -> bool:

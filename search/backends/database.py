@@ -229,16 +229,16 @@ class DatabaseBackend(SearchBackend):
     def _sqlite_strong_match(self, parsed: ParsedQuery, term_groups) -> str | None:
         """FTS5 expression of the members who match strongly (see base.py), None: all of them.
 
-        A request naming skills: who offers one, or has one of its words in their headline,
-        profession or name. Otherwise every free word (or a typo fix of it) outside the bio."""
+        A request naming skills: who offers one, or has its name (the whole phrase as typed) in
+        their skills, headline, profession or name: "technical writer", not any "writer". Otherwise every free word (or a typo fix of it) outside the bio."""
         if parsed.is_empty:
             return None
         columns = "{skills headline profession name}"
         if parsed.skill_groups:
             parts = [self._canon_match(slug for group in parsed.skill_groups for slug in group)]
-            words = [f'"{t}"' for group, _prefix, covered in term_groups if covered for t in group]
-            if words:
-                parts.append(f"{columns} : ({' OR '.join(words)})")
+            phrases = [f'"{" ".join(phrase)}"' for phrase in parsed.skill_phrases if phrase]
+            if phrases:
+                parts.append(f"{columns} : ({' OR '.join(phrases)})")
             return " OR ".join(f"({part})" for part in parts)
         each = []
         for group, is_prefix, _covered in term_groups:
@@ -357,7 +357,11 @@ class DatabaseBackend(SearchBackend):
             return None
         if parsed.skill_groups:
             alternatives = [f"'{canonical_token(slug)}':A" for group in parsed.skill_groups for slug in group]
-            alternatives += [f"'{t}':BC" for group, _prefix, covered in term_groups if covered for t in group]
+            alternatives += [
+                f"({' <-> '.join(f'{chr(39)}{word}{chr(39)}:BC' for word in phrase)})"
+                for phrase in parsed.skill_phrases
+                if phrase
+            ]
             return " | ".join(alternatives)
         each = []
         for group, is_prefix, _covered in term_groups:

@@ -413,14 +413,18 @@ class ElasticsearchBackend(SearchBackend):
     def _strong_query(self, parsed: ParsedQuery) -> Q | None:
         """Members who match strongly (base.py), None: every hit.
 
-        A request naming skills: who offers one, or has one of its words outside the bio.
+        A request naming skills: who offers one, or has its whole name outside the bio.
         Otherwise every free word (or a typo of it) outside the bio."""
         if parsed.is_empty:
             return None
         if parsed.skill_groups:
             should = [Q("terms", skill_keys=[slug for group in parsed.skill_groups for slug in group])]
-            covered = [t for t in parsed.all_terms() if t in parsed.skill_terms]
-            should += [self._term_query(t, PREFIX_FIELDS, fuzzy=False) for t in covered]
+            should += [
+                Q("match_phrase", **{f"{name}_terms": " ".join(phrase)})
+                for phrase in parsed.skill_phrases
+                if phrase
+                for name in PREFIX_FIELDS
+            ]
             return Q("bool", should=should, minimum_should_match=1)
         each = []
         for term in parsed.free_terms():
