@@ -97,11 +97,18 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
         get_backend("elasticsearch").refresh()
 
     searcher = Member.objects.filter(username="demo").first() or Member.objects.order_by("id").first()
-    context = search_context(searcher)
 
     def run_backend(name: str):
         backend = get_backend(name)
-        return lambda q: backend.search(SearchRequest(query=understand(q), context=context, page_size=20))
+
+        def run(q: str):
+            # The searcher's context depends on the request (the distances from a place it names).
+            parsed = understand(q)
+            return backend.search(
+                SearchRequest(query=parsed, context=search_context(searcher, parsed), page_size=20)
+            )
+
+        return run
 
     def naive(q: str):
         text = q.strip()
