@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -86,20 +87,23 @@ _PLAIN = frozenset("abcdefghijklmnopqrstuvwx0123456789")
 def _nearness(ctx, member_sql: str, space_sql: str, params: list, *, max_id: int | None = None) -> str:
     """The multipliers for where members are (base.py), as one SQL expression: checked in where
     the searcher is (they are here, whatever their home space), else their space's distance."""
-    cases = []
-    if ctx.checked_in_ids:
-        ids = sorted(ctx.checked_in_ids)[:500]
-        cases.append(f"WHEN {member_sql} IN ({', '.join(['%s'] * len(ids))}) THEN {BOOST_CHECKED_IN}")
-        params += ids
+    far = distance_factor(NO_SPACE_KM) if ctx.space_km else 1.0
+    # The simple CASE form computes the space id once per row, not once per branch.
+    nearness, nearness_params = "1.0", []
     if ctx.space_km:
+        cases = []
         for space_id, km in sorted(ctx.space_km.items()):
             if max_id is None or 0 < space_id <= max_id:
-                cases.append(f"WHEN {space_sql} = %s THEN {distance_factor(km):.4f}")
-                params.append(space_id)
-    if not cases:
-        return "1.0"
-    far = distance_factor(NO_SPACE_KM) if ctx.space_km else 1.0
-    return f"(CASE {' '.join(cases)} ELSE {far:.4f} END)"
+                cases.append(f"WHEN %s THEN {distance_factor(km):.4f}")
+                nearness_params.append(space_id)
+        nearness = f"(CASE {space_sql} {' '.join(cases)} ELSE {far:.4f} END)" if cases else f"{far:.4f}"
+    if not ctx.checked_in_ids:
+        params += nearness_params
+        return nearness
+    ids = sorted(ctx.checked_in_ids)[:500]
+    here = f"{member_sql} IN ({', '.join(['%s'] * len(ids))})"
+    params += [*ids, *nearness_params]
+    return f"(CASE WHEN {here} THEN {BOOST_CHECKED_IN} ELSE {nearness} END)"
 
 
 def language_mask(codes) -> int:
@@ -122,6 +126,19 @@ def sqlite_rowid(doc: MemberDocument) -> int:
     )
 
 
+@dataclass
+class Statements:
+    """One search as SQL: the ranked page, the ids of every hit, how many match strongly (None:
+    all of them)."""
+
+    page_sql: str
+    page_params: list
+    ids_sql: str
+    ids_params: list
+    strong_sql: str | None = None
+    strong_params: list = field(default_factory=list)
+
+
 class DatabaseBackend(SearchBackend):
     name = "database"
 
@@ -135,25 +152,28 @@ class DatabaseBackend(SearchBackend):
     # --- searching ----------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> BackendResult:
-        """Two statements: the page, ranked, and the ids of every hit (count and facets; not
-        for `hits_only`)."""
+        """Three statements: the page, ranked; the ids of every hit (count and facets); how
+        many of them match strongly. Only the first for `hits_only`."""
         if self.vendor == "sqlite":
-            page_sql, page_params, ids_sql, ids_params = self._sqlite_statements(request)
+            statements = self._sqlite_statements(request)
         else:
-            page_sql, page_params, ids_sql, ids_params = self._postgres_statements(request)
+            statements = self._postgres_statements(request)
         with connection.cursor() as cursor:
-            cursor.execute(page_sql, page_params)
+            cursor.execute(statements.page_sql, statements.page_params)
             page = cursor.fetchall()
             hits = [
                 RawHit(member_id=int(member_id), score=round(float(score), 4)) for member_id, score in page
             ]
             if request.hits_only:
                 return BackendResult(count=len(hits), hits=hits)
-            cursor.execute(ids_sql, ids_params)
-            joined, strong_joined = cursor.fetchone()
+            cursor.execute(statements.ids_sql, statements.ids_params)
+            joined = cursor.fetchone()[0]
+            strong = None
+            if statements.strong_sql is not None:
+                cursor.execute(statements.strong_sql, statements.strong_params)
+                strong = int(cursor.fetchone()[0])
         searcher = request.context.member_id
         ids = [i for i in map(int, joined.split(",")) if i != searcher] if joined else []
-        strong = sum(1 for i in map(int, strong_joined.split(",")) if i != searcher) if strong_joined else 0
         return BackendResult(count=len(ids), hits=hits, facets=self._facets(ids), strong_count=strong)
 
     def _facets(self, member_ids: list[int]) -> dict[str, list[tuple[str, int]]]:
@@ -171,7 +191,7 @@ class DatabaseBackend(SearchBackend):
     # table is read per hit. rowid = member id << 32 | languages << 16 | space << 4 | region << 2
     # | public << 1 | available.
 
-    def _sqlite_statements(self, request: SearchRequest) -> tuple[str, list, str, list]:
+    def _sqlite_statements(self, request: SearchRequest) -> Statements:
         parsed = request.query
         term_groups = self._term_groups(parsed) if not parsed.is_empty else []
         match = self._sqlite_match(request, term_groups)
@@ -186,15 +206,15 @@ class DatabaseBackend(SearchBackend):
         relevance, relevance_params = "1.0", []
         if not parsed.is_empty:
             relevance = f"(-bm25(search_member_fts, {weights}))"
-            if parsed.skill_slugs:
-                # bm25 saturates the frequency it sums over columns: however heavy its weight,
-                # the canon column cannot lift "offers the skill asked for" far enough above
-                # "mentions one of the words". A flat bonus on top does, without a join.
+            if parsed.context_skills:
+                # Offering a skill asked for is the tier's part; offering a skill the request is
+                # about (context) earns a flat bonus: bm25 saturates the frequency it sums over
+                # columns, so however heavy its weight the canon column alone cannot.
                 relevance = (
                     f"({relevance} + {CANON_BONUS} * (rowid IN (SELECT rowid FROM search_member_fts "
                     "WHERE search_member_fts MATCH %s)))"
                 )
-                relevance_params = [self._canon_match(parsed.skill_slugs)]
+                relevance_params = [self._canon_match(parsed.context_skills)]
         page_sql = (
             f"SELECT rowid >> 32, {tier} * {TIER_SCALE} + {relevance} * {boost} AS score FROM search_member_fts "
             f"WHERE search_member_fts MATCH %s{exclude} ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
@@ -208,25 +228,22 @@ class DatabaseBackend(SearchBackend):
             request.page_size,
             request.offset,
         ]
+        ids_sql = "SELECT group_concat(rowid >> 32) FROM search_member_fts WHERE search_member_fts MATCH %s"
         strong = self._sqlite_strong_match(parsed, term_groups)
-        if strong is None:
-            ids_sql = (
-                "SELECT group_concat(rowid >> 32), group_concat(rowid >> 32) FROM search_member_fts "
-                "WHERE search_member_fts MATCH %s"
-            )
-            return page_sql, page_params, ids_sql, [match]
-        ids_sql = (
-            "SELECT group_concat(rowid >> 32), group_concat(CASE WHEN rowid IN (SELECT rowid FROM "
-            "search_member_fts WHERE search_member_fts MATCH %s) THEN rowid >> 32 END) "
-            "FROM search_member_fts WHERE search_member_fts MATCH %s"
-        )
-        return page_sql, page_params, ids_sql, [strong, match]
+        strong_sql, strong_params = None, []
+        if strong is not None:
+            # One FTS query: its engine intersects the posting lists, no per-row subquery.
+            strong_sql = f"SELECT count(*) FROM search_member_fts WHERE search_member_fts MATCH %s{exclude}"
+            strong_params = [f"({strong}) AND ({match})", *exclude_params]
+        return Statements(page_sql, page_params, ids_sql, [match], strong_sql, strong_params)
 
     @staticmethod
     def _canon_match(slugs) -> str:
         return f"canon : ({' OR '.join(canonical_token(slug) for slug in slugs)})"
 
-    def _sqlite_strong_match(self, parsed: ParsedQuery, term_groups) -> str | None:
+    def _sqlite_strong_match(
+        self, parsed: ParsedQuery, term_groups, *, besides_offering: bool = False
+    ) -> str | None:
         """FTS5 expression of the members who match strongly (see base.py), None: all of them.
 
         A request naming skills: who offers one, or has its name (the whole phrase as typed) in
@@ -239,7 +256,7 @@ class DatabaseBackend(SearchBackend):
             phrases = [f'"{" ".join(phrase)}"' for phrase in parsed.skill_phrases if phrase]
             if phrases:
                 parts.append(f"{columns} : ({' OR '.join(phrases)})")
-            return " OR ".join(f"({part})" for part in parts)
+            return " OR ".join(f"({part})" for part in parts) or None
         each = []
         for group, is_prefix, _covered in term_groups:
             alternatives = [f'"{t}"*' if is_prefix and i == 0 else f'"{t}"' for i, t in enumerate(group)]
@@ -306,7 +323,7 @@ class DatabaseBackend(SearchBackend):
 
     # PostgreSQL: the weighted tsvector and the attributes live in the same row.
 
-    def _postgres_statements(self, request: SearchRequest) -> tuple[str, list, str, list]:
+    def _postgres_statements(self, request: SearchRequest) -> Statements:
         parsed = request.query
         term_groups = self._term_groups(parsed) if not parsed.is_empty else []
         boost_params: list = []
@@ -340,16 +357,20 @@ class DatabaseBackend(SearchBackend):
             request.page_size,
             request.offset,
         ]
-        strong = self._pg_strong_tsquery(parsed, term_groups)
-        strong_sql, strong_params = ("d.member_id::text", [])
-        if strong is not None:
-            strong_sql = "CASE WHEN d.document @@ to_tsquery('simple', %s) THEN d.member_id::text END"
-            strong_params = [strong]
         ids_sql = (
-            f"SELECT string_agg(d.member_id::text, ','), string_agg({strong_sql}, ',') "
-            f"FROM search_indexedmember d WHERE {match} AND {scope}"
+            f"SELECT string_agg(d.member_id::text, ',') FROM search_indexedmember d WHERE {match} AND {scope}"
         )
-        return page_sql, page_params, ids_sql, [*strong_params, *match_params, *scope_params]
+        strong = self._pg_strong_tsquery(parsed, term_groups)
+        strong_sql, strong_params = None, []
+        if strong is not None:
+            strong_sql = (
+                f"SELECT count(*) FROM search_indexedmember d WHERE {match} AND {scope}{exclude} "
+                "AND d.document @@ to_tsquery('simple', %s)"
+            )
+            strong_params = [*match_params, *scope_params, *exclude_params, strong]
+        return Statements(
+            page_sql, page_params, ids_sql, [*match_params, *scope_params], strong_sql, strong_params
+        )
 
     def _pg_strong_tsquery(self, parsed: ParsedQuery, term_groups) -> str | None:
         """The strong match (see _sqlite_strong_match) as a tsquery, None: every hit."""
