@@ -155,9 +155,8 @@ class DatabaseBackend(SearchBackend):
         """Three statements: the page, ranked; the ids of every hit (count and facets); how
         many of them match strongly. Only the first for `hits_only`."""
         if self.vendor == "sqlite":
-            statements = self._sqlite_statements(request)
-        else:
-            statements = self._postgres_statements(request)
+            return self._sqlite_search(request)
+        statements = self._postgres_statements(request)
         with connection.cursor() as cursor:
             cursor.execute(statements.page_sql, statements.page_params)
             page = cursor.fetchall()
@@ -191,22 +190,87 @@ class DatabaseBackend(SearchBackend):
     # table is read per hit. rowid = member id << 32 | languages << 16 | space << 4 | region << 2
     # | public << 1 | available.
 
-    def _sqlite_statements(self, request: SearchRequest) -> Statements:
-        parsed = request.query
+    def _sqlite_search(self, request: SearchRequest) -> BackendResult:
+        """Strong matches rank above every weak one (base.py), so the page is read in two parts:
+        the strong matches, ranked, then, when the page goes past them, the weak ones. Each part
+        scores only its own rows (bm25 over the few who offer it, not the thousands who mention
+        a word), and neither needs a subquery to know who is strong."""
+        parsed, ctx = request.query, request.context
         term_groups = self._term_groups(parsed) if not parsed.is_empty else []
         match = self._sqlite_match(request, term_groups)
+        strong = self._sqlite_strong_match(parsed, term_groups)
+        exclude, exclude_params = ("", [])
+        if ctx.member_id is not None:
+            exclude, exclude_params = " AND (rowid >> 32) <> %s", [ctx.member_id]
+        size, offset = request.page_size, request.offset
+        with connection.cursor() as cursor:
+            strong_count = None
+            if strong is None:
+                rows = self._sqlite_page(cursor, request, match, exclude_params, size, offset, strong=None)
+            else:
+                cursor.execute(
+                    f"SELECT count(*) FROM search_member_fts WHERE search_member_fts MATCH %s{exclude}",
+                    [f"({strong}) AND ({match})", *exclude_params],
+                )
+                strong_count = int(cursor.fetchone()[0])
+                rows = []
+                if offset < strong_count:
+                    rows = self._sqlite_page(
+                        cursor,
+                        request,
+                        f"({strong}) AND ({match})",
+                        exclude_params,
+                        size,
+                        offset,
+                        strong=True,
+                    )
+                if len(rows) < size:
+                    rows += self._sqlite_page(
+                        cursor,
+                        request,
+                        f"({match}) NOT ({strong})",
+                        exclude_params,
+                        size - len(rows),
+                        max(0, offset - strong_count),
+                        strong=False,
+                    )
+            hits = [
+                RawHit(member_id=int(member_id), score=round(float(score), 4)) for member_id, score in rows
+            ]
+            if request.hits_only:
+                return BackendResult(count=len(hits), hits=hits)
+            cursor.execute(
+                "SELECT group_concat(rowid >> 32) FROM search_member_fts WHERE search_member_fts MATCH %s",
+                [match],
+            )
+            joined = cursor.fetchone()[0]
+        ids = [i for i in map(int, joined.split(",")) if i != ctx.member_id] if joined else []
+        return BackendResult(count=len(ids), hits=hits, facets=self._facets(ids), strong_count=strong_count)
+
+    def _sqlite_page(
+        self,
+        cursor,
+        request: SearchRequest,
+        expression: str,
+        exclude_params: list,
+        limit: int,
+        offset: int,
+        *,
+        strong,
+    ) -> list[tuple]:
+        """(member id, score) of the rows matching `expression`, best first: the tier (base.py)
+        for rows that are all strong (True), all weak (False) or not told apart (None), times
+        TIER_SCALE, plus relevance times the multipliers."""
+        parsed = request.query
         weights = ", ".join(str(FIELD_WEIGHTS.get(column, 0.0)) for column in SQLITE_FTS_COLUMNS)
+        tier_params: list = []
+        tier = self._sqlite_tier(request, tier_params, strong=strong)
         boost_params: list = []
         boost = self._sqlite_boost(request, boost_params)
-        tier_params: list = []
-        tier = self._sqlite_tier(request, term_groups, tier_params)
-        exclude, exclude_params = ("", [])
-        if request.context.member_id is not None:
-            exclude, exclude_params = " AND (rowid >> 32) <> %s", [request.context.member_id]
         relevance, relevance_params = "1.0", []
         if not parsed.is_empty:
             relevance = f"(-bm25(search_member_fts, {weights}))"
-            if parsed.context_skills:
+            if parsed.context_skills and strong is not False:
                 # Offering a skill asked for is the tier's part; offering a skill the request is
                 # about (context) earns a flat bonus: bm25 saturates the frequency it sums over
                 # columns, so however heavy its weight the canon column alone cannot.
@@ -215,27 +279,13 @@ class DatabaseBackend(SearchBackend):
                     "WHERE search_member_fts MATCH %s)))"
                 )
                 relevance_params = [self._canon_match(parsed.context_skills)]
-        page_sql = (
+        exclude = " AND (rowid >> 32) <> %s" if exclude_params else ""
+        cursor.execute(
             f"SELECT rowid >> 32, {tier} * {TIER_SCALE} + {relevance} * {boost} AS score FROM search_member_fts "
-            f"WHERE search_member_fts MATCH %s{exclude} ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s"
+            f"WHERE search_member_fts MATCH %s{exclude} ORDER BY score DESC, rowid DESC LIMIT %s OFFSET %s",
+            [*tier_params, *relevance_params, *boost_params, expression, *exclude_params, limit, offset],
         )
-        page_params = [
-            *tier_params,
-            *relevance_params,
-            *boost_params,
-            match,
-            *exclude_params,
-            request.page_size,
-            request.offset,
-        ]
-        ids_sql = "SELECT group_concat(rowid >> 32) FROM search_member_fts WHERE search_member_fts MATCH %s"
-        strong = self._sqlite_strong_match(parsed, term_groups)
-        strong_sql, strong_params = None, []
-        if strong is not None:
-            # One FTS query: its engine intersects the posting lists, no per-row subquery.
-            strong_sql = f"SELECT count(*) FROM search_member_fts WHERE search_member_fts MATCH %s{exclude}"
-            strong_params = [f"({strong}) AND ({match})", *exclude_params]
-        return Statements(page_sql, page_params, ids_sql, [match], strong_sql, strong_params)
+        return cursor.fetchall()
 
     @staticmethod
     def _canon_match(slugs) -> str:
@@ -263,22 +313,19 @@ class DatabaseBackend(SearchBackend):
             each.append(f"({columns} : ({' OR '.join(alternatives)}))")
         return " AND ".join(each) if each else None
 
-    def _sqlite_tier(self, request: SearchRequest, term_groups, params: list) -> str:
-        """The tier (base.py) as an SQL expression on the FTS row: canon matches per skill group,
-        the strong match, the language bits and the space bits of the rowid."""
+    def _sqlite_tier(self, request: SearchRequest, params: list, *, strong: bool | None) -> str:
+        """The tier (base.py) as an SQL expression on the FTS row: canon matches per skill group
+        (only strong rows offer a skill asked for), the strong part, the language bits and the
+        space bits of the rowid."""
         parsed, ctx = request.query, request.context
         parts = []
-        for group in parsed.skill_groups:
-            parts.append(
-                f"{TIER_SKILL} * (rowid IN (SELECT rowid FROM search_member_fts WHERE search_member_fts MATCH %s))"
-            )
-            params.append(self._canon_match(group))
-        strong = self._sqlite_strong_match(parsed, term_groups)
-        if strong is not None:
-            parts.append(
-                f"{TIER_STRONG} * (rowid IN (SELECT rowid FROM search_member_fts WHERE search_member_fts MATCH %s))"
-            )
-            params.append(strong)
+        if strong:
+            for group in parsed.skill_groups:
+                parts.append(
+                    f"{TIER_SKILL} * (rowid IN (SELECT rowid FROM search_member_fts WHERE search_member_fts MATCH %s))"
+                )
+                params.append(self._canon_match(group))
+            parts.append(str(TIER_STRONG))
         mask = language_mask(parsed.languages)
         if mask:
             parts.append(f"{TIER_LANGUAGE} * ((rowid & %s) = %s)")
