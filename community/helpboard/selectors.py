@@ -108,11 +108,11 @@ def request_thanked(*, help_request: HelpRequest) -> list[Member]:
 
 
 def helpers_to_thank(*, help_request: HelpRequest) -> QuerySet[Member]:
-    """Who the author may thank: members who replied to or were matched with the request."""
+    """Who the author may thank: the members who replied to the request or said "I can help"
+    (an offer is a reply), never the author. Being matched is not helping: the form offers these
+    and the solving service accepts no one else."""
     return (
-        Member.objects.filter(
-            Q(help_replies__help_request=help_request) | Q(help_matches__help_request=help_request)
-        )
+        Member.objects.filter(help_replies__help_request=help_request)
         .exclude(pk=help_request.author_id)
         .distinct()
         .order_by("display_name", "pk")

@@ -29,7 +29,7 @@ from community.helpboard.models import (
     HelpRequest,
     HelpThanks,
 )
-from community.helpboard.selectors import showed_themselves_on
+from community.helpboard.selectors import helpers_to_thank, showed_themselves_on
 from community.network.models import Space
 from messaging.services import conversation_direct_get_or_create, message_send, notification_send
 from profiles.models import Member, Skill
@@ -291,22 +291,20 @@ def help_request_solve(
 ) -> HelpRequest:
     """The author marks the request solved and thanks the members who helped.
 
-    Helpers must have replied to the request or been matched with it (so thanks cannot be handed
-    to anyone, and reputation means something); each helper is thanked at most once per request
-    and is notified after commit.
+    Helpers must be among `selectors.helpers_to_thank` (they replied to the request or offered
+    help; being matched is not enough), so thanks cannot be handed to anyone and reputation means
+    something: anyone else is a ValidationError on "helpers". Each helper is thanked at most once
+    per request and is notified after commit.
     """
     _require_author(help_request, by)
     if not help_request.is_open:
         raise ValidationError(_("This request is not open any more."), code="not_open")
     helpers = list({m.pk: m for m in helpers}.values())
-    allowed = set(
-        HelpReply.objects.filter(help_request=help_request).values_list("author_id", flat=True)
-    ) | set(HelpMatch.objects.filter(help_request=help_request).values_list("member_id", flat=True))
-    allowed.discard(by.pk)
+    allowed = set(helpers_to_thank(help_request=help_request).values_list("pk", flat=True))
     strangers = [m for m in helpers if m.pk not in allowed]
     if strangers:
         raise ValidationError(
-            {"helpers": _("You can only thank members who replied to or were matched with this request.")},
+            {"helpers": _("You can only thank members who replied to this request or offered to help.")},
             code="not_a_helper",
         )
     with transaction.atomic():

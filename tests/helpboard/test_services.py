@@ -215,6 +215,7 @@ def test_solving_thanks_helpers_and_counts_on_their_reputation(
 ):
     help_request = post(author)
     services.help_reply_create(help_request=help_request, author=accountant, body="Ma sœur est traductrice !")
+    services.help_offer_create(help_request=help_request, member=translator)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.help_request_solve(help_request=help_request, by=author, helpers=[translator, accountant])
@@ -230,26 +231,45 @@ def test_solving_thanks_helpers_and_counts_on_their_reputation(
 def test_helped_counts_coworkers_not_requests(author, translator):
     for title in ("Traduire mon site", "Traduire ma brochure"):
         help_request = post(author, title=title)
+        services.help_offer_create(help_request=help_request, member=translator)
         services.help_request_solve(help_request=help_request, by=author, helpers=[translator])
     someone_else = MemberFactory()
     help_request = post(someone_else, title="Vertaling van mijn website")
+    services.help_offer_create(help_request=help_request, member=translator)
     services.help_request_solve(help_request=help_request, by=someone_else, helpers=[translator])
 
     assert HelpThanks.objects.filter(helper=translator).count() == 3
     assert selectors.helped_count(member=translator) == 2
 
 
-def test_only_members_who_replied_or_were_matched_can_be_thanked(author, translator):
-    stranger = MemberFactory()
+@pytest.mark.parametrize("who", ["stranger", "matched only"])
+def test_only_members_who_replied_or_offered_help_can_be_thanked(author, translator, who):
+    # given a request the translator was matched with, and did not answer
     help_request = post(author)
+    assert help_request.matches.filter(member=translator).exists()
+    someone = MemberFactory() if who == "stranger" else translator
 
+    # when the author thanks them
     with pytest.raises(ValidationError) as error:
-        services.help_request_solve(help_request=help_request, by=author, helpers=[stranger])
+        services.help_request_solve(help_request=help_request, by=author, helpers=[someone])
 
-    assert "helpers" in error.value.error_dict
+    # then it is refused, said on the helpers field, and nothing changes
+    assert error.value.error_dict["helpers"][0].messages == [
+        "You can only thank members who replied to this request or offered to help."
+    ]
     help_request.refresh_from_db()
     assert help_request.is_open
-    assert selectors.helped_count(member=stranger) == 0
+    assert selectors.helped_count(member=someone) == 0
+
+
+def test_the_members_to_thank_are_those_who_replied_or_offered_help(author, translator, accountant):
+    help_request = post(author)  # the translator is matched
+    helper, offerer = MemberFactory(display_name="A Helper"), MemberFactory(display_name="B Offerer")
+    services.help_reply_create(help_request=help_request, author=helper, body="Ma sœur traduit.")
+    services.help_offer_create(help_request=help_request, member=offerer)
+    services.help_reply_create(help_request=help_request, author=author, body="Précision : dix pages.")
+
+    assert list(selectors.helpers_to_thank(help_request=help_request)) == [helper, offerer]
 
 
 def test_the_author_cannot_thank_themselves(author, translator):
@@ -275,6 +295,7 @@ def test_only_the_author_solves_or_closes(author, translator):
 
 def test_a_solved_request_cannot_be_solved_again_nor_replied_to(author, translator):
     help_request = post(author)
+    services.help_offer_create(help_request=help_request, member=translator)
     services.help_request_solve(help_request=help_request, by=author, helpers=[translator])
 
     with pytest.raises(ValidationError):

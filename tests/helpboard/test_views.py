@@ -432,3 +432,33 @@ def test_in_french_the_tab_lists_solved_requests_and_a_badge_marks_one_solved(au
 
     assert ">Résolues</a>" in page  # the tab: requests, plural
     assert "Résolue<" in page  # the status of one request
+
+
+def test_who_helped_you_offers_those_who_replied_or_offered_not_everyone_matched(
+    author, author_client, translator, other_member
+):
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+    assert help_request.matches.filter(member=translator).exists()
+    offerer = MemberFactory()
+    services.help_reply_create(help_request=help_request, author=other_member, body="Ma sœur traduit.")
+    services.help_offer_create(help_request=help_request, member=offerer)
+
+    form = author_client.get(help_request.get_absolute_url()).context["solve_form"]
+
+    assert set(form.fields["helpers"].queryset) == {other_member, offerer}
+
+
+@pytest.mark.parametrize("helpers", [["matched"], ["abc"], ["²"], ["99999999999999999999"]])
+def test_thanking_someone_who_did_not_help_is_a_form_error(
+    author, author_client, translator, other_member, helpers
+):
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+    services.help_reply_create(help_request=help_request, author=other_member, body="Ma sœur traduit.")
+    values = [translator.pk if value == "matched" else value for value in helpers]
+
+    response = author_client.post(reverse("help:solve", args=[help_request.pk]), {"helpers": values})
+
+    assert response.status_code == 400
+    assert response.context["solve_form"].errors["helpers"]
+    help_request.refresh_from_db()
+    assert help_request.is_open
