@@ -161,7 +161,7 @@ def _detail_page(
         # Seeded or imported requests get their matches on first view (nobody is notified).
         services.help_request_match(help_request=help_request)
     is_author = help_request.author_id == request.user.pk
-    if solve_form is None and is_author and help_request.is_open:
+    if solve_form is None and is_author and selectors.solved_prompt_due(help_request=help_request):
         solve_form = SolveForm(helpers=selectors.helpers_to_thank(help_request=help_request))
     return render(
         request,

@@ -462,3 +462,37 @@ def test_thanking_someone_who_did_not_help_is_a_form_error(
     assert response.context["solve_form"].errors["helpers"]
     help_request.refresh_from_db()
     assert help_request.is_open
+
+
+@pytest.mark.clock("morning", "before-midnight", "dst-autumn")
+def test_solved_is_not_asked_the_moment_a_request_is_posted(author, author_client, clock):
+    from django.conf import settings
+
+    help_request = ask(author)
+    services.help_reply_create(help_request=help_request, author=author, body="Précision : six portraits.")
+
+    def asked() -> bool:
+        response = author_client.get(help_request.get_absolute_url())
+        return response.context["solve_form"] is not None and "Solved?" in response.content.decode()
+
+    assert not asked()  # just posted (the author's own reply does not count)
+    clock.shift(settings.HELP_SOLVED_PROMPT_AFTER - 1)
+    assert not asked()
+    clock.shift(1)
+    assert asked()  # open for a day with no answer
+
+
+@pytest.mark.clock("morning")
+@pytest.mark.parametrize("answer", ["reply", "offer"])
+def test_solved_is_asked_once_someone_replied_or_offered_help(author, author_client, other_member, answer):
+    help_request = ask(author)
+    assert author_client.get(help_request.get_absolute_url()).context["solve_form"] is None
+
+    if answer == "reply":
+        services.help_reply_create(help_request=help_request, author=other_member, body="Je peux samedi.")
+    else:
+        services.help_offer_create(help_request=help_request, member=other_member)
+
+    page = author_client.get(help_request.get_absolute_url())
+    assert page.context["solve_form"] is not None
+    assert "Solved?" in page.content.decode()
