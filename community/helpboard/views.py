@@ -130,7 +130,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "title": help_request.title,
         "description": help_request.description,
-        "skills": ", ".join([s.label for s in help_request.skills.all()] + list(help_request.free_skills)),
+        # What the author chose; the skills the title names are found in it again.
+        "skills": ", ".join(
+            [s.label for s in Skill.objects.filter(slug__in=help_request.chosen_skills).order_by("name_en")]
+            + list(help_request.free_skills)
+        ),
         "space": help_request.space_id,
         "urgency": help_request.urgency,
     }
