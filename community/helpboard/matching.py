@@ -18,7 +18,7 @@ from community.helpboard.models import HelpRequest
 from profiles.models import Member
 from profiles.taxonomy import canonical_slug
 from search.query import MAX_QUERY_LENGTH, taxonomy, understand
-from search.selectors import InvalidSearch, search_members
+from search.selectors import InvalidSearch, SearchResult, search_members
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +28,11 @@ MATCH_LIMIT = 5
 
 @dataclass(frozen=True)
 class Helper:
-    """A member the search found for a request."""
+    """A member the search found for a request, with why (`reasons`, stored on the match)."""
 
     member: Member
     score: float
+    reasons: dict
 
 
 def _chunks(text: str, size: int = MAX_QUERY_LENGTH) -> list[str]:
@@ -149,6 +150,16 @@ def search_filters(skills: Iterable[str]) -> dict | None:
     return {"skill": chosen} if chosen else None
 
 
+def reasons_of(result: SearchResult) -> dict:
+    """Why the search found this member, as the match stores it (JSON): the skills asked that they
+    offer (slugs), the spoken languages asked that they speak (codes), how far they are (km)."""
+    return {
+        "skills": list(result.matched_skills),
+        "languages": list(result.speaks),
+        "distance_km": result.distance_km,
+    }
+
+
 def find_helpers(
     *, author: Member, query: str, skills: Iterable[str] = (), limit: int = MATCH_LIMIT
 ) -> list[Helper]:
@@ -168,7 +179,7 @@ def find_helpers(
     if page.query.is_empty:
         return []
     return [
-        Helper(member=result.member, score=result.score)
+        Helper(member=result.member, score=result.score, reasons=reasons_of(result))
         for result in page.results
         if result.strong and result.member_id != author.pk
     ]

@@ -210,6 +210,7 @@ def _store_matches(
                 member=helper.member,
                 rank=rank,
                 score=helper.score,
+                reasons=helper.reasons,
                 notified=helper.member.pk in already_notified,
             )
             for rank, helper in enumerate(helpers, start=1)

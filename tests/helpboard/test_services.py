@@ -212,6 +212,9 @@ def test_a_translation_into_dutch_matches_the_translators_who_speak_dutch_not_we
     matched = [m.member for m in selectors.request_matches(help_request=help_request)]
     assert {translator, pieter} <= set(matched) <= {translator, pieter, emma}
     assert not set(matched) & set(shop_builders)
+    reasons = HelpMatch.objects.get(help_request=help_request, member=pieter).reasons
+    assert reasons["skills"] == ["translation"]
+    assert "nl" in reasons["languages"]
 
 
 def test_weak_results_are_never_matched(author, translator, monkeypatch):
@@ -235,6 +238,19 @@ def test_weak_results_are_never_matched(author, translator, monkeypatch):
 
     # then only the member who offers the skill is matched
     assert [m.member for m in selectors.request_matches(help_request=help_request)] == [translator]
+
+
+def test_why_a_member_was_matched_is_kept_on_the_match(author, translator):
+    speaking(translator, "nl")
+
+    help_request = post(author, title="Traduire mon site en néerlandais", skills=["proofreading"])
+
+    match = HelpMatch.objects.get(help_request=help_request, member=translator)
+    assert match.reasons == {
+        "skills": ["translation", "proofreading"],
+        "languages": ["nl"],
+        "distance_km": None,
+    }
 
 
 def test_the_skills_the_author_chose_are_what_the_search_looks_for(author, translator, accountant):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from community.helpboard import services
 from community.helpboard.models import HelpPreferences, HelpRequest
 from tests.factories import MemberFactory
-from tests.helpboard.conftest import client_for
+from tests.helpboard.conftest import client_for, reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -432,6 +432,70 @@ def test_in_french_the_tab_lists_solved_requests_and_a_badge_marks_one_solved(au
 
     assert ">Résolues</a>" in page  # the tab: requests, plural
     assert "Résolue<" in page  # the status of one request
+
+
+# ---------------------------------------------------------------------------------------------
+# Why each member was matched
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_author_sees_why_each_member_was_matched_in_their_language(author, author_client, translator):
+    from profiles.models import Language
+
+    translator.languages.add(Language.objects.get_or_create(code="nl")[0])
+    reindex(translator)
+    author.preferred_language = "fr"
+    author.save(update_fields=["preferred_language"])
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+
+    html = author_client.get(help_request.get_absolute_url()).content.decode()
+
+    assert '<p class="match-reasons">Propose Traduction · parle néerlandais</p>' in html
+
+
+def test_other_members_do_not_see_why_members_were_matched(author, translator, other_member):
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+
+    html = client_for(other_member).get(help_request.get_absolute_url()).content.decode()
+
+    assert translator.get_absolute_url() in html  # the suggestion is there
+    assert "match-reasons" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "distance", "line"),
+    [
+        ("en", 3.5, "Offers Translation, Proofreading · speaks Dutch · 3.5 km away"),
+        ("fr", 3.5, "Propose Traduction, Relecture et correction · parle néerlandais · à 3,5 km"),
+        ("nl", 3.5, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · 3,5 km verderop"),
+        ("nl", 3.0, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · 3 km verderop"),
+        ("fr", 12.46, "Propose Traduction, Relecture et correction · parle néerlandais · à 12 km"),
+    ],
+)
+def test_why_a_member_was_matched_reads_in_the_readers_language(language, distance, line):
+    from django.utils import translation
+
+    from community.helpboard.models import HelpMatch
+    from community.helpboard.templatetags.helpboard import match_reasons
+
+    match = HelpMatch(
+        reasons={"skills": ["translation", "proofreading"], "languages": ["nl"], "distance_km": distance}
+    )
+
+    with translation.override(language):
+        assert match_reasons(match) == line
+
+
+def test_a_match_found_by_what_the_member_is_says_so():
+    from community.helpboard.models import HelpMatch
+    from community.helpboard.templatetags.helpboard import match_reasons
+
+    assert match_reasons(HelpMatch(reasons={})) == "Their profile says what you asked for"
+
+
+# ---------------------------------------------------------------------------------------------
+# "Who helped you?" and "Solved?"
+# ---------------------------------------------------------------------------------------------
 
 
 def test_who_helped_you_offers_those_who_replied_or_offered_not_everyone_matched(
