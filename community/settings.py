@@ -187,6 +187,9 @@ SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
 # How often each web process retries the index updates a search server missed (0: never; then
 # `search_index --retry` or the next profile change sends them).
 SEARCH_OUTBOX_RETRY_SECONDS = float(os.environ.get("SEARCH_OUTBOX_RETRY_SECONDS", "30"))
+# Seconds a help request stays open before its author is asked "Solved?" even with no reply
+# (a reply or an offer asks at once).
+HELP_SOLVED_PROMPT_AFTER = int(os.environ.get("HELP_SOLVED_PROMPT_AFTER", str(24 * 3600)))
 # Extra keyword arguments for the Elasticsearch client (the tests pass a node class for osmem).
 ELASTICSEARCH_CLIENT_OPTIONS: dict = {}
 

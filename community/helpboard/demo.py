@@ -394,7 +394,7 @@ def seed(*, rng: random.Random, stdout) -> None:
             if title in existing:
                 continue
             choose = _rng(base, "help", index)
-            slugs = _skills_for(title, typed)
+            chosen, slugs = _skills_for(title, typed)
             helpers_pool = [pk for slug in slugs for pk in offers_by_skill.get(slug, [])]
             author_id, space_id = _author(choose, members, lang, set(helpers_pool), fixed_author)
             asked = now - timedelta(
@@ -407,6 +407,7 @@ def seed(*, rng: random.Random, stdout) -> None:
                 space_id=None if network_wide else space_id,
                 urgency=urgency,
                 status=status,
+                chosen_skills=chosen,
                 solved_at=asked + timedelta(days=choose.randint(1, 5)) if status == S else None,
             )
             help_request.skills.set(Skill.objects.filter(slug__in=slugs))
@@ -446,9 +447,10 @@ def _members_by_skill() -> dict[str, list[int]]:
     return found
 
 
-def _skills_for(title: str, typed: tuple[str, ...]) -> list[str]:
+def _skills_for(title: str, typed: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(the skills the author chose, those and the ones the title names), as the services read them."""
     slugs, _free = matching.resolve_typed_skills(list(typed))
-    return list(dict.fromkeys([*slugs, *matching.infer_skill_slugs(title)]))
+    return slugs, list(dict.fromkeys([*slugs, *matching.infer_skill_slugs(title)]))
 
 
 def _author(choose: random.Random, members: list, lang: str, helpers: set[int], fixed) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -70,8 +71,25 @@ class ContactForm(forms.Form):
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
+# The largest primary key a database holds (a bigger number would crash the lookup, not fail it).
+MAX_ID = 2**63 - 1
+
+
+class MemberChoices(forms.ModelMultipleChoiceField):
+    """Members by primary key; a value that cannot be one is a form error, not a database error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class SolveForm(forms.Form):
-    helpers = forms.ModelMultipleChoiceField(
+    helpers = MemberChoices(
         label=_("Who helped you?"),
         queryset=Member.objects.none(),
         required=False,

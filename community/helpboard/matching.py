@@ -1,5 +1,7 @@
-"""Who can help with a request: skills inferred with the search's query understanding, members
-found with the search backend, then ranked for the board.
+"""Who can help with a request: the search's answer to the request's text, as "who can help me?"
+gives it (with the skills the author chose as its skill filter). The board has no ranking of its
+own (one engine, not two): it asks the search once and keeps the first members who match
+strongly, in the search's order.
 
 Read-only: the services store what this returns.
 """
@@ -7,39 +9,30 @@ Read-only: the services store what this returns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from community.network.selectors import member_space_ids
+from django.conf import settings
+
+from community.helpboard.models import HelpRequest
 from profiles.models import Member
 from profiles.taxonomy import canonical_slug
-from search.query import MAX_QUERY_LENGTH, understand
+from search.query import MAX_QUERY_LENGTH, taxonomy, understand
 from search.selectors import InvalidSearch, SearchResult, search_members
 
 logger = logging.getLogger(__name__)
 
-# How many members a request suggests (and notifies).
+# How many members a request suggests (and notifies): the first page of the search, this long.
 MATCH_LIMIT = 5
-# How many candidates each search is asked for before ranking them.
-CANDIDATE_POOL = 40
-# Candidates scoring at least this share of the best one are "as relevant": among them the
-# request's space and availability decide.
-RELEVANT_SHARE = 0.5
-# Below this share of the best score, a candidate who offers none of the skills is a stray word
-# match ("tuin" in a bio): not suggested, not notified.
-MIN_SHARE = 0.35
-# Skills a bare language word names ("néerlandais" -> Dutch lessons): in "traduire en
-# néerlandais" the language qualifies the other skill, it is not a need of its own.
-LANGUAGE_LESSONS = {"dutch-lessons", "french-lessons", "english-lessons", "other-language-lessons"}
 
 
 @dataclass(frozen=True)
-class Candidate:
+class Helper:
+    """A member the search found for a request, with why (`reasons`, stored on the match)."""
+
     member: Member
-    # Relevance relative to the best answer of the search it came from: 1.0 is the best.
     score: float
-    skill_overlap: int
-    same_space: bool
-    available: bool
+    reasons: dict
 
 
 def _chunks(text: str, size: int = MAX_QUERY_LENGTH) -> list[str]:
@@ -59,21 +52,11 @@ def _chunks(text: str, size: int = MAX_QUERY_LENGTH) -> list[str]:
 
 
 def infer_skill_slugs(text: str) -> list[str]:
-    """Canonical skills the text names (FR/NL/EN, synonyms and typos), as the search understands them.
-
-    Language lessons named only alongside another skill and a language ("traduire mon site en
-    néerlandais") are left out: the language qualifies the other need.
-    """
+    """Canonical skills the text names (FR/NL/EN, synonyms and typos), as the search reads them."""
     slugs: list[str] = []
-    languages: set[str] = set()
     for chunk in _chunks(text):
-        parsed = understand(chunk, prefix=False)
-        slugs.extend(parsed.skill_slugs)
-        languages.update(parsed.languages)
-    slugs = list(dict.fromkeys(slugs))
-    if languages and any(slug not in LANGUAGE_LESSONS for slug in slugs):
-        slugs = [slug for slug in slugs if slug not in LANGUAGE_LESSONS]
-    return slugs
+        slugs.extend(understand(chunk, prefix=False).skill_slugs)
+    return list(dict.fromkeys(slugs))
 
 
 def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
@@ -103,91 +86,100 @@ def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
     return slugs, free
 
 
-def _query_text(text: str) -> str:
-    """The start of the text, as long as a search query may be."""
+def _label_the_search_reads(slug: str, language: str) -> str | None:
+    """A name of the skill that the search reads as that skill and nothing else: the name in
+    `language` first, then in English, French and Dutch; None when none does (nothing is passed
+    that the search would read otherwise)."""
+    labels = taxonomy().labels.get(slug)
+    if not labels:
+        return None
+    for lang in dict.fromkeys([language, "en", "fr", "nl"]):
+        label = labels.get(lang)
+        if label and understand(label[:MAX_QUERY_LENGTH], prefix=False).skill_slugs == (slug,):
+            return label
+    return None
+
+
+def request_query(
+    *,
+    title: str,
+    description: str,
+    skill_slugs: Iterable[str] = (),
+    free_skills: Iterable[str] = (),
+    language: str = "en",
+) -> str:
+    """The text the search is asked for a request: its title, the skills the author chose (by a
+    name the search reads as that skill), the free-text skills, then the description; cut between
+    words at MAX_QUERY_LENGTH, so the title and the skills always fit.
+
+    A skill the title already names is not repeated: the search reads it there.
+    """
+    in_title = set(infer_skill_slugs(title))
+    labels = [
+        label
+        for slug in dict.fromkeys(skill_slugs)
+        if slug not in in_title and (label := _label_the_search_reads(slug, language))
+    ]
+    text = " ".join(part for part in [title, *labels, *free_skills, description] if part)
     chunks = _chunks(text)
     return chunks[0] if chunks else ""
 
 
-def _search(**kwargs) -> list[SearchResult]:
-    try:
-        return search_members(**kwargs).results
-    except InvalidSearch as error:  # a skill that vanished from the taxonomy meanwhile
-        logger.warning("help matching search refused: %s", error.detail)
-        return []
+def language_of(member: Member) -> str:
+    """The language the member reads the site in."""
+    return member.preferred_language or settings.LANGUAGE_CODE
+
+
+def help_request_query(help_request: HelpRequest) -> str:
+    """`request_query` for a request, in its author's language."""
+    return request_query(
+        title=help_request.title,
+        description=help_request.description,
+        skill_slugs=help_request.chosen_skills,
+        free_skills=help_request.free_skills,
+        language=language_of(help_request.author),
+    )
+
+
+def search_filters(skills: Iterable[str]) -> dict | None:
+    """The search filters for the skills the author chose: members offering one of them. Only
+    skills the taxonomy knows now (one deleted since would be refused as an unknown filter);
+    None when the author chose none (the text alone says what is needed)."""
+    known = taxonomy().labels
+    chosen = [slug for slug in dict.fromkeys(skills) if slug in known]
+    return {"skill": chosen} if chosen else None
+
+
+def reasons_of(result: SearchResult) -> dict:
+    """Why the search found this member, as the match stores it (JSON): the skills asked that they
+    offer (slugs), the spoken languages asked that they speak (codes), how far they are (km)."""
+    return {
+        "skills": list(result.matched_skills),
+        "languages": list(result.speaks),
+        "distance_km": result.distance_km,
+    }
 
 
 def find_helpers(
-    *,
-    author: Member,
-    need: str,
-    details: str,
-    skill_slugs: list[str],
-    space_id: int | None,
-    limit: int = MATCH_LIMIT,
-) -> list[Candidate]:
-    """The best members to help, best first; never the author, never hidden or inactive members.
+    *, author: Member, query: str, skills: Iterable[str] = (), limit: int = MATCH_LIMIT
+) -> list[Helper]:
+    """The members to suggest for `query` (see `request_query`), best first: the first `limit`
+    results of the search the author would get for that text (within the skills they chose, see
+    `search_filters`), in its order, keeping only those who match strongly (they offer or are
+    what is asked, not merely a word of their bio).
 
-    `need` is the request in a few words (its title and skills), `details` its description.
-    Candidates come from the shared search, ranked as "who can help me?" ranks them (skills named
-    in any language, then headline and bio; boosts for available members and the author's space):
-    once for the need alone, once for the need with its details, each relative to its own best
-    score (so a precise title is not drowned by a long description, nor the other way round);
-    then everyone offering one of the skills, by the search's boosts alone. Stray word matches
-    (below MIN_SHARE, offering none of the skills) are dropped. Among the clearly relevant ones
-    (at least RELEVANT_SHARE), members of the request's space come first, then available
-    members, then relevance: a weak match in the same space never beats a strong one elsewhere.
+    Whoever the search never shows the author (hidden, inactive, the author themself) is never
+    here. A text that asks for nothing (stop words only) matches nobody.
     """
-    wanted = set(skill_slugs)
-    home_space_id = space_id or author.home_space_id
-    found: dict[int, SearchResult] = {}
-    scores: dict[int, float] = {}
-    queries = list(dict.fromkeys([_query_text(need), _query_text(f"{need}\n{details}")]))
-    for query in queries:
-        results = _search(query=query, searcher=author, page_size=CANDIDATE_POOL)
-        best = max((r.score for r in results), default=0.0)
-        for result in results:
-            found.setdefault(result.member_id, result)
-            share = result.score / best if best > 0 else 0.0
-            scores[result.member_id] = max(scores.get(result.member_id, 0.0), share)
-    if wanted:
-        # Empty query + skill filter: every member offering a needed skill, by the search's boosts.
-        for result in _search(
-            query="", searcher=author, filters={"skill": sorted(wanted)}, page_size=CANDIDATE_POOL
-        ):
-            found.setdefault(result.member_id, result)
-            scores.setdefault(result.member_id, 0.0)
-    found.pop(author.pk, None)
-    if not found:
+    try:
+        page = search_members(query=query, searcher=author, filters=search_filters(skills), page_size=limit)
+    except InvalidSearch as error:  # a text cut to MAX_QUERY_LENGTH and known skills: not expected
+        logger.warning("help matching search refused: %s", error.detail)
         return []
-
-    belongs = member_space_ids(member_ids=list(found))
-
-    candidates = []
-    for member_id, result in found.items():
-        member = result.member
-        offered = {key for key, _label, _html in result.skills}
-        in_space = home_space_id is not None and home_space_id in belongs.get(member_id, ())
-        candidates.append(
-            Candidate(
-                member=member,
-                score=scores[member_id],
-                skill_overlap=len(offered & wanted),
-                same_space=in_space,
-                available=member.available,
-            )
-        )
-    candidates = [c for c in candidates if c.skill_overlap or c.score >= MIN_SHARE]
-
-    def rank(c: Candidate) -> tuple:
-        return (
-            c.score < RELEVANT_SHARE,
-            not c.same_space,
-            not c.available,
-            -c.skill_overlap,
-            -c.score,
-            c.member.pk,
-        )
-
-    candidates.sort(key=rank)
-    return candidates[:limit]
+    if page.query.is_empty:
+        return []
+    return [
+        Helper(member=result.member, score=result.score, reasons=reasons_of(result))
+        for result in page.results
+        if result.strong and result.member_id != author.pk
+    ]

@@ -41,6 +41,9 @@ class HelpRequest(models.Model):
     )
     # Skills typed by the author that the taxonomy does not know, kept as they were written.
     free_skills = models.JSONField(_("other skills"), default=list, blank=True)
+    # Slugs of the canonical skills the author chose (typed or picked); `skills` adds those the
+    # title names. Matching asks the search for members offering one of these.
+    chosen_skills = models.JSONField(_("skills chosen"), default=list, blank=True)
     # Empty: the whole network.
     space = models.ForeignKey(
         "community.Space",
@@ -76,7 +79,7 @@ class HelpRequest(models.Model):
 
 
 class HelpMatch(models.Model):
-    """A member the matcher suggested for a request, in rank order (1 is the best)."""
+    """A member the search suggested for a request, in its order (1 is the best), and why."""
 
     help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="matches")
     member = models.ForeignKey(
@@ -84,6 +87,10 @@ class HelpMatch(models.Model):
     )
     rank = models.PositiveSmallIntegerField()
     score = models.FloatField(default=0.0)
+    # Why the search found them, when they were matched: {"skills": [slugs asked that they
+    # offer], "languages": [codes asked that they speak], "distance_km": float | None}. Kept as
+    # facts, shown in the reader's language.
+    reasons = models.JSONField(default=dict, blank=True)
     notified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

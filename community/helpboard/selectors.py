@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from community.helpboard.models import HelpMatch, HelpPreferences, HelpReply, HelpRequest, HelpThanks
 from profiles.models import Member, Skill
@@ -108,14 +112,28 @@ def request_thanked(*, help_request: HelpRequest) -> list[Member]:
 
 
 def helpers_to_thank(*, help_request: HelpRequest) -> QuerySet[Member]:
-    """Who the author may thank: members who replied to or were matched with the request."""
+    """Who the author may thank: the members who replied to the request or said "I can help"
+    (an offer is a reply), never the author. Being matched is not helping: the form offers these
+    and the solving service accepts no one else."""
     return (
-        Member.objects.filter(
-            Q(help_replies__help_request=help_request) | Q(help_matches__help_request=help_request)
-        )
+        Member.objects.filter(help_replies__help_request=help_request)
         .exclude(pk=help_request.author_id)
         .distinct()
         .order_by("display_name", "pk")
+    )
+
+
+def solved_prompt_due(*, help_request: HelpRequest) -> bool:
+    """Whether to ask the author "Solved?": an open request that someone else replied to or
+    offered help on, or that has been open for HELP_SOLVED_PROMPT_AFTER seconds (not the moment
+    it is posted)."""
+    if not help_request.is_open:
+        return False
+    after = timedelta(seconds=settings.HELP_SOLVED_PROMPT_AFTER)
+    if help_request.created_at <= timezone.now() - after:
+        return True
+    return (
+        HelpReply.objects.filter(help_request=help_request).exclude(author_id=help_request.author_id).exists()
     )
 
 

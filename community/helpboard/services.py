@@ -29,7 +29,7 @@ from community.helpboard.models import (
     HelpRequest,
     HelpThanks,
 )
-from community.helpboard.selectors import showed_themselves_on
+from community.helpboard.selectors import helpers_to_thank, showed_themselves_on
 from community.network.models import Space
 from messaging.services import conversation_direct_get_or_create, message_send, notification_send
 from profiles.models import Member, Skill
@@ -114,6 +114,7 @@ def _apply_fields(
     help_request.urgency = urgency
     typed_slugs, free = matching.resolve_typed_skills(_clean_skills(skills))
     help_request.free_skills = free
+    help_request.chosen_skills = typed_slugs[:MAX_SKILLS]
     # The title says the need in a few words; a description names more skills in passing ("the
     # meeting room" is not a venue request), so its words count for matching, not for the tags.
     inferred = matching.infer_skill_slugs(help_request.title)
@@ -141,7 +142,7 @@ def help_request_create(
     help_request = HelpRequest(author=author, space=space)
     slugs = _apply_fields(help_request, title=title, description=description, skills=skills, urgency=urgency)
     # Searching takes a while; do it before the write transaction (SQLite has one writer at a time).
-    candidates = _find_candidates(help_request, slugs)
+    candidates = _find_candidates(help_request)
     with transaction.atomic():
         help_request.save()
         help_request.skills.set(Skill.objects.filter(slug__in=slugs))
@@ -172,7 +173,7 @@ def help_request_update(
     _require_author(help_request, editor)
     slugs = _apply_fields(help_request, title=title, description=description, skills=skills, urgency=urgency)
     help_request.space = space
-    candidates = _find_candidates(help_request, slugs)
+    candidates = _find_candidates(help_request)
     with transaction.atomic():
         help_request.save()
         help_request.skills.set(Skill.objects.filter(slug__in=slugs))
@@ -182,24 +183,21 @@ def help_request_update(
 
 def help_request_match(*, help_request: HelpRequest, notify: bool = False) -> list[HelpMatch]:
     """(Re)compute and store the request's matches; by default nobody is notified (demo data, backfills)."""
-    candidates = _find_candidates(help_request, list(help_request.skills.values_list("slug", flat=True)))
+    candidates = _find_candidates(help_request)
     with transaction.atomic():
         return _store_matches(help_request, candidates, notify=notify)
 
 
-def _find_candidates(help_request: HelpRequest, slugs: list[str]) -> list[matching.Candidate]:
-    names = list(Skill.objects.filter(slug__in=slugs).values_list("name_en", flat=True))
+def _find_candidates(help_request: HelpRequest) -> list[matching.Helper]:
     return matching.find_helpers(
         author=help_request.author,
-        need=" ".join([help_request.title, *names, *help_request.free_skills]),
-        details=help_request.description,
-        skill_slugs=slugs,
-        space_id=help_request.space_id,
+        query=matching.help_request_query(help_request),
+        skills=help_request.chosen_skills,
     )
 
 
 def _store_matches(
-    help_request: HelpRequest, candidates: list[matching.Candidate], *, notify: bool
+    help_request: HelpRequest, helpers: list[matching.Helper], *, notify: bool
 ) -> list[HelpMatch]:
     already_notified = set(
         HelpMatch.objects.filter(help_request=help_request, notified=True).values_list("member_id", flat=True)
@@ -209,18 +207,19 @@ def _store_matches(
         [
             HelpMatch(
                 help_request=help_request,
-                member=candidate.member,
+                member=helper.member,
                 rank=rank,
-                score=candidate.score,
-                notified=candidate.member.pk in already_notified,
+                score=helper.score,
+                reasons=helper.reasons,
+                notified=helper.member.pk in already_notified,
             )
-            for rank, candidate in enumerate(candidates, start=1)
+            for rank, helper in enumerate(helpers, start=1)
         ]
     )
     help_request.matched_at = timezone.now()
     HelpRequest.objects.filter(pk=help_request.pk).update(matched_at=help_request.matched_at)
     if notify:
-        to_notify = [c.member for c in candidates if c.member.pk not in already_notified]
+        to_notify = [h.member for h in helpers if h.member.pk not in already_notified]
         if to_notify:
             transaction.on_commit(lambda: _notify_matches(help_request, to_notify))
     return matches
@@ -252,7 +251,7 @@ def _notify_matches(help_request: HelpRequest, members: list[Member]) -> None:
 
 
 def _language_of(member: Member) -> str:
-    return member.preferred_language or settings.LANGUAGE_CODE
+    return matching.language_of(member)
 
 
 def _send_notification(*, recipient: Member, kind: str, title: str, body: str, url: str) -> bool:
@@ -291,22 +290,20 @@ def help_request_solve(
 ) -> HelpRequest:
     """The author marks the request solved and thanks the members who helped.
 
-    Helpers must have replied to the request or been matched with it (so thanks cannot be handed
-    to anyone, and reputation means something); each helper is thanked at most once per request
-    and is notified after commit.
+    Helpers must be among `selectors.helpers_to_thank` (they replied to the request or offered
+    help; being matched is not enough), so thanks cannot be handed to anyone and reputation means
+    something: anyone else is a ValidationError on "helpers". Each helper is thanked at most once
+    per request and is notified after commit.
     """
     _require_author(help_request, by)
     if not help_request.is_open:
         raise ValidationError(_("This request is not open any more."), code="not_open")
     helpers = list({m.pk: m for m in helpers}.values())
-    allowed = set(
-        HelpReply.objects.filter(help_request=help_request).values_list("author_id", flat=True)
-    ) | set(HelpMatch.objects.filter(help_request=help_request).values_list("member_id", flat=True))
-    allowed.discard(by.pk)
+    allowed = set(helpers_to_thank(help_request=help_request).values_list("pk", flat=True))
     strangers = [m for m in helpers if m.pk not in allowed]
     if strangers:
         raise ValidationError(
-            {"helpers": _("You can only thank members who replied to or were matched with this request.")},
+            {"helpers": _("You can only thank members who replied to this request or offered to help.")},
             code="not_a_helper",
         )
     with transaction.atomic():

@@ -132,7 +132,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "title": help_request.title,
         "description": help_request.description,
-        "skills": ", ".join([s.label for s in help_request.skills.all()] + list(help_request.free_skills)),
+        # What the author chose; the skills the title names are found in it again.
+        "skills": ", ".join(
+            [s.label for s in Skill.objects.filter(slug__in=help_request.chosen_skills).order_by("name_en")]
+            + list(help_request.free_skills)
+        ),
         "space": help_request.space_id,
         "urgency": help_request.urgency,
     }
@@ -163,7 +167,7 @@ def _detail_page(
         # Seeded or imported requests get their matches on first view (nobody is notified).
         services.help_request_match(help_request=help_request)
     is_author = help_request.author_id == request.user.pk
-    if solve_form is None and is_author and help_request.is_open:
+    if solve_form is None and is_author and selectors.solved_prompt_due(help_request=help_request):
         solve_form = SolveForm(helpers=selectors.helpers_to_thank(help_request=help_request))
     return render(
         request,

@@ -8,7 +8,7 @@ a worker process migrates and seeds the demo network (`seed_demo --members N`, w
 help board's demo requests and the search index), then measures, median and p95:
 
 - matching: one "who can help me?" search for a request's title, the whole matching of a request
-  (`find_helpers`: two searches, the skill filter and the ranking), and posting a request
+  (`request_query` and `find_helpers`: one search for its title, skills and details), and posting a request
   (`help_request_create`: validation, skill inference, matching, storing, notifying after commit);
 - pages rendered by Django's test client (no network), with their query counts.
 
@@ -103,13 +103,10 @@ def worker(members: int, rounds: int) -> dict:
 
     def one_match(i: int) -> None:
         title, details = REQUESTS[i % len(REQUESTS)]
-        matching.find_helpers(
-            author=authors[i],
-            need=title,
-            details=details,
-            skill_slugs=matching.infer_skill_slugs(title),
-            space_id=authors[i].home_space_id,
+        query = matching.request_query(
+            title=title, description=details, skill_slugs=matching.infer_skill_slugs(title)
         )
+        matching.find_helpers(author=authors[i], query=query)
 
     def one_post(i: int) -> None:
         title, details = REQUESTS[i % len(REQUESTS)]

@@ -1,12 +1,11 @@
 """One definition of who belongs to a space (community.network.selectors): home space, another
-space on the profile, or an active membership (plan). Space pages, counts, the directory, search,
-the help board and lobby rooms all follow it."""
+space on the profile, or an active membership (plan). Space pages, counts, the directory, search
+and lobby rooms all follow it (the help board suggests whom the search finds)."""
 
 from __future__ import annotations
 
 import pytest
 
-from community.helpboard.matching import find_helpers
 from community.network import selectors, services
 from community.network.selectors import member_space_ids, space_member_ids, space_member_set
 from profiles.selectors import directory_members
@@ -69,17 +68,3 @@ def test_a_plan_taken_reaches_the_search_index(hub, people, settings, django_cap
 
     found = {r.username for r in search_members(query="", searcher=viewer, filters={"space": "hub"}).results}
     assert found == BELONG | {"outsider"}
-
-
-def test_the_help_board_treats_every_member_of_the_space_as_same_space(hub, people, settings):
-    settings.SEARCH_BACKEND = "database"
-    index_rebuild()
-    author = MemberFactory(username="author", home_space=hub)
-
-    candidates = find_helpers(
-        author=author, need="translation", details="", skill_slugs=["translation"], space_id=hub.pk
-    )
-
-    same_space = {c.member.username for c in candidates if c.same_space}
-    assert same_space == BELONG
-    assert {c.member.username for c in candidates} == BELONG | {"outsider"}

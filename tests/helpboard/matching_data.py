@@ -2,6 +2,8 @@
 
 Each request names who should be suggested (in the top 3). The people are not written to fit
 the requests: headlines and bios read like profiles in the directory, in the member's language.
+The order among them is the search's (relevance, then its boosts for availability, the author's
+space and region, the languages asked): the board adds no ranking of its own.
 """
 
 from __future__ import annotations
@@ -197,6 +199,15 @@ PEOPLE: dict[str, tuple] = {
         "antwerp",
         False,
     ),
+    "ruben": (
+        "Ruben Desmet",
+        "Webshops op maat",
+        "I build online shops and websites for small brands: product pages, payments, shipping.",
+        ("e-commerce", "web-design"),
+        ("nl", "en", "fr"),
+        "brussels",
+        True,
+    ),
     "paul": (
         "Paul Renard",
         "Menuisier – mobilier sur mesure",
@@ -221,7 +232,8 @@ SPACES = {
 def distractors() -> list[tuple[str, str, str, tuple[str, ...]]]:
     """(username, name, headline, skills): one member per profession of the demo network, offering
     its first three skills, all in Mons and busy. They compete on skills with the people above;
-    the people above should still win on what their profiles say, their space and availability."""
+    the people above should still be among the first on what their profiles say, as the search
+    ranks them."""
     from community.demo.members import PROFESSIONS
 
     return [(f"other-{p.key}", f"{p.fr} Mons", f"{p.en} · {p.nl}", tuple(p.offers[:3])) for p in PROFESSIONS]
@@ -229,6 +241,15 @@ def distractors() -> list[tuple[str, str, str, tuple[str, ...]]]:
 
 # (title, description, typed skills, space key or None, who should be in the top 3)
 REQUESTS: list[tuple[str, str, tuple[str, ...], str | None, str]] = [
+    (
+        # The issue's example: the search reads "shop's website" as e-commerce too; the skill the
+        # author chose says what is needed (a translator), so no web shop builder is suggested.
+        "Translate my shop's website from French to Dutch",
+        "We sell tea online: about twenty product pages, the checkout and the newsletter.",
+        ("translation",),
+        "brussels",
+        "anne",
+    ),
     (
         "Qui peut traduire mon site en néerlandais ?",
         "Mon site vitrine fait une dizaine de pages. J'aimerais une version en néerlandais avant la rentrée.",

@@ -1,13 +1,16 @@
 """Matching quality: for requests written like real needs (FR/NL/EN), the member who can help
 is among the three suggested, through the real search (database backend), against a member of
-every profession of the demo network offering the same kinds of skills."""
+every profession of the demo network offering the same kinds of skills; the suggestions are the
+search's own first strong results for the request, in its order (one engine, not two), and a
+request whose author chose skills suggests only members who offer one of them."""
 
 from __future__ import annotations
 
 import pytest
 
-from community.helpboard import selectors, services
+from community.helpboard import matching, selectors, services
 from profiles.models import Language
+from search.selectors import search_members
 from tests.factories import MemberFactory, SpaceFactory
 from tests.helpboard.conftest import give_skills
 from tests.helpboard.matching_data import PEOPLE, REQUESTS, SPACES, distractors
@@ -53,9 +56,22 @@ def test_the_member_who_can_help_is_in_the_top_three(network):
             skills=list(skills),
             space=spaces[space_key] if space_key else None,
         )
-        ranked = [m.member.username for m in selectors.request_matches(help_request=help_request)]
+        matches = selectors.request_matches(help_request=help_request)
+        ranked = [m.member.username for m in matches]
         if expected not in ranked[:3]:
             misses.append(f"{title!r}: expected {expected}, got {ranked}")
+        searched = search_members(
+            query=matching.help_request_query(help_request),
+            searcher=author,
+            filters=matching.search_filters(help_request.chosen_skills),
+            page_size=matching.MATCH_LIMIT,
+        )
+        if ranked != [r.username for r in searched.results if r.strong]:
+            misses.append(f"{title!r}: the board reordered the search: {ranked}")
+        chosen = set(help_request.chosen_skills)
+        offers = [{tag.skill.slug for tag in m.member.offered_tags if tag.skill_id} for m in matches]
+        if chosen and any(not chosen & offered for offered in offers):
+            misses.append(f"{title!r}: someone suggested offers none of {sorted(chosen)}: {ranked}")
 
     assert len(REQUESTS) >= 10
     assert not misses, "\n".join(misses)

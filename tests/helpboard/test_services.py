@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from community.helpboard import matching, selectors, services
 from community.helpboard.models import HelpMatch, HelpRequest, HelpThanks
 from messaging.models import Notification
-from profiles.models import Member, Skill
+from profiles.models import Language, Member, Skill
+from search.query import MAX_QUERY_LENGTH
+from search.selectors import search_members
 from tests.factories import MemberFactory
-from tests.helpboard.conftest import give_skills
+from tests.helpboard.conftest import give_skills, reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -124,22 +126,163 @@ def test_hidden_and_inactive_members_are_never_matched(author):
     assert not help_request.matches.filter(member__in=[hidden, gone]).exists()
 
 
-def test_members_of_the_requests_space_come_first(author, brussels, ghent):
-    elsewhere = give_skills(MemberFactory(home_space=ghent, available=True), "translation")
-    here = give_skills(MemberFactory(home_space=brussels, available=False), "translation")
+def strong_search_results(help_request, *, author):
+    """What "who can help me?" answers the author for the request's text (and chosen skills):
+    its first page as long as the board takes, strong results only, in its order."""
+    page = search_members(
+        query=matching.help_request_query(help_request),
+        searcher=author,
+        filters=matching.search_filters(help_request.chosen_skills),
+        page_size=matching.MATCH_LIMIT,
+    )
+    return [result.member for result in page.results if result.strong]
 
-    help_request = post(author, space=brussels)
 
-    assert [m.member for m in selectors.request_matches(help_request=help_request)][:2] == [here, elsewhere]
+def test_the_notified_members_are_the_first_strong_results_of_the_same_search(
+    author, brussels, ghent, django_capture_on_commit_callbacks
+):
+    # given more translators than a request suggests, near and far, available or not, one muted
+    translators = [
+        give_skills(
+            MemberFactory(home_space=brussels if n % 2 else ghent, available=n % 3 == 0), "translation"
+        )
+        for n in range(matching.MATCH_LIMIT + 2)
+    ]
+    services.help_preferences_set(member=translators[0], mute_help_notifications=True)
+
+    # when the author asks
+    with django_capture_on_commit_callbacks(execute=True):
+        help_request = post(author, skills=["translation"], space=brussels)
+
+    # then the suggestions are the search's first strong results, in its order, and all of them
+    # but the muted member are notified, in that order
+    expected = strong_search_results(help_request, author=author)
+    assert len(expected) == matching.MATCH_LIMIT
+    assert translators[0] in expected  # suggested, even though muted
+    matched = [m.member for m in selectors.request_matches(help_request=help_request)]
+    assert matched == expected
+    notified = [n.recipient for n in Notification.objects.filter(kind=services.NOTIFY_MATCH).order_by("pk")]
+    assert notified == [m for m in expected if m != translators[0]]
 
 
-def test_available_members_come_first_within_the_space(author, brussels):
-    busy = give_skills(MemberFactory(home_space=brussels, available=False), "translation")
-    free = give_skills(MemberFactory(home_space=brussels, available=True), "translation")
+def speaking(member, *codes):
+    member.languages.add(*[Language.objects.get_or_create(code=code)[0] for code in codes])
+    reindex(member)
+    return member
 
-    help_request = post(author, space=brussels)
 
-    assert [m.member for m in selectors.request_matches(help_request=help_request)][:2] == [free, busy]
+def test_a_translation_into_dutch_matches_the_translators_who_speak_dutch_not_web_shop_builders(
+    author, translator, ghent
+):
+    # given translators, two who speak Dutch, and web shop builders whose bios say shop and website
+    speaking(translator, "nl", "fr", "en")
+    pieter = speaking(
+        give_skills(MemberFactory(headline="Vertaler Frans-Nederlands", home_space=ghent), "translation"),
+        "nl",
+        "fr",
+    )
+    emma = speaking(
+        give_skills(MemberFactory(headline="Translator English-French"), "translation"), "en", "fr"
+    )
+    shop_builders = [
+        give_skills(MemberFactory(bio=bio, available=True, home_space=author.home_space), *skills)
+        for bio, skills in [
+            (
+                "I build web shops and websites for small brands, from product pages to checkout.",
+                ("e-commerce",),
+            ),
+            (
+                "Je crée des boutiques en ligne et des sites web pour les commerces.",
+                ("e-commerce", "web-design"),
+            ),
+            ("Your shop's website, fast and secure: French and Dutch versions.", ("wordpress",)),
+        ]
+    ]
+
+    # when the author asks for a translation of their shop's website into Dutch
+    help_request = post(
+        author,
+        title="Translate my shop's website from French to Dutch",
+        description="Our web shop sells tea: about twenty product pages and the checkout.",
+        skills=["translation"],
+    )
+
+    # then the translators who speak Dutch are matched, and no web shop builder is (whether a
+    # translator who does not speak Dutch comes after them is the search's ranking to decide)
+    matched = [m.member for m in selectors.request_matches(help_request=help_request)]
+    assert {translator, pieter} <= set(matched) <= {translator, pieter, emma}
+    assert not set(matched) & set(shop_builders)
+    reasons = HelpMatch.objects.get(help_request=help_request, member=pieter).reasons
+    assert reasons["skills"] == ["translation"]
+    assert "nl" in reasons["languages"]
+
+
+def test_weak_results_are_never_matched(author, translator, monkeypatch):
+    # given a member who only mentions the words in their bio, and a search that says so
+    # (`strong` is the search's to decide; the real search is asked, its answer marked weak
+    # for members who offer none of the skills asked)
+    mentions = MemberFactory(bio="Je fais aussi traduire mes sites en néerlandais par une agence.")
+    reindex(mentions)
+    real_search = matching.search_members
+
+    def search_marking_bio_matches_weak(**kwargs):
+        page = real_search(**kwargs)
+        for result in page.results:
+            result.strong = bool(result.matched_skills)
+        return page
+
+    monkeypatch.setattr(matching, "search_members", search_marking_bio_matches_weak)
+
+    # when a request is posted
+    help_request = post(author)
+
+    # then only the member who offers the skill is matched
+    assert [m.member for m in selectors.request_matches(help_request=help_request)] == [translator]
+
+
+def test_why_a_member_was_matched_is_kept_on_the_match(author, translator):
+    speaking(translator, "nl")
+
+    help_request = post(author, title="Traduire mon site en néerlandais", skills=["proofreading"])
+
+    match = HelpMatch.objects.get(help_request=help_request, member=translator)
+    assert match.reasons == {
+        "skills": ["translation", "proofreading"],
+        "languages": ["nl"],
+        "distance_km": None,
+    }
+
+
+def test_the_skills_the_author_chose_are_what_the_search_looks_for(author, translator, accountant):
+    # given a title that names bookkeeping in passing, and the author choosing translation
+    help_request = post(
+        author, title="Traduire le site de mon comptable", description="Vingt pages.", skills=["vertaling"]
+    )
+
+    # then only members offering the chosen skill are suggested, and a new matching finds them again
+    assert help_request.chosen_skills == ["translation"]
+    assert [m.member for m in selectors.request_matches(help_request=help_request)] == [translator]
+    services.help_request_match(help_request=help_request)
+    assert [m.member for m in selectors.request_matches(help_request=help_request)] == [translator]
+
+
+def test_a_request_that_asks_for_nothing_matches_nobody(author, translator):
+    help_request = post(author, title="Qui ?", description="Et pour quoi ?")
+
+    assert not help_request.matches.exists()
+
+
+def test_the_search_text_starts_with_the_title_and_the_chosen_skills():
+    query = matching.request_query(
+        title="Un coup de main",
+        description="mot " * 400,
+        skill_slugs=["translation", "proofreading"],
+        free_skills=["Fusées à eau"],
+        language="nl",
+    )
+
+    assert query.startswith("Un coup de main Vertaling Proeflezen en correctie Fusées à eau mot mot")
+    assert len(query) <= MAX_QUERY_LENGTH
 
 
 def test_matched_members_are_notified_once_committed(author, translator, django_capture_on_commit_callbacks):
@@ -215,6 +358,7 @@ def test_solving_thanks_helpers_and_counts_on_their_reputation(
 ):
     help_request = post(author)
     services.help_reply_create(help_request=help_request, author=accountant, body="Ma sœur est traductrice !")
+    services.help_offer_create(help_request=help_request, member=translator)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.help_request_solve(help_request=help_request, by=author, helpers=[translator, accountant])
@@ -230,26 +374,45 @@ def test_solving_thanks_helpers_and_counts_on_their_reputation(
 def test_helped_counts_coworkers_not_requests(author, translator):
     for title in ("Traduire mon site", "Traduire ma brochure"):
         help_request = post(author, title=title)
+        services.help_offer_create(help_request=help_request, member=translator)
         services.help_request_solve(help_request=help_request, by=author, helpers=[translator])
     someone_else = MemberFactory()
     help_request = post(someone_else, title="Vertaling van mijn website")
+    services.help_offer_create(help_request=help_request, member=translator)
     services.help_request_solve(help_request=help_request, by=someone_else, helpers=[translator])
 
     assert HelpThanks.objects.filter(helper=translator).count() == 3
     assert selectors.helped_count(member=translator) == 2
 
 
-def test_only_members_who_replied_or_were_matched_can_be_thanked(author, translator):
-    stranger = MemberFactory()
+@pytest.mark.parametrize("who", ["stranger", "matched only"])
+def test_only_members_who_replied_or_offered_help_can_be_thanked(author, translator, who):
+    # given a request the translator was matched with, and did not answer
     help_request = post(author)
+    assert help_request.matches.filter(member=translator).exists()
+    someone = MemberFactory() if who == "stranger" else translator
 
+    # when the author thanks them
     with pytest.raises(ValidationError) as error:
-        services.help_request_solve(help_request=help_request, by=author, helpers=[stranger])
+        services.help_request_solve(help_request=help_request, by=author, helpers=[someone])
 
-    assert "helpers" in error.value.error_dict
+    # then it is refused, said on the helpers field, and nothing changes
+    assert error.value.error_dict["helpers"][0].messages == [
+        "You can only thank members who replied to this request or offered to help."
+    ]
     help_request.refresh_from_db()
     assert help_request.is_open
-    assert selectors.helped_count(member=stranger) == 0
+    assert selectors.helped_count(member=someone) == 0
+
+
+def test_the_members_to_thank_are_those_who_replied_or_offered_help(author, translator, accountant):
+    help_request = post(author)  # the translator is matched
+    helper, offerer = MemberFactory(display_name="A Helper"), MemberFactory(display_name="B Offerer")
+    services.help_reply_create(help_request=help_request, author=helper, body="Ma sœur traduit.")
+    services.help_offer_create(help_request=help_request, member=offerer)
+    services.help_reply_create(help_request=help_request, author=author, body="Précision : dix pages.")
+
+    assert list(selectors.helpers_to_thank(help_request=help_request)) == [helper, offerer]
 
 
 def test_the_author_cannot_thank_themselves(author, translator):
@@ -275,6 +438,7 @@ def test_only_the_author_solves_or_closes(author, translator):
 
 def test_a_solved_request_cannot_be_solved_again_nor_replied_to(author, translator):
     help_request = post(author)
+    services.help_offer_create(help_request=help_request, member=translator)
     services.help_request_solve(help_request=help_request, by=author, helpers=[translator])
 
     with pytest.raises(ValidationError):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from community.helpboard import services
 from community.helpboard.models import HelpPreferences, HelpRequest
 from tests.factories import MemberFactory
-from tests.helpboard.conftest import client_for
+from tests.helpboard.conftest import client_for, reindex
 
 pytestmark = pytest.mark.django_db
 
@@ -443,3 +443,131 @@ def test_in_french_the_tab_lists_solved_requests_and_a_badge_marks_one_solved(au
 
     assert ">Résolues</a>" in page  # the tab: requests, plural
     assert "Résolue<" in page  # the status of one request
+
+
+# ---------------------------------------------------------------------------------------------
+# Why each member was matched
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_author_sees_why_each_member_was_matched_in_their_language(author, author_client, translator):
+    from profiles.models import Language
+
+    translator.languages.add(Language.objects.get_or_create(code="nl")[0])
+    reindex(translator)
+    author.preferred_language = "fr"
+    author.save(update_fields=["preferred_language"])
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+
+    html = author_client.get(help_request.get_absolute_url()).content.decode()
+
+    assert '<p class="match-reasons">Propose Traduction · parle néerlandais</p>' in html
+
+
+def test_other_members_do_not_see_why_members_were_matched(author, translator, other_member):
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+
+    html = client_for(other_member).get(help_request.get_absolute_url()).content.decode()
+
+    assert translator.get_absolute_url() in html  # the suggestion is there
+    assert "match-reasons" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "distance", "line"),
+    [
+        ("en", 3.5, "Offers Translation, Proofreading · speaks Dutch · 3.5 km away"),
+        ("fr", 3.5, "Propose Traduction, Relecture et correction · parle néerlandais · à 3,5 km"),
+        ("nl", 3.5, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · 3,5 km verderop"),
+        ("nl", 3.0, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · 3 km verderop"),
+        ("fr", 12.46, "Propose Traduction, Relecture et correction · parle néerlandais · à 12 km"),
+    ],
+)
+def test_why_a_member_was_matched_reads_in_the_readers_language(language, distance, line):
+    from django.utils import translation
+
+    from community.helpboard.models import HelpMatch
+    from community.helpboard.templatetags.helpboard import match_reasons
+
+    match = HelpMatch(
+        reasons={"skills": ["translation", "proofreading"], "languages": ["nl"], "distance_km": distance}
+    )
+
+    with translation.override(language):
+        assert match_reasons(match) == line
+
+
+def test_a_match_found_by_what_the_member_is_says_so():
+    from community.helpboard.models import HelpMatch
+    from community.helpboard.templatetags.helpboard import match_reasons
+
+    assert match_reasons(HelpMatch(reasons={})) == "Their profile says what you asked for"
+
+
+# ---------------------------------------------------------------------------------------------
+# "Who helped you?" and "Solved?"
+# ---------------------------------------------------------------------------------------------
+
+
+def test_who_helped_you_offers_those_who_replied_or_offered_not_everyone_matched(
+    author, author_client, translator, other_member
+):
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+    assert help_request.matches.filter(member=translator).exists()
+    offerer = MemberFactory()
+    services.help_reply_create(help_request=help_request, author=other_member, body="Ma sœur traduit.")
+    services.help_offer_create(help_request=help_request, member=offerer)
+
+    form = author_client.get(help_request.get_absolute_url()).context["solve_form"]
+
+    assert set(form.fields["helpers"].queryset) == {other_member, offerer}
+
+
+@pytest.mark.parametrize("helpers", [["matched"], ["abc"], ["²"], ["99999999999999999999"]])
+def test_thanking_someone_who_did_not_help_is_a_form_error(
+    author, author_client, translator, other_member, helpers
+):
+    help_request = ask(author, title="Traduire mon site en néerlandais", description="Dix pages.")
+    services.help_reply_create(help_request=help_request, author=other_member, body="Ma sœur traduit.")
+    values = [translator.pk if value == "matched" else value for value in helpers]
+
+    response = author_client.post(reverse("help:solve", args=[help_request.pk]), {"helpers": values})
+
+    assert response.status_code == 400
+    assert response.context["solve_form"].errors["helpers"]
+    help_request.refresh_from_db()
+    assert help_request.is_open
+
+
+@pytest.mark.clock("morning", "before-midnight", "dst-autumn")
+def test_solved_is_not_asked_the_moment_a_request_is_posted(author, author_client, clock):
+    from django.conf import settings
+
+    help_request = ask(author)
+    services.help_reply_create(help_request=help_request, author=author, body="Précision : six portraits.")
+
+    def asked() -> bool:
+        response = author_client.get(help_request.get_absolute_url())
+        return response.context["solve_form"] is not None and "Solved?" in response.content.decode()
+
+    assert not asked()  # just posted (the author's own reply does not count)
+    clock.shift(settings.HELP_SOLVED_PROMPT_AFTER - 1)
+    assert not asked()
+    clock.shift(1)
+    assert asked()  # open for a day with no answer
+
+
+@pytest.mark.clock("morning")
+@pytest.mark.parametrize("answer", ["reply", "offer"])
+def test_solved_is_asked_once_someone_replied_or_offered_help(author, author_client, other_member, answer):
+    help_request = ask(author)
+    assert author_client.get(help_request.get_absolute_url()).context["solve_form"] is None
+
+    if answer == "reply":
+        services.help_reply_create(help_request=help_request, author=other_member, body="Je peux samedi.")
+    else:
+        services.help_offer_create(help_request=help_request, member=other_member)
+
+    page = author_client.get(help_request.get_absolute_url())
+    assert page.context["solve_form"] is not None
+    assert "Solved?" in page.content.decode()
