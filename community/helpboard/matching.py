@@ -64,7 +64,8 @@ def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
 
     A typed term is canonical when the taxonomy knows it (any label or synonym, any language, or
     the skill's slug as the skill list sends it), or when the search's understanding reads exactly
-    one skill in it ("traductrice néerlandais"). Both read the one taxonomy snapshot.
+    one skill in it ("traductrice néerlandais"). Both read the one taxonomy snapshot. A spoken
+    language alone ("néerlandais") stays free text: the search reads it as a language to speak.
     """
     slugs: list[str] = []
     free: list[str] = []
@@ -73,10 +74,13 @@ def resolve_typed_skills(typed: list[str]) -> tuple[list[str], list[str]]:
         term = " ".join(raw.split())
         if not term:
             continue
-        slug = canonical_slug(term)
-        if slug is None:
-            understood = understand(term[:MAX_QUERY_LENGTH], prefix=False).skill_slugs
-            slug = understood[0] if len(understood) == 1 else None
+        # A language alone ("néerlandais", "Dutch") is one the helper must speak, as the search
+        # reads it: it goes to the text, not to the skills (it is no request for lessons).
+        reading = understand(term[:MAX_QUERY_LENGTH], prefix=False)
+        if reading.languages and not reading.skill_groups:
+            slug = None
+        else:
+            slug = canonical_slug(term) or (reading.skill_slugs[0] if len(reading.skill_slugs) == 1 else None)
         if slug:
             if slug not in slugs:
                 slugs.append(slug)

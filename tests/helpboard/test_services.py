@@ -217,21 +217,10 @@ def test_a_translation_into_dutch_matches_the_translators_who_speak_dutch_not_we
     assert "nl" in reasons["languages"]
 
 
-def test_weak_results_are_never_matched(author, translator, monkeypatch):
-    # given a member who only mentions the words in their bio, and a search that says so
-    # (`strong` is the search's to decide; the real search is asked, its answer marked weak
-    # for members who offer none of the skills asked)
-    mentions = MemberFactory(bio="Je fais aussi traduire mes sites en néerlandais par une agence.")
+def test_weak_results_are_never_matched(author, translator):
+    # given a member who only mentions the words of the request in their bio
+    mentions = MemberFactory(bio="Mon site de dix pages, je l'ai fait moi-même, en néerlandais aussi.")
     reindex(mentions)
-    real_search = matching.search_members
-
-    def search_marking_bio_matches_weak(**kwargs):
-        page = real_search(**kwargs)
-        for result in page.results:
-            result.strong = bool(result.matched_skills)
-        return page
-
-    monkeypatch.setattr(matching, "search_members", search_marking_bio_matches_weak)
 
     # when a request is posted
     help_request = post(author)
@@ -249,7 +238,7 @@ def test_why_a_member_was_matched_is_kept_on_the_match(author, translator):
     assert match.reasons == {
         "skills": ["translation", "proofreading"],
         "languages": ["nl"],
-        "distance_km": None,
+        "distance_km": 0.0,  # the same space as the author
     }
 
 
@@ -515,3 +504,23 @@ def test_the_author_cannot_offer_help_on_their_own_request(author):
 
     with pytest.raises(ValidationError):
         services.help_offer_create(help_request=help_request, member=author)
+
+
+def test_a_language_typed_as_a_skill_is_one_the_helper_must_speak_not_lessons(author, translator):
+    # given a Dutch teacher beside the translator (who speaks Dutch)
+    speaking(translator, "nl", "fr")
+    teacher = speaking(give_skills(MemberFactory(headline="Leraar Nederlands"), "dutch-lessons"), "nl", "fr")
+    reindex(teacher)
+
+    # when the author types "néerlandais" among the skills of a translation request
+    help_request = post(
+        author,
+        title="Translate my shop's website from French to Dutch",
+        description="About twenty pages.",
+        skills=["traduction", "néerlandais"],
+    )
+
+    # then it is read as the language to speak: the translator is matched, the teacher is not
+    assert help_request.chosen_skills == ["translation"]
+    matched = [m.member for m in selectors.request_matches(help_request=help_request)]
+    assert matched == [translator]

@@ -461,7 +461,7 @@ def test_the_author_sees_why_each_member_was_matched_in_their_language(author, a
 
     html = author_client.get(help_request.get_absolute_url()).content.decode()
 
-    assert '<p class="match-reasons">Propose Traduction · parle néerlandais</p>' in html
+    assert '<p class="match-reasons">Propose Traduction · parle néerlandais · à moins d&#x27;1 km</p>' in html
 
 
 def test_other_members_do_not_see_why_members_were_matched(author, translator, other_member):

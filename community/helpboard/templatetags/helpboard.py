@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst, normalize_newlines
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 from community.helpboard import selectors
 from profiles.models import LANGUAGE_NAMES
@@ -76,7 +76,9 @@ def match_reasons(match) -> str:
     if languages:
         parts.append(pgettext("why matched", "speaks %(languages)s") % {"languages": ", ".join(languages)})
     distance = reasons.get("distance_km")
-    if isinstance(distance, int | float):
+    if isinstance(distance, int | float) and distance < 1:
+        parts.append(gettext("less than 1 km away"))
+    elif isinstance(distance, int | float):
         parts.append(
             pgettext("why matched", "%(distance)s km away") % {"distance": _distance(float(distance))}
         )
