@@ -478,8 +478,8 @@ def test_other_members_do_not_see_why_members_were_matched(author, translator, o
     [
         ("en", 3.5, "Offers Translation, Proofreading · speaks Dutch · 3.5 km away"),
         ("fr", 3.5, "Propose Traduction, Relecture et correction · parle néerlandais · à 3,5 km"),
-        ("nl", 3.5, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · 3,5 km verderop"),
-        ("nl", 3.0, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · 3 km verderop"),
+        ("nl", 3.5, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · op 3,5 km"),
+        ("nl", 3.0, "Biedt Vertaling, Proeflezen en correctie aan · spreekt Nederlands · op 3 km"),
         ("fr", 12.46, "Propose Traduction, Relecture et correction · parle néerlandais · à 12 km"),
     ],
 )

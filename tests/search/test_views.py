@@ -10,9 +10,9 @@ from django.utils import translation
 
 from search.backends.base import SearchFilters
 from search.query import LANGUAGE_WORDS, understand
+from search.reasons import SPEAKS
 from search.selectors import FacetValue, SearchPage, SearchResult
 from search.services import index_rebuild
-from search.templatetags.search_tags import SPEAKS
 from tests.search.conftest import make_person
 
 

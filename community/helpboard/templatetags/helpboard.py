@@ -4,16 +4,15 @@ list, why a member was matched."""
 from __future__ import annotations
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils import translation
 from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst, normalize_newlines
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import pgettext
 
 from community.helpboard import selectors
-from profiles.models import LANGUAGE_NAMES
 from profiles.taxonomy import TaxonomySnapshot, snapshot
+from search.reasons import distance_phrase, speaks_phrase
 
 register = template.Library()
 
@@ -52,11 +51,6 @@ def _skill_names(taxonomy: TaxonomySnapshot) -> dict[str, dict[str, str]]:
     return {row[0]: {"en": row[1], "fr": row[2], "nl": row[3]} for row in taxonomy.rows}
 
 
-def _distance(km: float) -> str:
-    """In the reader's number format ("3,5" in French and Dutch): one decimal under 10 km."""
-    return floatformat(round(km, 1), -1) if km < 10 else floatformat(km, 0)
-
-
 @register.filter
 def match_reasons(match) -> str:
     """{{ match|match_reasons }}: why the search found this member, one line in the reader's
@@ -70,18 +64,10 @@ def match_reasons(match) -> str:
     ]
     if skills:
         parts.append(pgettext("why matched", "offers %(skills)s") % {"skills": ", ".join(skills)})
-    languages = [str(LANGUAGE_NAMES.get(code, code)) for code in reasons.get("languages") or ()]
-    if lang == "fr":  # "parle néerlandais": French names languages in lower case within a sentence
-        languages = [name.lower() for name in languages]
-    if languages:
-        parts.append(pgettext("why matched", "speaks %(languages)s") % {"languages": ", ".join(languages)})
+    parts += [phrase for code in reasons.get("languages") or () if (phrase := speaks_phrase(code))]
     distance = reasons.get("distance_km")
-    if isinstance(distance, int | float) and distance < 1:
-        parts.append(gettext("less than 1 km away"))
-    elif isinstance(distance, int | float):
-        parts.append(
-            pgettext("why matched", "%(distance)s km away") % {"distance": _distance(float(distance))}
-        )
+    if isinstance(distance, int | float):
+        parts.append(distance_phrase(float(distance)))
     if not parts:
         return pgettext("why matched", "Their profile says what you asked for")
     return capfirst(" · ".join(parts))
