@@ -191,10 +191,11 @@ class DatabaseBackend(SearchBackend):
     # | public << 1 | available.
 
     def _sqlite_search(self, request: SearchRequest) -> BackendResult:
-        """Strong matches rank above every weak one (base.py), so the page is read in two parts:
-        the strong matches, ranked, then, when the page goes past them, the weak ones. Each part
-        scores only its own rows (bm25 over the few who offer it, not the thousands who mention
-        a word), and neither needs a subquery to know who is strong."""
+        """The tier (base.py) orders the hits in bands, so the page is read band by band, best
+        first, only as far as it goes: for one skill asked, those who offer it, then the other
+        strong matches, then the weak ones. Each band scores only its own rows (bm25 over the few
+        who offer it, not the thousands who mention a word) and knows its tier without a
+        subquery."""
         parsed, ctx = request.query, request.context
         term_groups = self._term_groups(parsed) if not parsed.is_empty else []
         match = self._sqlite_match(request, term_groups)
@@ -202,38 +203,38 @@ class DatabaseBackend(SearchBackend):
         exclude, exclude_params = ("", [])
         if ctx.member_id is not None:
             exclude, exclude_params = " AND (rowid >> 32) <> %s", [ctx.member_id]
-        size, offset = request.page_size, request.offset
+        if strong is None:
+            bands = [(match, "any")]
+        elif len(parsed.skill_groups) == 1:
+            offers = self._canon_match(parsed.skill_groups[0])
+            bands = [
+                (f"({offers}) AND ({match})", "offers"),
+                (f"({strong}) AND ({match}) NOT ({offers})", "strong, offers none"),
+                (f"({match}) NOT ({strong})", "weak"),
+            ]
+        else:
+            bands = [(f"({strong}) AND ({match})", "strong"), (f"({match}) NOT ({strong})", "weak")]
+        size, skip = request.page_size, request.offset
         with connection.cursor() as cursor:
-            strong_count = None
-            if strong is None:
-                rows = self._sqlite_page(cursor, request, match, exclude_params, size, offset, strong=None)
-            else:
+            counts = []
+            for expression, _band in bands[:-1]:
                 cursor.execute(
                     f"SELECT count(*) FROM search_member_fts WHERE search_member_fts MATCH %s{exclude}",
-                    [f"({strong}) AND ({match})", *exclude_params],
+                    [expression, *exclude_params],
                 )
-                strong_count = int(cursor.fetchone()[0])
-                rows = []
-                if offset < strong_count:
-                    rows = self._sqlite_page(
-                        cursor,
-                        request,
-                        f"({strong}) AND ({match})",
-                        exclude_params,
-                        size,
-                        offset,
-                        strong=True,
-                    )
-                if len(rows) < size:
-                    rows += self._sqlite_page(
-                        cursor,
-                        request,
-                        f"({match}) NOT ({strong})",
-                        exclude_params,
-                        size - len(rows),
-                        max(0, offset - strong_count),
-                        strong=False,
-                    )
+                counts.append(int(cursor.fetchone()[0]))
+            strong_count = sum(counts) if strong is not None else None
+            rows: list[tuple] = []
+            for i, (expression, band) in enumerate(bands):
+                if i < len(counts) and skip >= counts[i]:
+                    skip -= counts[i]
+                    continue
+                rows += self._sqlite_page(
+                    cursor, request, expression, exclude_params, size - len(rows), skip, band=band
+                )
+                skip = 0
+                if len(rows) >= size:
+                    break
             hits = [
                 RawHit(member_id=int(member_id), score=round(float(score), 4)) for member_id, score in rows
             ]
@@ -256,21 +257,20 @@ class DatabaseBackend(SearchBackend):
         limit: int,
         offset: int,
         *,
-        strong,
+        band: str,
     ) -> list[tuple]:
         """(member id, score) of the rows matching `expression`, best first: the tier (base.py)
-        for rows that are all strong (True), all weak (False) or not told apart (None), times
-        TIER_SCALE, plus relevance times the multipliers."""
+        of the band (see `_sqlite_tier`) times TIER_SCALE, plus relevance times the multipliers."""
         parsed = request.query
         weights = ", ".join(str(FIELD_WEIGHTS.get(column, 0.0)) for column in SQLITE_FTS_COLUMNS)
         tier_params: list = []
-        tier = self._sqlite_tier(request, tier_params, strong=strong)
+        tier = self._sqlite_tier(request, tier_params, band=band)
         boost_params: list = []
         boost = self._sqlite_boost(request, boost_params)
         relevance, relevance_params = "1.0", []
         if not parsed.is_empty:
             relevance = f"(-bm25(search_member_fts, {weights}))"
-            if parsed.context_skills and strong is not False:
+            if parsed.context_skills and band != "weak":
                 # Offering a skill asked for is the tier's part; offering a skill the request is
                 # about (context) earns a flat bonus: bm25 saturates the frequency it sums over
                 # columns, so however heavy its weight the canon column alone cannot.
@@ -313,18 +313,23 @@ class DatabaseBackend(SearchBackend):
             each.append(f"({columns} : ({' OR '.join(alternatives)}))")
         return " AND ".join(each) if each else None
 
-    def _sqlite_tier(self, request: SearchRequest, params: list, *, strong: bool | None) -> str:
-        """The tier (base.py) as an SQL expression on the FTS row: canon matches per skill group
-        (only strong rows offer a skill asked for), the strong part, the language bits and the
-        space bits of the rowid."""
+    def _sqlite_tier(self, request: SearchRequest, params: list, *, band: str) -> str:
+        """The tier (base.py) of a band's rows as an SQL expression on the FTS row: what the band
+        says ("offers": the one skill asked, and strong; "strong": strong, with a canon match
+        per skill group; "strong, offers none": strong; "weak" or "any": neither), then the
+        language bits and the space bits of the rowid."""
         parsed, ctx = request.query, request.context
         parts = []
-        if strong:
+        if band == "offers":
+            parts.append(str(TIER_SKILL + TIER_STRONG))
+        elif band == "strong":
             for group in parsed.skill_groups:
                 parts.append(
                     f"{TIER_SKILL} * (rowid IN (SELECT rowid FROM search_member_fts WHERE search_member_fts MATCH %s))"
                 )
                 params.append(self._canon_match(group))
+            parts.append(str(TIER_STRONG))
+        elif band == "strong, offers none":
             parts.append(str(TIER_STRONG))
         mask = language_mask(parsed.languages)
         if mask:
