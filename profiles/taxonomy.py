@@ -76,6 +76,16 @@ def load_taxonomy(*, skill_model, category_model, tag_model, path: Path = SKILLS
     return len(data["skills"])
 
 
+def load_taxonomy_in_migration(apps, schema_editor=None) -> int:
+    """`load_taxonomy` with a migration's historical models (RunPython of every data migration
+    that (re)loads skills.json)."""
+    return load_taxonomy(
+        skill_model=apps.get_model("profiles", "Skill"),
+        category_model=apps.get_model("profiles", "SkillCategory"),
+        tag_model=apps.get_model("profiles", "SkillTag"),
+    )
+
+
 def skill_terms(*, slug: str, names: list[str], synonyms: str) -> tuple[list[str], list[str]]:
     """The normalised labels and the normalised synonyms of one skill."""
     labels = [normalize_term(slug.replace("-", " ")), *(normalize_term(name) for name in names)]

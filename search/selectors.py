@@ -231,6 +231,14 @@ def search_context(searcher: Member | None, parsed: ParsedQuery | None = None) -
     return _with_places(context, parsed) if parsed is not None else context
 
 
+def _is_at(point, place) -> bool:
+    """Whether a space is at a place a request names: in the region, or near the city or area."""
+    if place.kind == "region":
+        return point.region == place.region
+    radius = PLACE_RADIUS_KM if place.kind == "city" else AREA_RADIUS_KM
+    return distance_km((place.latitude, place.longitude), point.location) <= radius
+
+
 def _with_places(context: SearchContext, parsed: ParsedQuery) -> SearchContext:
     """The distances from the place the request names (a city or an area), else from where the
     searcher is; and the spaces at the places it names."""
@@ -242,17 +250,7 @@ def _with_places(context: SearchContext, parsed: ParsedQuery) -> SearchContext:
     space_km = {i: distance_km(origin, point.location) for i, point in points.items()} if origin else {}
     at_place = None
     if parsed.places:
-        at_place = {
-            i
-            for i, point in points.items()
-            for p in parsed.places
-            if (
-                point.region == p.region
-                if p.kind == "region"
-                else distance_km((p.latitude, p.longitude), point.location)
-                <= (PLACE_RADIUS_KM if p.kind == "city" else AREA_RADIUS_KM)
-            )
-        }
+        at_place = {i for i, point in points.items() if any(_is_at(point, p) for p in parsed.places)}
     return replace(
         context,
         space_km=space_km,

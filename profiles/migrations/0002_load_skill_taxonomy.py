@@ -2,13 +2,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from profiles.taxonomy import load_taxonomy
+    from profiles.taxonomy import load_taxonomy_in_migration
 
-    load_taxonomy(
-        skill_model=apps.get_model("profiles", "Skill"),
-        category_model=apps.get_model("profiles", "SkillCategory"),
-        tag_model=apps.get_model("profiles", "SkillTag"),
-    )
+    load_taxonomy_in_migration(apps)
 
 
 class Migration(migrations.Migration):

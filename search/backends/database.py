@@ -291,13 +291,12 @@ class DatabaseBackend(SearchBackend):
     def _canon_match(slugs) -> str:
         return f"canon : ({' OR '.join(canonical_token(slug) for slug in slugs)})"
 
-    def _sqlite_strong_match(
-        self, parsed: ParsedQuery, term_groups, *, besides_offering: bool = False
-    ) -> str | None:
+    def _sqlite_strong_match(self, parsed: ParsedQuery, term_groups) -> str | None:
         """FTS5 expression of the members who match strongly (see base.py), None: all of them.
 
         A request naming skills: who offers one, or has its name (the whole phrase as typed) in
-        their skills, headline, profession or name: "technical writer", not any "writer". Otherwise every free word (or a typo fix of it) outside the bio."""
+        their skills, headline, profession or name: "technical writer", not any "writer".
+        Otherwise every free word (or a typo fix of it) outside the bio."""
         if parsed.is_empty:
             return None
         columns = "{skills headline profession name}"

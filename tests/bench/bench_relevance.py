@@ -22,30 +22,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+# The same demo file preparation as the search benchmark (this directory is on sys.path when
+# a script here runs).
+from bench_search import prepare
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DEMO_SIZE = 1300  # the size the judgements were written for (their searchers are demo members)
-
-
-def manage(db: Path, *args: str) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ELASTICSEARCH_URL": ""}
-    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True)
-
-
-def prepare(db: Path, reseed: bool) -> None:
-    if reseed and db.exists():
-        for path in db.parent.glob(db.name + "*"):
-            path.unlink()
-    fresh = not db.exists()
-    manage(db, "migrate", "--noinput", "-v", "0")
-    if fresh:
-        print(f"seeding {DEMO_SIZE:,} demo members into {db}...", flush=True)
-        manage(db, "seed_demo", "--members", str(DEMO_SIZE), "--skip-features", "--no-progress")
 
 
 def run(db: Path, *, with_osmem: bool, show_misses: bool) -> None:
@@ -136,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / f"demo-{DEMO_SIZE}.sqlite3"
-    prepare(db, args.reseed)
+    prepare(db, DEMO_SIZE, args.reseed)
     run(db, with_osmem=args.osmem, show_misses=args.misses)
 
 

@@ -11,7 +11,7 @@ from django.utils.text import capfirst, normalize_newlines
 from django.utils.translation import pgettext
 
 from community.helpboard import selectors
-from profiles.taxonomy import TaxonomySnapshot, snapshot
+from search.query import taxonomy
 from search.reasons import distance_phrase, speaks_phrase
 
 register = template.Library()
@@ -47,17 +47,13 @@ def help_requests_for(member, limit: int = 5) -> list:
     return selectors.requests_for_helper(member=member, limit=limit)
 
 
-def _skill_names(taxonomy: TaxonomySnapshot) -> dict[str, dict[str, str]]:
-    return {row[0]: {"en": row[1], "fr": row[2], "nl": row[3]} for row in taxonomy.rows}
-
-
 @register.filter
 def match_reasons(match) -> str:
     """{{ match|match_reasons }}: why the search found this member, one line in the reader's
     language: "Offers Translation, Proofreading · speaks Dutch · 3,5 km away"."""
     reasons = getattr(match, "reasons", None) or {}
     lang = (translation.get_language() or "en")[:2]
-    names = snapshot().derived("helpboard:skill-names", _skill_names)
+    names = taxonomy().labels
     parts = []
     skills = [
         names[slug].get(lang) or names[slug]["en"] for slug in reasons.get("skills") or () if slug in names
