@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from community.core.errors import ServiceError
+from community.notifications.api import router as notifications_router
 from messaging.api import router as messaging_router
 from profiles.api_auth import TokenAuth
 from search.api import router as search_router
@@ -71,3 +72,4 @@ def handle_out_of_range(request, exc):
 
 api.add_router("", search_router)
 api.add_router("", messaging_router)
+api.add_router("", notifications_router)

@@ -67,11 +67,13 @@ INSTALLED_APPS = [
     # The project shell (settings, urls, asgi, the API root) is no app: it only mounts these.
     "community.core",
     "profiles",
+    "community.notifications",
     "community.network",
     "search",
     "messaging",
     "community.helpboard",
     "community.demo",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -220,7 +222,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email: SMTP with Django's names once EMAIL_HOST is set, the console otherwise.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coworking Belgium <hello@coworking.example>")
 # Emails have no request to build absolute links from.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
@@ -228,6 +243,27 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# The job queue (Huey, community/core/jobs.py): a SQLite file beside the project by default, so
+# nothing else needs to run; on Redis with REDIS_URL, for workers on any number of machines.
+# `python manage.py run_huey` is the worker (`make run` starts one).
+HUEY = {
+    "name": os.environ.get("JOBS_QUEUE_NAME", "coworking"),
+    "immediate": False,
+    "utc": True,
+    "consumer": {"workers": int(os.environ.get("JOBS_WORKERS", "2")), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update(
+        {
+            "huey_class": "huey.SqliteHuey",
+            "filename": os.environ.get("JOBS_SQLITE_PATH", str(BASE_DIR / "jobs.sqlite3")),
+        }
+    )
+# Seconds a direct message (or request) stays unread before it is emailed.
+MISSED_MESSAGE_EMAIL_DELAY = int(os.environ.get("MISSED_MESSAGE_EMAIL_DELAY", "600"))
 
 # Security: dev-safe by default, strict when DEBUG is off behind HTTPS.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", False)

@@ -20,3 +20,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # real locking (BEGIN IMMEDIATE + busy timeout); shared-cache memory fails with "table is locked".
     test_db = os.path.join(tempfile.mkdtemp(prefix="coworking-test-db-"), "test.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": test_db}  # noqa: F405
+
+# The job queue in a file of its own per run (tests drain it in-process with
+# tests/fixtures/jobs.py, or start a real worker on it).
+if HUEY["huey_class"] == "huey.SqliteHuey":  # noqa: F405
+    HUEY["filename"] = os.path.join(tempfile.mkdtemp(prefix="coworking-test-jobs-"), "jobs.sqlite3")  # noqa: F405

@@ -6,7 +6,6 @@ from messaging.models import (
     ChatProcess,
     Conversation,
     Message,
-    Notification,
     Participant,
 )
 
@@ -44,13 +43,6 @@ class MessageAdmin(admin.ModelAdmin):
 class BlockAdmin(admin.ModelAdmin):
     list_display = ["blocker", "blocked", "created"]
     raw_id_fields = ["blocker", "blocked"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["recipient", "kind", "title", "created", "read_at"]
-    list_filter = ["kind"]
-    raw_id_fields = ["recipient"]
 
 
 @admin.register(ChatConnection)

@@ -36,7 +36,9 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils import translation
 
+from community.notifications.kinds import render
 from messaging.events import (
     ConversationRead,
     Event,
@@ -50,7 +52,8 @@ from messaging.events import (
 )
 
 if TYPE_CHECKING:
-    from messaging.models import Message, Notification
+    from community.notifications.models import Notification
+    from messaging.models import Message
 
 Send = tuple[str, dict[str, Any]]
 
@@ -76,11 +79,14 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 
 def notification_payload(notification: Notification) -> dict[str, Any]:
+    """The notification in its recipient's language (a fact is worded when shown)."""
+    with translation.override(notification.recipient.reading_language):
+        words = render(notification)
     return {
         "id": notification.pk,
         "kind": notification.kind,
-        "title": notification.title,
-        "body": notification.body,
+        "title": words.title,
+        "body": words.body,
         "url": notification.url,
         "created": notification.created.isoformat(),
         "read": notification.read_at is not None,

@@ -15,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.network.models import Space
+from community.notifications.models import Notification
+from community.notifications.services import notify
 from messaging import services
-from messaging.models import Conversation, Message, Notification, Participant
+from messaging.models import Conversation, Message, Participant
 from profiles.models import Member
 
 DEMO_USERNAME = "demo"
@@ -298,12 +300,7 @@ def _seed_demo_member(rng: random.Random, now) -> int:
         count += 1
 
     if not Notification.objects.filter(recipient=demo, kind="welcome").exists():
-        services.notification_send(
-            recipient=demo,
-            kind="welcome",
-            title="Welcome to Coworking Belgium! Your space's lobby room is in Messages.",
-            url="/messages/",
-        )
+        notify(recipient=demo, kind="welcome", url="/messages/")
     return count
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from messaging.models import Message, Notification
+    from community.notifications.models import Notification
+    from messaging.models import Message
 
 
 @dataclass(frozen=True)

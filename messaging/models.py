@@ -180,29 +180,3 @@ class ChatConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} on {self.process}"
-
-
-class Notification(models.Model):
-    """Something a member should see (an answer on the help board, ...), pushed live to their tabs."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(_("kind"), max_length=40)
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), max_length=2000, blank=True)
-    url = models.CharField(_("link"), max_length=500, blank=True)
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created", "-id"]
-        indexes = [
-            models.Index(fields=["recipient", "read_at"]),
-            models.Index(fields=["recipient", "-created"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.recipient}: {self.title}"

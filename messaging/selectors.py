@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,7 +17,6 @@ from messaging.models import (
     ChatProcess,
     Conversation,
     Message,
-    Notification,
     Participant,
 )
 from profiles.models import Member
@@ -339,14 +338,3 @@ def online_contacts(*, member_id: int) -> list[str]:
     """Usernames of the member's contacts who are online now."""
     online = online_member_ids(member_ids=contact_ids(member_id=member_id))
     return list(Member.objects.filter(pk__in=online).values_list("username", flat=True))
-
-
-# --- notifications -------------------------------------------------------------------------
-
-
-def notifications_for(*, member: Member, limit: int = 50) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=member).order_by("-created", "-id")[:limit]
-
-
-def notifications_unread_count(*, member: Member) -> int:
-    return Notification.objects.filter(recipient=member, read_at__isnull=True).count()

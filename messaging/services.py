@@ -26,6 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from community.core.errors import ServiceError
 from community.network.models import Space
 from community.network.selectors import member_space_ids, space_member_ids
+from community.notifications import services as notification_services
+from community.notifications.models import Notification
+from community.notifications.selectors import notifications_unread_count
 from messaging import selectors
 from messaging.delivery import announce, announce_now
 from messaging.events import (
@@ -46,7 +49,6 @@ from messaging.models import (
     ChatProcess,
     Conversation,
     Message,
-    Notification,
     Participant,
 )
 from profiles.models import Member
@@ -659,44 +661,23 @@ def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
 # --- notifications -------------------------------------------------------------------------
 
 
-def _notifications_unread(member_id: int) -> int:
-    return Notification.objects.filter(recipient_id=member_id, read_at__isnull=True).count()
-
-
-def notification_send(
-    *, recipient: Member, kind: str, title: str, body: str = "", url: str = ""
-) -> Notification:
-    """Store a notification and, once committed, push it to every open tab of the recipient.
+def notification_announce(notification: Notification) -> None:
+    """Put a stored notification on every open tab of its recipient, once committed.
 
     Frames: `{"type": "notification", "notification": {id, kind, title, body, url, created,
-    read}}` then `{"type": "notification_unread", "count": n}`.
+    read}}` (in the recipient's language) then `{"type": "notification_unread", "count": n}`.
     """
-    if (
-        url
-        and not (url.startswith("/") and not url.startswith("//"))
-        and not url.startswith(("https://", "http://"))
-    ):
-        # Shown as a link in the menu: never a javascript: or other scheme.
-        raise MessagingError(
-            "invalid_url", _("A notification links to a page of the site or an http(s) address.")
-        )
-    with transaction.atomic():
-        notification = Notification.objects.create(
-            recipient=recipient, kind=kind[:40], title=title[:200], body=body[:2000], url=url[:500]
-        )
-        announce(NotificationCreated(notification=notification, unread=_notifications_unread(recipient.pk)))
-    return notification
+    unread = notifications_unread_count(member=notification.recipient_id)
+    announce(NotificationCreated(notification=notification, unread=unread))
 
 
 def notifications_mark_read(*, member: Member, ids: Iterable[int] | None = None) -> int:
-    """Mark the member's notifications read (all, or the given ids); returns how many changed."""
+    """Mark the member's notifications read (all, or the given ids) and tell their other tabs."""
     with transaction.atomic():
-        qs = Notification.objects.filter(recipient=member, read_at__isnull=True)
-        if ids is not None:
-            qs = qs.filter(pk__in=list(ids))
-        changed = qs.update(read_at=timezone.now())
+        changed = notification_services.notifications_mark_read(member=member, ids=ids)
         if changed:
-            announce(NotificationsRead(member_id=member.pk, unread=_notifications_unread(member.pk)))
+            unread = notifications_unread_count(member=member)
+            announce(NotificationsRead(member_id=member.pk, unread=unread))
     return changed
 
 

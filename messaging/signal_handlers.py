@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from community.network.models import Membership
-from messaging.services import space_rooms_sync
+from community.notifications.signals import notification_stored
+from messaging.services import notification_announce, space_rooms_sync
 from profiles.models import Member
 
 
@@ -47,7 +48,12 @@ def membership_changed(sender, instance: Membership, raw: bool = False, **kwargs
     space_rooms_sync(member=instance.member)
 
 
+def notification_was_stored(sender, notification, **kwargs) -> None:
+    notification_announce(notification)
+
+
 def connect() -> None:
+    notification_stored.connect(notification_was_stored, dispatch_uid="messaging.notification_stored")
     post_save.connect(member_saved, sender=Member, dispatch_uid="messaging.member_saved")
     m2m_changed.connect(
         other_spaces_changed, sender=Member.other_spaces.through, dispatch_uid="messaging.other_spaces"

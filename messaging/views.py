@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
+from community.notifications import selectors as notification_selectors
 from messaging import selectors, services
 from messaging.forms import GroupForm, MessageForm, new_client_id
 from messaging.models import Participant
@@ -209,7 +210,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     """The member's notifications; seeing them marks them read."""
-    items = list(selectors.notifications_for(member=request.user))
+    items = list(notification_selectors.notifications_for(member=request.user))
     unread_ids = [n.pk for n in items if n.read_at is None]
     if unread_ids:
         services.notifications_mark_read(member=request.user, ids=unread_ids)

@@ -7,6 +7,7 @@ the canonical skill, while a free tag nobody foresaw stays a tag of its own (ski
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
@@ -265,6 +266,11 @@ class Member(AbstractUser):
         if not self.display_name:
             self.display_name = self.get_full_name() or self.username
         super().save(*args, **kwargs)
+
+    @property
+    def reading_language(self) -> str:
+        """The language the member reads the site and their emails in."""
+        return self.preferred_language or settings.LANGUAGE_CODE
 
     def get_absolute_url(self) -> str:
         return reverse("profiles:detail", kwargs={"username": self.username})

@@ -163,6 +163,7 @@ def test_the_shared_plumbing_imports_no_app():
 DOMAIN_LAYERS = [
     ["community.core"],
     ["profiles"],
+    ["community.notifications"],
     ["community.network"],
     ["search", "messaging"],
     ["community.helpboard"],

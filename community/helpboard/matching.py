@@ -12,8 +12,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from community.helpboard.models import HelpRequest
 from profiles.models import Member
 from profiles.taxonomy import canonical_slug
@@ -131,7 +129,7 @@ def request_query(
 
 def language_of(member: Member) -> str:
     """The language the member reads the site in."""
-    return member.preferred_language or settings.LANGUAGE_CODE
+    return member.reading_language
 
 
 def help_request_query(help_request: HelpRequest) -> str:

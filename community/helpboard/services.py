@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,8 @@ from community.helpboard.models import (
 )
 from community.helpboard.selectors import helpers_to_thank, showed_themselves_on
 from community.network.models import Space
-from messaging.services import conversation_direct_get_or_create, message_send, notification_send
+from community.notifications.services import notify
+from messaging.services import conversation_direct_get_or_create, message_send
 from profiles.models import Member, Skill
 from profiles.visibility import member_is_reachable
 
@@ -48,6 +49,7 @@ SKILL_MAX_LENGTH = 50
 NOTIFY_MATCH = "help_match"
 NOTIFY_REPLY = "help_reply"
 NOTIFY_THANKS = "help_thanks"
+NOTIFY_OFFER = "help_offer"
 
 
 class RateLimited(ServiceError):
@@ -235,32 +237,27 @@ def _notify_matches(help_request: HelpRequest, members: list[Member]) -> None:
     for member in members:
         if member.pk in muted:
             continue
-        with translation.override(_language_of(member)):
-            sent = _send_notification(
-                recipient=member,
-                kind=NOTIFY_MATCH,
-                title=_("%(name)s could use your help: %(title)s")
-                % {"name": help_request.author, "title": help_request.title},
-                body=Truncator(help_request.description).chars(200),
-                url=help_request.get_absolute_url(),
-            )
+        sent = _send_notification(
+            recipient=member,
+            kind=NOTIFY_MATCH,
+            actor=help_request.author,
+            target=help_request,
+            params={"title": help_request.title, "excerpt": Truncator(help_request.description).chars(200)},
+            url=help_request.get_absolute_url(),
+        )
         if sent:
             notified.append(member.pk)
     if notified:
         HelpMatch.objects.filter(help_request=help_request, member_id__in=notified).update(notified=True)
 
 
-def _language_of(member: Member) -> str:
-    return matching.language_of(member)
-
-
-def _send_notification(*, recipient: Member, kind: str, title: str, body: str, url: str) -> bool:
-    """Through messaging: a live frame on the member's sockets and an entry for later."""
+def _send_notification(**fact) -> bool:
+    """A notification (live on the member's tabs, by email or in the digest per their choice)."""
     try:
-        notification_send(recipient=recipient, kind=kind, title=title, body=body, url=url)
+        notify(**fact)
     except Exception:
         # The request is committed already; a lost notification must not turn into an error page.
-        logger.exception("help notification to %s failed", recipient.pk)
+        logger.exception("help notification to %s failed", fact["recipient"].pk)
         return False
     return True
 
@@ -321,14 +318,14 @@ def help_request_solve(
 
 def _notify_thanks(help_request: HelpRequest, helpers: list[Member]) -> None:
     for helper in helpers:
-        with translation.override(_language_of(helper)):
-            _send_notification(
-                recipient=helper,
-                kind=NOTIFY_THANKS,
-                title=_("%(name)s thanks you for your help") % {"name": help_request.author},
-                body=help_request.title,
-                url=help_request.get_absolute_url(),
-            )
+        _send_notification(
+            recipient=helper,
+            kind=NOTIFY_THANKS,
+            actor=help_request.author,
+            target=help_request,
+            params={"title": help_request.title, "excerpt": help_request.title},
+            url=help_request.get_absolute_url(),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,19 +379,14 @@ def help_offer_create(*, help_request: HelpRequest, member: Member, body: str = 
 def _notify_reply(reply: HelpReply) -> None:
     help_request = reply.help_request
     author = help_request.author
-    with translation.override(_language_of(author)):
-        title = (
-            _("%(name)s offers to help: %(title)s")
-            if reply.is_offer
-            else _("%(name)s replied to your request: %(title)s")
-        ) % {"name": reply.author, "title": help_request.title}
-        _send_notification(
-            recipient=author,
-            kind=NOTIFY_REPLY,
-            title=title,
-            body=Truncator(reply.body).chars(200),
-            url=f"{help_request.get_absolute_url()}#reply-{reply.pk}",
-        )
+    _send_notification(
+        recipient=author,
+        kind=NOTIFY_OFFER if reply.is_offer else NOTIFY_REPLY,
+        actor=reply.author,
+        target=reply,
+        params={"title": help_request.title, "excerpt": Truncator(reply.body).chars(200)},
+        url=f"{help_request.get_absolute_url()}#reply-{reply.pk}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

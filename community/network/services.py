@@ -148,7 +148,7 @@ def _send(*, to: Iterable[str], template: str, context: dict, language: str) -> 
 
 
 def _manager_language(manager: Member) -> str:
-    return manager.preferred_language or settings.LANGUAGE_CODE
+    return manager.reading_language
 
 
 def _announce_trial_received(trial: TrialRequest) -> None:

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from community.notifications import selectors as notification_selectors
 from messaging import selectors
 
 register = template.Library()
@@ -18,10 +19,10 @@ def chat_state(context) -> dict:
     user = getattr(request, "user", None) if request is not None else context.get("user")
     if user is None or not user.is_authenticated:
         return {}
-    notifications = list(selectors.notifications_for(member=user, limit=5))
+    notifications = list(notification_selectors.notifications_for(member=user, limit=5))
     return {
         "notifications": notifications,
-        "notifications_unread": selectors.notifications_unread_count(member=user),
+        "notifications_unread": notification_selectors.notifications_unread_count(member=user),
         "config": {
             "wsPath": "/ws/chat/",
             "username": user.username,

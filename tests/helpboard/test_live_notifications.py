@@ -13,7 +13,7 @@ from django.test import Client
 
 from community.asgi import application
 from community.helpboard import services
-from messaging.models import Notification
+from community.notifications.models import Notification
 from tests.factories import MemberFactory, SpaceFactory
 from tests.helpboard.conftest import give_skills
 
@@ -149,5 +149,5 @@ async def test_the_author_hears_a_reply_live():
     finally:
         await socket.disconnect()
 
-    assert frame["notification"]["kind"] == "help_reply"
+    assert frame["notification"]["kind"] == "help_offer"
     assert frame["notification"]["url"].startswith(help_request.get_absolute_url())

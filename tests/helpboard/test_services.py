@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from community.helpboard import matching, selectors, services
 from community.helpboard.models import HelpMatch, HelpRequest, HelpThanks
-from messaging.models import Notification
+from community.notifications.models import Notification
+from community.notifications.templatetags.notification_tags import in_words
 from profiles.models import Language, Member, Skill
 from search.query import MAX_QUERY_LENGTH
 from search.selectors import search_members
@@ -285,7 +286,7 @@ def test_matched_members_are_notified_once_committed(author, translator, django_
     notification = Notification.objects.get(recipient=translator)
     assert notification.kind == services.NOTIFY_MATCH
     assert notification.url == help_request.get_absolute_url()
-    assert help_request.title in notification.title
+    assert help_request.title in in_words(notification).title
     assert HelpMatch.objects.get(help_request=help_request, member=translator).notified
 
 

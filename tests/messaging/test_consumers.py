@@ -8,6 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
 from community.asgi import application
+from community.notifications.services import notify
 from messaging import services
 from messaging.models import ChatConnection, ChatProcess, Conversation, Message, Participant
 from tests.factories import MemberFactory, SpaceFactory
@@ -585,11 +586,11 @@ async def test_a_notification_reaches_every_tab_of_its_recipient(tabs):
     alice, bob = await members(2)
     alice_tab, alice_other_tab, bob_tab = await tabs(alice), await tabs(alice), await tabs(bob)
 
-    notification = await database_sync_to_async(services.notification_send)(
+    notification = await database_sync_to_async(notify)(
         recipient=alice,
-        kind="help.reply",
-        title="Bob answered your request",
-        body="I can help",
+        kind="help_reply",
+        actor=bob,
+        params={"title": "Logo", "excerpt": "I can help"},
         url="/help/1/",
     )
 
@@ -597,8 +598,8 @@ async def test_a_notification_reaches_every_tab_of_its_recipient(tabs):
         frame = await tab.receive_type("notification")
         assert frame["notification"] == {
             "id": notification.pk,
-            "kind": "help.reply",
-            "title": "Bob answered your request",
+            "kind": "help_reply",
+            "title": f"{bob} replied to your request: Logo",
             "body": "I can help",
             "url": "/help/1/",
             "created": notification.created.isoformat(),

@@ -7,8 +7,9 @@ import random
 
 import pytest
 
+from community.notifications.models import Notification
 from messaging import demo, selectors
-from messaging.models import Conversation, Message, Notification, Participant
+from messaging.models import Conversation, Message, Participant
 from tests.factories import MemberFactory, SpaceFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,9 @@ import pytest
 from django.db import close_old_connections
 from django.utils import timezone
 
+from community.notifications.models import Notification
+from community.notifications.selectors import notifications_unread_count
+from community.notifications.services import NotificationError, notify
 from messaging import selectors, services
 from messaging.models import (
     Block,
@@ -16,7 +19,6 @@ from messaging.models import (
     ChatProcess,
     Conversation,
     Message,
-    Notification,
     Participant,
 )
 from messaging.services import MessagingError
@@ -462,19 +464,19 @@ def test_a_heartbeat_is_one_row_per_process_however_many_sockets():
 def test_notifications_are_stored_and_counted_until_read():
     alice = MemberFactory()
 
-    services.notification_send(recipient=alice, kind="help.match", title="Someone needs you", url="/help/3/")
-    services.notification_send(recipient=alice, kind="help.reply", title="An answer")
+    notify(recipient=alice, kind="help_match", params={"title": "Someone needs you"}, url="/help/3/")
+    notify(recipient=alice, kind="help_reply", params={"title": "An answer"})
 
-    assert selectors.notifications_unread_count(member=alice) == 2
+    assert notifications_unread_count(member=alice) == 2
     assert services.notifications_mark_read(member=alice) == 2
-    assert selectors.notifications_unread_count(member=alice) == 0
+    assert notifications_unread_count(member=alice) == 0
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example/x", "data:text/html,hi"])
 def test_a_notification_never_links_to_a_script(url):
     alice = MemberFactory()
 
-    with pytest.raises(MessagingError):
-        services.notification_send(recipient=alice, kind="x", title="t", url=url)
+    with pytest.raises(NotificationError):
+        notify(recipient=alice, kind="help_match", params={"title": "t"}, url=url)
 
     assert Notification.objects.count() == 0

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from community.notifications.models import Notification
+from community.notifications.services import notify
 from messaging import services
-from messaging.models import Block, Conversation, Message, Notification, Participant
+from messaging.models import Block, Conversation, Message, Participant
 from tests.factories import MemberFactory, SpaceFactory
 
 pytestmark = pytest.mark.django_db
@@ -281,9 +283,7 @@ def test_a_group_with_unknown_usernames_is_a_form_error():
 
 def test_the_notifications_page_lists_and_marks_them_read():
     alice = MemberFactory()
-    services.notification_send(
-        recipient=alice, kind="help.match", title="Een vertaler gezocht", url="/help/1/"
-    )
+    notify(recipient=alice, kind="help_match", params={"title": "Een vertaler gezocht"}, url="/help/1/")
     client = _client(alice)
 
     page = client.get("/messages/notifications/")
@@ -296,9 +296,7 @@ def test_the_notifications_page_lists_and_marks_them_read():
 
 def test_the_nav_menu_shows_unread_notifications_and_loads_the_chat_client():
     alice = MemberFactory()
-    services.notification_send(
-        recipient=alice, kind="help.match", title="<b>Bold</b> request", url="/help/1/"
-    )
+    notify(recipient=alice, kind="help_match", params={"title": "<b>Bold</b> request"}, url="/help/1/")
 
     html = _client(alice).get("/messages/").content.decode()
 

@@ -54,6 +54,11 @@ def _assert_well_behaved(case, response) -> None:
         assert isinstance(body["error"], str) and body["error"], where
 
 
+def _takes_input(operation) -> bool:
+    # The credentials are sent by the test itself, as a valid token.
+    return any(p.name not in ("Authorization", "sessionid") for p in operation.iter_parameters())
+
+
 @pytest.mark.slow
 def test_schema_is_published_and_covers_the_api(api_world):
     operations = _operations()
@@ -69,6 +74,8 @@ def test_fuzzed_api_never_answers_5xx_and_always_json(api_world, mode):
     checked: dict[str, int] = {}
 
     for operation in _operations():
+        if mode == GenerationMode.NEGATIVE and not _takes_input(operation):
+            continue  # nothing to get wrong: no parameter and no body
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(

@@ -245,10 +245,10 @@ def test_profile_links_refuse_javascript_urls(evil):
 
 
 def test_notification_links_refuse_javascript_urls(evil):
-    from messaging.services import MessagingError, notification_send
+    from community.notifications.services import NotificationError, notify
 
-    with pytest.raises(MessagingError):
-        notification_send(recipient=evil["victim"], kind="test", title="Click me", url=URL_PAYLOAD)
+    with pytest.raises(NotificationError):
+        notify(recipient=evil["victim"], kind="help_match", params={"title": "Click me"}, url=URL_PAYLOAD)
 
 
 # ---------------------------------------------------------------------------------------------

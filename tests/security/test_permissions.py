@@ -281,6 +281,24 @@ MATRIX: list[Case] = [
         members(404, anonymous=401),
         label="huge id",
     ),
+    Case("api/notifications/preferences", "/api/notifications/preferences", members(200, anonymous=401)),
+    Case(
+        "api/notifications/preferences",
+        "/api/notifications/preferences",
+        members(400, anonymous=401),
+        method="patch",
+        data={"messages": "sometimes"},
+        label="a choice the topic does not offer",
+        headers={"content_type": "application/json"},
+    ),
+    # --- notifications -------------------------------------------------------------------------------
+    Case("notifications/settings/", "/notifications/settings/", members(200)),
+    Case(
+        "notifications/unsubscribe/<str:token>/",
+        "/notifications/unsubscribe/forged-token/",
+        everyone(400),
+        label="a token this site did not sign",
+    ),
     # --- i18n, media ---------------------------------------------------------------------------------
     Case("i18n/setlang/", "/i18n/setlang/", everyone(REDIRECT), method="post", data={"language": "fr"}),
     Case("i18n/js/", "/i18n/js/", everyone(200)),

@@ -1,0 +1,217 @@
+"""Emails: written in the recipient's language into the outbox, sent by the job queue.
+
+Every email has one shape (`Email`: a subject, paragraphs, items, an action button) rendered by one
+layout (`templates/notifications/email.txt` and `email.html`, its CSS inlined for mail clients),
+with a footer that says why it came and a one-click unsubscribe for its topic alone
+(`List-Unsubscribe` + `List-Unsubscribe-Post`, RFC 8058).
+
+Sending (`email_send`) claims the row first (a conditional update), so two workers never send the
+same email; a refusal or a server that is down leaves it for a later attempt, backing off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import css_inline
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from community.notifications.kinds import TOPICS
+from community.notifications.models import OutgoingEmail
+from community.notifications.tokens import unsubscribe_token
+from profiles.models import Member
+
+logger = logging.getLogger(__name__)
+
+# A sender holds an email this long before another may try it (longer than any SMTP timeout).
+CLAIM_SECONDS = 120
+MAX_ATTEMPTS = 10
+_inliner = css_inline.CSSInliner(keep_style_tags=False)
+
+
+@dataclass
+class Item:
+    title: str
+    text: str = ""
+    url: str = ""
+
+
+@dataclass
+class Email:
+    subject: str
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    action_label: str = ""
+    action_url: str = ""
+
+
+def absolute(url: str) -> str:
+    """A link for an email: emails have no request to build it from, SITE_URL does."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return settings.SITE_URL.rstrip("/") + url
+
+
+def unsubscribe_url(*, member_id: int, topic: str) -> str:
+    token = unsubscribe_token(member_id=member_id, topic=topic)
+    return absolute(reverse("notifications:unsubscribe", args=[token]))
+
+
+def _render(member: Member, topic: str, email: Email) -> tuple[str, str]:
+    context = {
+        "email": email,
+        "member": member,
+        "topic": TOPICS[topic],
+        "unsubscribe_url": unsubscribe_url(member_id=member.pk, topic=topic),
+        "preferences_url": absolute(reverse("notifications:preferences")),
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+    text = render_to_string("notifications/email.txt", context)
+    html = _inliner.inline(render_to_string("notifications/email.html", context))
+    return text, html
+
+
+def write(
+    *, member: Member, topic: str, key: str, compose, language: str | None = None
+) -> OutgoingEmail | None:
+    """Put an email in the outbox unless one with `key` exists (the caller sends it: `email_send`
+    from a job, or `services.email_queue` from a request, after commit).
+
+    `compose()` returns the `Email`, called in the member's language. Returns the new row, or
+    None when the member has no address or the email was written before (nothing twice).
+    """
+    if not member.email or not member.is_active:
+        return None
+    if OutgoingEmail.objects.filter(key=key).exists():
+        return None
+    language = language or member.reading_language
+    with translation.override(language):
+        email = compose()
+        text, html = _render(member, topic, email)
+    try:
+        with transaction.atomic():
+            row = OutgoingEmail.objects.create(
+                key=key[:200],
+                recipient=member,
+                to=member.email,
+                topic=topic,
+                language=language,
+                subject=str(email.subject)[:300],
+                text=text,
+                html=html,
+            )
+    except IntegrityError:  # written by a concurrent job meanwhile
+        return None
+    return row
+
+
+def _message_id(row: OutgoingEmail) -> str:
+    # Stable per email: a resend after a crash between "accepted" and "marked sent" carries the
+    # same Message-ID, which mail systems use to drop the duplicate.
+    domain = urlsplit(settings.SITE_URL).hostname or "coworking.example"
+    digest = hashlib.sha256(row.key.encode()).hexdigest()[:24]
+    return f"<{digest}.{row.pk}@{domain}>"
+
+
+def _message(row: OutgoingEmail, connection) -> EmailMultiAlternatives:
+    unsubscribe = unsubscribe_url(member_id=row.recipient_id, topic=row.topic) if row.recipient_id else ""
+    headers = {"Message-ID": _message_id(row), "Auto-Submitted": "auto-generated"}
+    if unsubscribe:
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(
+        row.subject, row.text, settings.DEFAULT_FROM_EMAIL, [row.to], headers=headers, connection=connection
+    )
+    message.attach_alternative(row.html, "text/html")
+    return message
+
+
+def _claim(ids: list[int], now) -> list[int]:
+    """The ids of `ids` this sender now holds (unsent, due, and not held by another sender)."""
+    held = []
+    for pk in ids:
+        claimed = (
+            OutgoingEmail.objects.filter(
+                pk=pk, sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now
+            )
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+        )
+        if claimed:
+            held.append(pk)
+    return held
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt: 1, 2, 4, ... minutes, at most 2 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 120))
+
+
+def email_send(ids: list[int]) -> int:
+    """Send these outbox emails over one connection; returns how many were sent.
+
+    An email already sent (or held by another sender) is skipped: sending twice sends once.
+    """
+    now = timezone.now()
+    held = _claim(list(ids), now)
+    if not held:
+        return 0
+    sent = 0
+    rows = {row.pk: row for row in OutgoingEmail.objects.filter(pk__in=held)}
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:  # the server is down: every email waits for a later attempt
+        _failed(list(rows.values()), exc)
+        return 0
+    try:
+        for pk in held:
+            row = rows[pk]
+            try:
+                _message(row, connection).send()
+            except Exception as exc:
+                _failed([row], exc)
+                continue
+            OutgoingEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None)
+            sent += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:  # a server that drops the line after the last message
+            logger.warning("closing the mail connection failed", exc_info=True)
+    return sent
+
+
+def _failed(rows: list[OutgoingEmail], exc: Exception) -> None:
+    now = timezone.now()
+    for row in rows:
+        attempts = row.attempts + 1
+        logger.warning("email %s not sent (attempt %s): %s", row.pk, attempts, exc)
+        OutgoingEmail.objects.filter(pk=row.pk).update(
+            attempts=attempts,
+            next_attempt_at=now + backoff(attempts),
+            claimed_until=None,
+            last_error=str(exc)[:500],
+            failed_at=now if attempts >= MAX_ATTEMPTS else None,
+        )
+
+
+def due_email_ids(*, limit: int = 500) -> list[int]:
+    """Unsent emails whose next attempt is due and that no sender holds: the retrier's work."""
+    now = timezone.now()
+    return list(
+        OutgoingEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,97 @@
+"""Every kind of notification and every topic a member can set, in one place.
+
+A *topic* is what a member chooses a delivery for (right away, in the weekly digest, never); a
+*kind* is one fact of a topic, with its wording. The wording is gettext-lazy and filled when the
+notification is shown or emailed, in the reader's language, from the fact's parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from community.notifications.models import Delivery
+
+MESSAGES = "messages"
+HELP_MATCHES = "help_matches"
+HELP_REPLIES = "help_replies"
+MENTIONS = "mentions"
+EVENTS = "events"
+DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    label: str
+    default: str
+    choices: tuple[str, ...] = (Delivery.IMMEDIATELY, Delivery.DIGEST, Delivery.NEVER)
+
+
+TOPICS: dict[str, Topic] = {
+    topic.key: topic
+    for topic in (
+        Topic(MESSAGES, _("Direct messages and message requests I have not read"), Delivery.IMMEDIATELY),
+        Topic(HELP_MATCHES, _("Help requests that match my skills"), Delivery.IMMEDIATELY),
+        Topic(HELP_REPLIES, _("Replies, offers of help and thanks on the help board"), Delivery.IMMEDIATELY),
+        Topic(MENTIONS, _("Mentions of me in a conversation"), Delivery.IMMEDIATELY),
+        Topic(EVENTS, _("Event reminders and places from a waiting list"), Delivery.IMMEDIATELY),
+        # The digest itself is sent weekly or not at all.
+        Topic(DIGEST, _("The weekly digest"), Delivery.DIGEST, (Delivery.DIGEST, Delivery.NEVER)),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    topic: str | None  # None: shown in the site only (never emailed)
+    title: str  # lazy; %(name)s (the actor) and the fact's params
+    action: str = _("Open")
+
+
+KINDS: dict[str, Kind] = {
+    "help_match": Kind(HELP_MATCHES, _("%(name)s could use your help: %(title)s"), _("See the request")),
+    "help_reply": Kind(HELP_REPLIES, _("%(name)s replied to your request: %(title)s"), _("Read the answer")),
+    "help_offer": Kind(HELP_REPLIES, _("%(name)s offers to help: %(title)s"), _("Read the offer")),
+    "help_thanks": Kind(HELP_REPLIES, _("%(name)s thanks you for your help"), _("See the request")),
+    "mention": Kind(MENTIONS, _("%(name)s mentioned you in %(title)s"), _("Open the conversation")),
+    "event_reminder": Kind(EVENTS, _("Tomorrow: %(title)s"), _("See the event")),
+    "event_place": Kind(EVENTS, _("A place is yours: %(title)s"), _("See the event")),
+    "welcome": Kind(None, _("Welcome to Coworking Belgium! Your space's lobby room is in Messages.")),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str
+    action: str
+
+
+class _Params(dict):
+    """Missing parameters read as empty rather than break a page (an older fact, a renamed key)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def actor_name(actor) -> str:
+    return str(actor) if actor is not None else str(_("A former member"))
+
+
+def render(notification) -> Rendered:
+    """The notification in words, in the active language."""
+    params = notification.params or {}
+    if "legacy_title" in params:  # written before notifications were stored as facts
+        return Rendered(params["legacy_title"], params.get("legacy_body", ""), str(_("Open")))
+    kind = KINDS.get(notification.kind)
+    if kind is None:
+        return Rendered(params.get("title", notification.kind), params.get("excerpt", ""), str(_("Open")))
+    values = _Params(params, name=actor_name(notification.actor))
+    return Rendered(str(kind.title) % values, params.get("excerpt", ""), str(kind.action))
+
+
+def topic_of(kind: str) -> str | None:
+    known = KINDS.get(kind)
+    return known.topic if known else None

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from community.notifications.kinds import TOPICS
+from community.notifications.models import Notification, NotificationPreference
+from profiles.models import Member
+
+
+def notifications_for(*, member: Member, limit: int = 50) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=member)
+        .select_related("actor")
+        .order_by("-created", "-id")[:limit]
+    )
+
+
+def notifications_unread_count(*, member: Member | int) -> int:
+    member_id = member if isinstance(member, int) else member.pk
+    return Notification.objects.filter(recipient_id=member_id, read_at__isnull=True).count()
+
+
+def deliveries_for(*, member: Member) -> dict[str, str]:
+    """The member's delivery for every topic: their choice, or the topic's default."""
+    chosen = dict(NotificationPreference.objects.filter(member=member).values_list("topic", "delivery"))
+    return {key: chosen.get(key, topic.default) for key, topic in TOPICS.items()}
+
+
+def delivery_for(*, member: Member | int, topic: str) -> str:
+    member_id = member if isinstance(member, int) else member.pk
+    chosen = (
+        NotificationPreference.objects.filter(member_id=member_id, topic=topic)
+        .values_list("delivery", flat=True)
+        .first()
+    )
+    return chosen or TOPICS[topic].default
+
+
+def members_with_delivery(*, topic: str, delivery: str) -> QuerySet:
+    """Ids of active members with an email address whose delivery for `topic` is `delivery`."""
+    others = NotificationPreference.objects.filter(topic=topic).exclude(delivery=delivery).values("member_id")
+    chosen = NotificationPreference.objects.filter(topic=topic, delivery=delivery).values("member_id")
+    members = Member.objects.filter(is_active=True).exclude(email="")
+    if TOPICS[topic].default == delivery:
+        return members.exclude(pk__in=others).values_list("pk", flat=True)
+    return members.filter(pk__in=chosen).values_list("pk", flat=True)
