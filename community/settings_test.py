@@ -8,7 +8,9 @@ os.environ.setdefault("DEBUG", "0")
 from community.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test process was given a real SMTP server (a worker started by a test).
+if not os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="coworking-test-media-")
 # No background thread reading the test database between tests: the tests that need the outbox
 # retrier start one themselves.
@@ -23,5 +25,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # The job queue in a file of its own per run (tests drain it in-process with
 # tests/fixtures/jobs.py, or start a real worker on it).
-if HUEY["huey_class"] == "huey.SqliteHuey":  # noqa: F405
+if HUEY["huey_class"] == "huey.SqliteHuey" and not os.environ.get("JOBS_SQLITE_PATH"):  # noqa: F405
     HUEY["filename"] = os.path.join(tempfile.mkdtemp(prefix="coworking-test-jobs-"), "jobs.sqlite3")  # noqa: F405

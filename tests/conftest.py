@@ -12,7 +12,12 @@ from django.test import Client
 from tests.factories import MemberFactory, SpaceFactory
 
 # Real servers for the tests that need them: `redis_server`/`redis_url`, `daphne_factory`.
-pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.daphne"]
+pytest_plugins = [
+    "tests.fixtures.redis",
+    "tests.fixtures.daphne",
+    "tests.fixtures.smtp",
+    "tests.fixtures.jobs",
+]
 
 
 @pytest.fixture(scope="session")
@@ -114,6 +119,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_job_queue():
+    """No job outlives its test: a later test's rows may reuse the ids an old job names."""
+    from tests.fixtures.jobs import flush_queue
+
+    flush_queue()
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,150 @@
+"""Notification emails through the real queue and a real SMTP server.
+
+The queue is drained in-process (`run_jobs`), the same storage and serialisation as the worker.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from community.notifications import email as outbox
+from community.notifications.models import Delivery, NotificationPreference, OutgoingEmail
+from community.notifications.services import notify, preference_set
+from community.notifications.tasks import retry_emails
+from tests.factories import MemberFactory
+from tests.fixtures.jobs import run_jobs
+from tests.fixtures.smtp import html_of, text_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _match(recipient, author, title="Qui peut traduire mon site en néerlandais ?"):
+    return notify(
+        recipient=recipient,
+        kind="help_match",
+        actor=author,
+        params={"title": title, "excerpt": "Une boutique en ligne, 40 pages."},
+        url="/help/7/",
+    )
+
+
+def test_a_notification_is_emailed_in_the_recipients_language_as_text_and_html(smtp_server):
+    author = MemberFactory(display_name="Camille Dubois")
+    helper = MemberFactory(email="anneleen@example.be", preferred_language="nl")
+
+    _match(helper, author)
+    run_jobs()
+
+    [mail] = smtp_server.wait_for(1)
+    assert mail["To"] == "anneleen@example.be"
+    subject = str(mail["Subject"]).strip()  # folded by the sender, unfolded with a leading space
+    assert subject == "Camille Dubois kan je hulp goed gebruiken: Qui peut traduire mon site en néerlandais ?"
+    text, html = text_of(mail), html_of(mail)
+    assert "Une boutique en ligne, 40 pages." in text
+    assert "http://127.0.0.1:8000/help/7/" in text
+    assert 'style="' in html and "<style" not in html  # CSS inlined for mail clients
+    assert "Hallo" in text or "Dag" in text
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert (
+        str(mail["List-Unsubscribe"]).strip().startswith("<http://127.0.0.1:8000/notifications/unsubscribe/")
+    )
+
+
+def test_running_the_send_twice_sends_once(smtp_server):
+    helper = MemberFactory()
+    _match(helper, MemberFactory())
+    run_jobs()
+    row = OutgoingEmail.objects.get()
+
+    outbox.email_send([row.pk])
+    outbox.email_send([row.pk])
+
+    smtp_server.wait_for(1)
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_refusing_server_delays_the_email_and_it_is_sent_once_later(smtp_server):
+    helper = MemberFactory()
+    smtp_server.refuse = True
+    _match(helper, MemberFactory())
+    run_jobs()
+
+    row = OutgoingEmail.objects.get()
+    assert row.sent_at is None and row.attempts == 1 and "451" in row.last_error
+    assert smtp_server.messages == []
+
+    smtp_server.refuse = False
+    assert row.next_attempt_at > timezone.now() + timedelta(seconds=50)  # backing off
+    assert retry_emails.call_local() == 0  # the retrier (every minute) waits for it
+    OutgoingEmail.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))  # time passed
+    assert retry_emails.call_local() == 1
+    assert retry_emails.call_local() == 0
+    assert len(smtp_server.wait_for(1)) == 1
+    assert OutgoingEmail.objects.get().sent_at is not None
+
+
+def test_a_server_that_is_down_never_turns_the_request_into_an_error(smtp_server):
+    helper = MemberFactory()
+    smtp_server.stop()
+
+    _match(helper, MemberFactory())
+    run_jobs()
+
+    row = OutgoingEmail.objects.get()
+    assert row.sent_at is None and row.attempts == 1
+
+
+def test_a_topic_set_to_never_or_digest_sends_no_email(smtp_server):
+    never, digest = MemberFactory(), MemberFactory()
+    preference_set(member=never, topic="help_matches", delivery=Delivery.NEVER)
+    preference_set(member=digest, topic="help_matches", delivery=Delivery.DIGEST)
+
+    _match(never, MemberFactory())
+    _match(digest, MemberFactory())
+    run_jobs()
+
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_a_notification_read_before_the_job_runs_is_not_emailed(smtp_server):
+    helper = MemberFactory()
+    notification = _match(helper, MemberFactory())
+    notification.read_at = timezone.now()
+    notification.save()
+
+    run_jobs()
+
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_the_one_click_unsubscribe_turns_that_topic_off_without_logging_in(smtp_server):
+    helper = MemberFactory()
+    _match(helper, MemberFactory())
+    run_jobs()
+    [mail] = smtp_server.wait_for(1)
+    url = str(mail["List-Unsubscribe"]).strip().strip("<>").replace("http://127.0.0.1:8000", "")
+
+    page = Client().get(url)
+    assert page.status_code == 200
+    assert not NotificationPreference.objects.exists()  # a link scanner's GET changes nothing
+
+    response = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    assert NotificationPreference.objects.get(member=helper).topic == "help_matches"
+    assert NotificationPreference.objects.get(member=helper).delivery == Delivery.NEVER
+    _match(helper, MemberFactory(), title="Autre chose")
+    run_jobs()
+    assert OutgoingEmail.objects.count() == 1
+
+
+@pytest.mark.parametrize("token", ["forged", "a" * 300, "W1sxLCJtZXNzYWdlcyJdXQ:bad:sig"])
+def test_a_forged_unsubscribe_token_is_refused(token):
+    response = Client().post(f"/notifications/unsubscribe/{token}/")
+
+    assert response.status_code == 400
+    assert not NotificationPreference.objects.exists()
