@@ -88,6 +88,8 @@ class Participant(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACCEPTED)
     # Id of the newest message this member has read in the conversation (0: none).
     last_read_id = models.BigIntegerField(default=0)
+    # Id of the newest message of this conversation emailed to them as missed (0: none).
+    emailed_up_to_id = models.BigIntegerField(default=0, editable=False)
     muted = models.BooleanField(_("muted"), default=False)
     joined = models.DateTimeField(_("joined"), default=timezone.now)
 

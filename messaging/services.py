@@ -51,6 +51,7 @@ from messaging.models import (
     Message,
     Participant,
 )
+from messaging.tasks import missed_messages_later
 from profiles.models import Member
 
 if TYPE_CHECKING:
@@ -488,6 +489,8 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
         if existing is None:
             raise
         return _stored(message_id=existing[0], stored_in=existing[1], conversation_id=conversation_id)
+    if context.kind == Conversation.Kind.DIRECT and context.other_id:
+        missed_messages_later(conversation_id=conversation_id, member_id=context.other_id)
     return message
 
 

@@ -25,6 +25,7 @@ from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
 from community.core.timeutils import midnight_after, start_of_today
 from community.network.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
 from community.network.selectors import can_manage_space
+from community.notifications.services import notify
 from profiles.models import Member
 
 logger = logging.getLogger(__name__)
@@ -296,16 +297,25 @@ def event_create(
     )
 
 
+def event_fact(event: Event) -> dict:
+    """What a notification about an event needs to be worded in any language later."""
+    return {
+        "title": event.title,
+        "space": event.space.name if event.space_id else "Coworking Belgium",
+        "starts_at": event.starts_at.isoformat(),
+    }
+
+
 def _announce_promoted(rsvps: list[RSVP]) -> None:
     for rsvp in rsvps:
-        member = rsvp.member
-        if member.email:
-            _send(
-                to=[member.email],
-                template="rsvp_promoted",
-                context={"rsvp": rsvp, "event": rsvp.event, "member": member},
-                language=_manager_language(member),
-            )
+        notify(
+            recipient=rsvp.member,
+            kind="event_place",
+            target=rsvp.event,
+            params=event_fact(rsvp.event),
+            url=rsvp.event.get_absolute_url(),
+            key=f"event_place:{rsvp.pk}:{rsvp.requested_at.isoformat()}",
+        )
 
 
 def _fill_free_seats(event: Event) -> list[RSVP]:

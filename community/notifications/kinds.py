@@ -8,7 +8,9 @@ notification is shown or emailed, in the reader's language, from the fact's para
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.notifications.models import Delivery
@@ -48,6 +50,7 @@ class Kind:
     topic: str | None  # None: shown in the site only (never emailed)
     title: str  # lazy; %(name)s (the actor) and the fact's params
     action: str = _("Open")
+    body: str = ""  # lazy, like the title; empty: the fact's excerpt (content as a member wrote it)
 
 
 KINDS: dict[str, Kind] = {
@@ -56,8 +59,13 @@ KINDS: dict[str, Kind] = {
     "help_offer": Kind(HELP_REPLIES, _("%(name)s offers to help: %(title)s"), _("Read the offer")),
     "help_thanks": Kind(HELP_REPLIES, _("%(name)s thanks you for your help"), _("See the request")),
     "mention": Kind(MENTIONS, _("%(name)s mentioned you in %(title)s"), _("Open the conversation")),
-    "event_reminder": Kind(EVENTS, _("Tomorrow: %(title)s"), _("See the event")),
-    "event_place": Kind(EVENTS, _("A place is yours: %(title)s"), _("See the event")),
+    "event_reminder": Kind(EVENTS, _("Tomorrow: %(title)s"), _("See the event"), _("%(when)s at %(space)s")),
+    "event_place": Kind(
+        EVENTS,
+        _("A place is yours: %(title)s"),
+        _("See the event"),
+        _("A seat was freed and given to you from the waiting list: %(when)s at %(space)s."),
+    ),
     "welcome": Kind(None, _("Welcome to Coworking Belgium! Your space's lobby room is in Messages.")),
 }
 
@@ -89,7 +97,12 @@ def render(notification) -> Rendered:
     if kind is None:
         return Rendered(params.get("title", notification.kind), params.get("excerpt", ""), str(_("Open")))
     values = _Params(params, name=actor_name(notification.actor))
-    return Rendered(str(kind.title) % values, params.get("excerpt", ""), str(kind.action))
+    if starts_at := params.get("starts_at"):
+        # Said in the reader's language and the Belgian time: "mardi 8 décembre 2026, 18:30".
+        when = timezone.localtime(datetime.fromisoformat(starts_at))
+        values["when"] = formats.date_format(when, "l j F Y, H:i")
+    body = str(kind.body) % values if kind.body else params.get("excerpt", "")
+    return Rendered(str(kind.title) % values, body, str(kind.action))
 
 
 def topic_of(kind: str) -> str | None:

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from community.network import services
 from community.network.models import RSVP, Event
+from community.notifications.models import Notification
 from tests.community.conftest import run_at_once
 from tests.factories import MemberFactory, SpaceFactory
+from tests.fixtures.jobs import run_jobs
 
 
 def make_event(*, space=None, capacity=None, days=7, hours=2, title="Apéro des coworkers", **extra) -> Event:
@@ -64,8 +66,10 @@ def test_a_cancelled_seat_goes_to_the_first_on_the_waiting_list_who_is_emailed(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.rsvp_cancel(event=event, member=ann)
+    run_jobs()
 
     assert statuses(event) == {"ann": "cancelled", "bert": "going", "chloe": "waiting"}
+    assert [n.kind for n in Notification.objects.filter(recipient=bert)] == ["event_place"]
     assert [m.to for m in mail.outbox] == [[bert.email]]
     assert event.title in mail.outbox[0].subject
 
