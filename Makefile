@@ -29,8 +29,11 @@ messages:
 	@command -v msgfmt >/dev/null 2>&1 || $(MAKE) --no-print-directory system-packages PACKAGES=gettext
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
+# The job worker (emails, digests, periodic jobs) runs beside the web server and stops with it.
 run: setup
-	@echo "Coworking Belgium on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "Coworking Belgium on http://$(HOST):$(PORT)/ (Ctrl-C to stop), with its job worker"
+	@$(PY) manage.py run_huey --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 --websocket-max-frame-size 65536 community.asgi:application
 
 # Debian packages the tests use: Redis, PostgreSQL, Chromium (browser journeys), gettext.

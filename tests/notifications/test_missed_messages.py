@@ -15,16 +15,11 @@ from tests.factories import MemberFactory
 from tests.fixtures.jobs import run_jobs
 from tests.fixtures.smtp import text_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Time moves only when a test says so (the one-check-per-pair window lives in the cache's clock);
+# a delay that crosses midnight changes nothing.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock("morning", "before-midnight")]
 
 DELAY = 600  # MISSED_MESSAGE_EMAIL_DELAY's default
-
-
-@pytest.fixture(autouse=True)
-def clock(time_machine):
-    """Time moves only when a test says so (the debounce window lives in the cache's clock)."""
-    time_machine.move_to(timezone.now(), tick=False)
-    return time_machine
 
 
 def _later(seconds: float = DELAY + 1):
