@@ -21,8 +21,8 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 class OutgoingEmailAdmin(admin.ModelAdmin):
     """What was emailed to whom, and what still waits (with the last error of a refused one)."""
 
-    list_display = ["to", "subject", "topic", "created", "attempts", "sent_at", "failed_at"]
-    list_filter = ["topic", "sent_at", "failed_at"]
+    list_display = ["to", "subject", "topic", "created", "attempts", "sent_at", "given_up_at"]
+    list_filter = ["topic", "sent_at", "given_up_at"]
     search_fields = ["to", "subject", "key"]
     raw_id_fields = ["recipient"]
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]

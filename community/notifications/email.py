@@ -26,8 +26,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from community.notifications.kinds import TOPICS
-from community.notifications.models import OutgoingEmail
+from community.notifications.kinds import KINDS, TOPICS, render
+from community.notifications.models import Delivery, Notification, OutgoingEmail
+from community.notifications.selectors import delivery_for
 from community.notifications.tokens import unsubscribe_token
 from profiles.models import Member
 
@@ -82,7 +83,13 @@ def _render(member: Member, topic: str, email: Email) -> tuple[str, str]:
 
 
 def write(
-    *, member: Member, topic: str, key: str, compose, language: str | None = None
+    *,
+    member: Member,
+    topic: str,
+    key: str,
+    compose,
+    language: str | None = None,
+    notification: Notification | None = None,
 ) -> OutgoingEmail | None:
     """Put an email in the outbox unless one with `key` exists (the caller sends it: `email_send`
     from a job, or `services.email_queue` from a request, after commit).
@@ -109,10 +116,38 @@ def write(
                 subject=str(email.subject)[:300],
                 text=text,
                 html=html,
+                notification=notification,
             )
     except IntegrityError:  # written by a concurrent job meanwhile
         return None
     return row
+
+
+def write_for_notification(notification: Notification) -> OutgoingEmail | None:
+    """The email of a notification whose topic its recipient wants right away (None otherwise)."""
+    kind = KINDS.get(notification.kind)
+    if kind is None or kind.topic is None:
+        return None
+    recipient = notification.recipient
+    if delivery_for(member=recipient, topic=kind.topic) != Delivery.IMMEDIATELY:
+        return None
+
+    def compose() -> Email:
+        words = render(notification)
+        return Email(
+            subject=words.title,
+            paragraphs=[words.body] if words.body else [],
+            action_label=words.action,
+            action_url=absolute(notification.url),
+        )
+
+    return write(
+        member=recipient,
+        topic=kind.topic,
+        key=f"notification:{notification.pk}",
+        compose=compose,
+        notification=notification,
+    )
 
 
 def _message_id(row: OutgoingEmail) -> str:
@@ -142,7 +177,7 @@ def _claim(ids: list[int], now) -> list[int]:
     for pk in ids:
         claimed = (
             OutgoingEmail.objects.filter(
-                pk=pk, sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now
+                pk=pk, sent_at__isnull=True, given_up_at__isnull=True, next_attempt_at__lte=now
             )
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
@@ -167,7 +202,16 @@ def email_send(ids: list[int]) -> int:
     if not held:
         return 0
     sent = 0
-    rows = {row.pk: row for row in OutgoingEmail.objects.filter(pk__in=held)}
+    rows = {row.pk: row for row in OutgoingEmail.objects.filter(pk__in=held).select_related("notification")}
+    for pk, row in list(rows.items()):
+        if row.notification is not None and row.notification.read_at is not None:
+            OutgoingEmail.objects.filter(pk=pk).update(
+                given_up_at=now, claimed_until=None, last_error="read in the site before it could be sent"
+            )
+            held.remove(pk)
+            del rows[pk]
+    if not held:
+        return 0
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -202,7 +246,7 @@ def _failed(rows: list[OutgoingEmail], exc: Exception) -> None:
             next_attempt_at=now + backoff(attempts),
             claimed_until=None,
             last_error=str(exc)[:500],
-            failed_at=now if attempts >= MAX_ATTEMPTS else None,
+            given_up_at=now if attempts >= MAX_ATTEMPTS else None,
         )
 
 
@@ -210,7 +254,7 @@ def due_email_ids(*, limit: int = 500) -> list[int]:
     """Unsent emails whose next attempt is due and that no sender holds: the retrier's work."""
     now = timezone.now()
     return list(
-        OutgoingEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
+        OutgoingEmail.objects.filter(sent_at__isnull=True, given_up_at__isnull=True, next_attempt_at__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]

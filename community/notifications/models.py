@@ -97,7 +97,13 @@ class OutgoingEmail(models.Model):
     # A sender holds the email until then: two workers never send it at the same time.
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    # Not sent and no longer tried: refused MAX_ATTEMPTS times, or its notification was read in
+    # the site before it could go (see last_error).
+    given_up_at = models.DateTimeField(null=True, blank=True)
+    # The notification it tells, if any: read in the site first, the email is not sent.
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -106,7 +112,7 @@ class OutgoingEmail(models.Model):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
-                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+                condition=models.Q(sent_at__isnull=True, given_up_at__isnull=True),
                 name="outgoing_email_due",
             )
         ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from community.core.errors import ServiceError
 from community.core.jobs import enqueue_after_commit
-from community.notifications import tasks
+from community.notifications import email, tasks
 from community.notifications.kinds import KINDS, TOPICS
 from community.notifications.models import Delivery, Notification, NotificationPreference
 from community.notifications.signals import notification_stored
@@ -48,8 +48,8 @@ def notify(
     """Store a notification (a fact, put into words when shown) and deliver it.
 
     After commit it reaches the recipient's open tabs (messaging listens to `notification_stored`),
-    and by email when their preference for its topic says right away (`tasks.deliver_notification`);
-    a "digest" topic waits for the weekly digest. With `key`, a fact told before is not told again
+    and by email when their preference for its topic says right away (written in the same
+    transaction, sent by the queue); a "digest" topic waits for the weekly digest. With `key`, a fact told before is not told again
     (returns None).
     """
     url = _checked_url(url)
@@ -69,13 +69,16 @@ def notify(
     try:
         with transaction.atomic():
             notification = Notification.objects.create(**fields)
+            # The email is written with the fact, in one transaction (an outbox): a crash after
+            # the commit, or a worker killed while sending, leaves it for the retrier.
+            row = email.write_for_notification(notification)
             notification_stored.send(sender=Notification, notification=notification)
     except IntegrityError:
         if key and Notification.objects.filter(key=key).exists():
             return None
         raise
-    if KINDS[kind].topic is not None:
-        enqueue_after_commit(tasks.deliver_notification, notification.pk)
+    if row is not None:
+        enqueue_after_commit(tasks.send_email, row.pk)
     return notification
 
 

@@ -69,14 +69,15 @@ class Migration(migrations.Migration):
                 ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('claimed_until', models.DateTimeField(blank=True, null=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
+                ('given_up_at', models.DateTimeField(blank=True, null=True)),
                 ('last_error', models.CharField(blank=True, max_length=500)),
                 ('recipient', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('notification', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='notifications.notification')),
             ],
             options={
                 'verbose_name': 'outgoing email',
                 'verbose_name_plural': 'outgoing emails',
-                'indexes': [models.Index(condition=models.Q(('failed_at__isnull', True), ('sent_at__isnull', True)), fields=['next_attempt_at'], name='outgoing_email_due')],
+                'indexes': [models.Index(condition=models.Q(('given_up_at__isnull', True), ('sent_at__isnull', True)), fields=['next_attempt_at'], name='outgoing_email_due')],
             },
         ),
     ]
