@@ -8,20 +8,25 @@ still unread then, all of it in one email, and remembers the last message emaile
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from community.notifications import email
 from community.notifications.kinds import MESSAGES, actor_name
 from community.notifications.models import Delivery
 from community.notifications.selectors import delivery_for
 from community.notifications.tasks import RETRY
-from messaging.models import Message, Participant
+from messaging.models import Conversation, Message, Participant
 
 MESSAGES_LISTED = 5
 
@@ -36,6 +41,32 @@ def missed_messages_later(*, conversation_id: int, member_id: int) -> None:
             email_missed_messages.schedule(args=(conversation_id, member_id), delay=delay)
 
     transaction.on_commit(schedule, robust=True)
+
+
+@db_periodic_task(crontab(minute="*/5"), **RETRY)
+def email_missed_messages_left() -> int:
+    """Every five minutes, the checks a lost job never made (a crash between a commit and its
+    enqueue, a worker killed in the middle of one): direct conversations with a message of the
+    last day, older than the delay, past what each other participant read or was emailed."""
+    now = timezone.now()
+    delay = timedelta(seconds=settings.MISSED_MESSAGE_EMAIL_DELAY)
+    newest = (
+        Message.objects.filter(conversation_id=OuterRef("conversation_id")).order_by("-id").values("id")[:1]
+    )
+    waiting = (
+        Participant.objects.filter(
+            conversation__kind=Conversation.Kind.DIRECT,
+            conversation__last_message_at__gte=now - timedelta(days=1),
+            conversation__last_message_at__lte=now - delay,
+            muted=False,
+            status__in=[Participant.Status.ACCEPTED, Participant.Status.REQUESTED],
+        )
+        .annotate(newest=Subquery(newest))
+        .filter(newest__gt=F("last_read_id"))
+        .filter(newest__gt=F("emailed_up_to_id"))
+        .values_list("conversation_id", "member_id")
+    )
+    return sum(email_missed_messages.call_local(c, m) is not None for c, m in waiting)
 
 
 @db_task(**RETRY)

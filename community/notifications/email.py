@@ -5,8 +5,9 @@ layout (`templates/notifications/email.txt` and `email.html`, its CSS inlined fo
 with a footer that says why it came and a one-click unsubscribe for its topic alone
 (`List-Unsubscribe` + `List-Unsubscribe-Post`, RFC 8058).
 
-Sending (`email_send`) claims the row first (a conditional update), so two workers never send the
-same email; a refusal or a server that is down leaves it for a later attempt, backing off.
+Sending (`email_send`) claims each row just before it goes (a conditional update), so two workers
+never send the same email; a refusal or a server that is down leaves it for a later attempt,
+backing off.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ from profiles.models import Member
 
 logger = logging.getLogger(__name__)
 
-# A sender holds an email this long before another may try it (longer than any SMTP timeout).
-CLAIM_SECONDS = 120
+
+def _claim_seconds() -> int:
+    # A sender holds an email this long before another may try it (longer than any SMTP timeout).
+    return settings.EMAIL_CLAIM_SECONDS
+
+
 MAX_ATTEMPTS = 10
 _inliner = css_inline.CSSInliner(keep_style_tags=False)
 
@@ -171,20 +176,18 @@ def _message(row: OutgoingEmail, connection) -> EmailMultiAlternatives:
     return message
 
 
-def _claim(ids: list[int], now) -> list[int]:
-    """The ids of `ids` this sender now holds (unsent, due, and not held by another sender)."""
-    held = []
-    for pk in ids:
-        claimed = (
-            OutgoingEmail.objects.filter(
-                pk=pk, sent_at__isnull=True, given_up_at__isnull=True, next_attempt_at__lte=now
-            )
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+def _claim(pk: int) -> OutgoingEmail | None:
+    """The email, now held by this sender for one SMTP transaction; None when it is sent, not
+    due, given up, or held by another sender."""
+    now = timezone.now()
+    claimed = (
+        OutgoingEmail.objects.filter(
+            pk=pk, sent_at__isnull=True, given_up_at__isnull=True, next_attempt_at__lte=now
         )
-        if claimed:
-            held.append(pk)
-    return held
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + timedelta(seconds=_claim_seconds()))
+    )
+    return OutgoingEmail.objects.select_related("notification").filter(pk=pk).first() if claimed else None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -195,59 +198,58 @@ def backoff(attempts: int) -> timedelta:
 def email_send(ids: list[int]) -> int:
     """Send these outbox emails over one connection; returns how many were sent.
 
-    An email already sent (or held by another sender) is skipped: sending twice sends once.
+    Each email is claimed just before it goes (a sender holds one at a time, however slow the
+    server), so an email already sent or held by another sender is skipped: twice sends once.
     """
-    now = timezone.now()
-    held = _claim(list(ids), now)
-    if not held:
-        return 0
     sent = 0
-    rows = {row.pk: row for row in OutgoingEmail.objects.filter(pk__in=held).select_related("notification")}
-    for pk, row in list(rows.items()):
-        if row.notification is not None and row.notification.read_at is not None:
-            OutgoingEmail.objects.filter(pk=pk).update(
-                given_up_at=now, claimed_until=None, last_error="read in the site before it could be sent"
-            )
-            held.remove(pk)
-            del rows[pk]
-    if not held:
-        return 0
-    connection = get_connection(fail_silently=False)
+    connection = None
     try:
-        connection.open()
-    except Exception as exc:  # the server is down: every email waits for a later attempt
-        _failed(list(rows.values()), exc)
-        return 0
-    try:
-        for pk in held:
-            row = rows[pk]
+        for pk in ids:
+            row = _claim(pk)
+            if row is None:
+                continue
+            if row.notification is not None and row.notification.read_at is not None:
+                OutgoingEmail.objects.filter(pk=pk).update(
+                    given_up_at=timezone.now(),
+                    claimed_until=None,
+                    last_error="read in the site before it could be sent",
+                )
+                continue
+            if connection is None:
+                connection = get_connection(fail_silently=False)
+                try:
+                    connection.open()
+                except Exception as exc:  # the server is down: the rest waits for the retrier
+                    connection = None
+                    _failed(row, exc)
+                    break
             try:
                 _message(row, connection).send()
-            except Exception as exc:
-                _failed([row], exc)
+            except Exception as exc:  # refused: a later attempt, backing off
+                _failed(row, exc)
                 continue
             OutgoingEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None)
             sent += 1
     finally:
-        try:
-            connection.close()
-        except Exception:  # a server that drops the line after the last message
-            logger.warning("closing the mail connection failed", exc_info=True)
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # a server that drops the line after the last message
+                logger.warning("closing the mail connection failed", exc_info=True)
     return sent
 
 
-def _failed(rows: list[OutgoingEmail], exc: Exception) -> None:
+def _failed(row: OutgoingEmail, exc: Exception) -> None:
     now = timezone.now()
-    for row in rows:
-        attempts = row.attempts + 1
-        logger.warning("email %s not sent (attempt %s): %s", row.pk, attempts, exc)
-        OutgoingEmail.objects.filter(pk=row.pk).update(
-            attempts=attempts,
-            next_attempt_at=now + backoff(attempts),
-            claimed_until=None,
-            last_error=str(exc)[:500],
-            given_up_at=now if attempts >= MAX_ATTEMPTS else None,
-        )
+    attempts = row.attempts + 1
+    logger.warning("email %s not sent (attempt %s): %s", row.pk, attempts, exc)
+    OutgoingEmail.objects.filter(pk=row.pk).update(
+        attempts=attempts,
+        next_attempt_at=now + backoff(attempts),
+        claimed_until=None,
+        last_error=str(exc)[:500],
+        given_up_at=now if attempts >= MAX_ATTEMPTS else None,
+    )
 
 
 def due_email_ids(*, limit: int = 500) -> list[int]:

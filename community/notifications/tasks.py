@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from community.notifications import email
 
@@ -27,3 +27,9 @@ def retry_emails() -> int:
         if not done:
             break
     return sent
+
+
+@on_startup()
+def send_what_was_left() -> None:
+    """A worker that starts (again) sends at once what a stopped one left unsent."""
+    retry_emails.call_local()

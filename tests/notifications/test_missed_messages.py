@@ -120,3 +120,22 @@ def test_group_and_room_messages_are_not_emailed(smtp_server):
     run_jobs(at=_later())
 
     assert OutgoingEmail.objects.count() == 0
+
+
+def test_a_check_lost_with_its_job_is_made_by_the_sweep(smtp_server, clock):
+    from messaging.tasks import email_missed_messages_left
+    from tests.fixtures.jobs import flush_queue
+
+    a, b = MemberFactory(), MemberFactory()
+    conversation = _talking(a, b)
+    _send(a, conversation, "Lost with a crashed worker")
+    flush_queue()  # the scheduled check is gone
+
+    clock.shift(DELAY - 30)
+    assert email_missed_messages_left.call_local() == 0  # not missed yet
+    clock.shift(60)
+    assert email_missed_messages_left.call_local() == 1
+    assert email_missed_messages_left.call_local() == 0
+
+    [mail] = smtp_server.wait_for(1)
+    assert "Lost with a crashed worker" in text_of(mail)
