@@ -22,7 +22,10 @@ def chat_state(context) -> dict:
     notifications = list(notification_selectors.notifications_for(member=user, limit=5))
     return {
         "notifications": notifications,
-        "notifications_unread": notification_selectors.notifications_unread_count(member=user),
+        # Counted once per page: the navigation context processor has it already.
+        "notifications_unread": context.get("nav_unread_notifications")
+        if context.get("nav_unread_notifications") is not None
+        else notification_selectors.notifications_unread_count(member=user),
         "config": {
             "wsPath": "/ws/chat/",
             "username": user.username,

@@ -44,6 +44,7 @@
     gapSyncAfter: null,
     unread: new Map(),
     total: Number((document.getElementById("nav-unread") || {}).dataset?.count || 0),
+    notificationsUnread: Number((document.getElementById("nav-notifications") || {}).dataset?.count || 0),
     outbox: loadOutbox(),
     readSent: new Map(),
     lastTypingSent: 0,
@@ -183,7 +184,9 @@
         onNotification(frame.notification);
         break;
       case "notification_unread":
-        setBadge(document.getElementById("nav-notifications"), frame.count);
+        state.notificationsUnread = Math.max(0, Number(frame.count) || 0);
+        setBadge(document.getElementById("nav-notifications"), state.notificationsUnread);
+        setFoldedBadge();
         break;
       default:
         break;
@@ -354,8 +357,12 @@
   function setTotal(total) {
     state.total = Math.max(0, total);
     setBadge(document.getElementById("nav-unread"), state.total);
-    // On a phone the menu is folded: the same count sits on its button.
-    setBadge(document.getElementById("nav-unread-folded"), state.total);
+    setFoldedBadge();
+  }
+
+  function setFoldedBadge() {
+    // On a phone the menu is folded: its button counts unread messages and notifications.
+    setBadge(document.getElementById("nav-unread-folded"), state.total + state.notificationsUnread);
   }
 
   function updatePreview(message) {
