@@ -15,7 +15,6 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
@@ -25,7 +24,7 @@ from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
 from community.core.timeutils import midnight_after, start_of_today
 from community.network.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
 from community.network.selectors import can_manage_space
-from community.notifications.services import notify
+from community.notifications.services import email_transactional, notify
 from profiles.models import Member
 
 logger = logging.getLogger(__name__)
@@ -135,17 +134,22 @@ def membership_set(*, member: Member, space: Space, plan: Plan | None = None) ->
 # ---------------------------------------------------------------------------------------------
 
 
-def _send(*, to: Iterable[str], template: str, context: dict, language: str) -> None:
-    """Render `templates/community/emails/<template>.txt` (first line: subject) in `language`, send it."""
+def _send(*, to: Iterable[str], template: str, context: dict, language: str, about: TrialRequest) -> None:
+    """Render `templates/community/emails/<template>.txt` (first line: subject) in `language` and
+    put it in the outbox: sent by the job queue, retried while the mail server is down, once."""
     # Emails have no request to build links from; SITE_URL (when the settings give one) does.
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     with translation.override(language):
         text = render_to_string(f"community/emails/{template}.txt", context)
     subject, _sep, body = text.strip().partition("\n")
-    try:
-        send_mail(subject.strip(), body.strip() + "\n", settings.DEFAULT_FROM_EMAIL, list(to))
-    except Exception:  # a mail server hiccup must not turn a committed request into an error page
-        logger.exception("could not send %s email", template)
+    for address in to:
+        email_transactional(
+            to=address,
+            key=f"{template}:{about.pk}:{address}",
+            subject=subject.strip(),
+            text=body.strip() + "\n",
+            language=language,
+        )
 
 
 def _manager_language(manager: Member) -> str:
@@ -153,13 +157,20 @@ def _manager_language(manager: Member) -> str:
 
 
 def _announce_trial_received(trial: TrialRequest) -> None:
-    _send(to=[trial.email], template="trial_received", context={"trial": trial}, language=trial.language)
+    _send(
+        to=[trial.email],
+        template="trial_received",
+        context={"trial": trial},
+        language=trial.language,
+        about=trial,
+    )
     for manager in trial.space.managers.filter(is_active=True).exclude(email=""):
         _send(
             to=[manager.email],
             template="trial_to_manager",
             context={"trial": trial, "manager": manager},
             language=_manager_language(manager),
+            about=trial,
         )
 
 
@@ -251,7 +262,11 @@ def trial_request_decide(*, trial: TrialRequest, by: Member, accept: bool) -> Tr
         template = "trial_accepted" if accept else "trial_declined"
         transaction.on_commit(
             lambda: _send(
-                to=[locked.email], template=template, context={"trial": locked}, language=locked.language
+                to=[locked.email],
+                template=template,
+                context={"trial": locked},
+                language=locked.language,
+                about=locked,
             )
         )
     return locked

@@ -128,6 +128,20 @@ def write(
     return row
 
 
+def write_transactional(*, to: str, key: str, subject: str, text: str, language: str) -> OutgoingEmail | None:
+    """An email that answers what someone did (a visitor's trial request, its answer): plain text,
+    no topic and no unsubscribe, sent through the same outbox (retried, never twice)."""
+    if not to:
+        return None
+    try:
+        with transaction.atomic():
+            return OutgoingEmail.objects.create(
+                key=key[:200], to=to, topic="", language=language, subject=subject[:300], text=text, html=""
+            )
+    except IntegrityError:  # written before
+        return None
+
+
 def write_for_notification(notification: Notification) -> OutgoingEmail | None:
     """The email of a notification whose topic its recipient wants right away (None otherwise)."""
     kind = KINDS.get(notification.kind)
@@ -164,7 +178,9 @@ def _message_id(row: OutgoingEmail) -> str:
 
 
 def _message(row: OutgoingEmail, connection) -> EmailMultiAlternatives:
-    unsubscribe = unsubscribe_url(member_id=row.recipient_id, topic=row.topic) if row.recipient_id else ""
+    unsubscribe = (
+        unsubscribe_url(member_id=row.recipient_id, topic=row.topic) if row.recipient_id and row.topic else ""
+    )
     headers = {"Message-ID": _message_id(row), "Auto-Submitted": "auto-generated"}
     if unsubscribe:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
@@ -172,7 +188,8 @@ def _message(row: OutgoingEmail, connection) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         row.subject, row.text, settings.DEFAULT_FROM_EMAIL, [row.to], headers=headers, connection=connection
     )
-    message.attach_alternative(row.html, "text/html")
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
     return message
 
 

@@ -82,6 +82,13 @@ def notify(
     return notification
 
 
+def email_transactional(*, to: str, key: str, subject: str, text: str, language: str) -> None:
+    """Put a plain-text email in the outbox (see `email.write_transactional`); sent after commit."""
+    row = email.write_transactional(to=to, key=key, subject=subject, text=text, language=language)
+    if row is not None:
+        enqueue_after_commit(tasks.send_email, row.pk)
+
+
 def notifications_mark_read(*, member: Member, ids: Iterable[int] | None = None) -> int:
     """Mark the member's notifications read (all, or the given ids); returns how many changed."""
     qs = Notification.objects.filter(recipient=member, read_at__isnull=True)

@@ -41,7 +41,9 @@ def _module_daphne(django_db_setup, django_db_blocker, playwright_instance):
 
 def given_two_members():
     space = SpaceFactory(name="Coworking Gent", slug="coworking-gent", city="Gent")
-    marc = MemberFactory(username="marc", display_name="Marc Dupont", home_space=space, preferred_language="fr")
+    marc = MemberFactory(
+        username="marc", display_name="Marc Dupont", home_space=space, preferred_language="fr"
+    )
     lieve = MemberFactory(
         username="lieve",
         display_name="Lieve Janssens",
@@ -55,7 +57,9 @@ def given_two_members():
 def test_an_away_member_gets_the_message_by_email_and_can_turn_it_off(
     daphne_server, browser_session, viewport, smtp_server, worker_factory
 ):
-    worker = worker_factory(**smtp_server.env, SITE_URL=daphne_server.http_url, MISSED_MESSAGE_EMAIL_DELAY=DELAY)
+    worker = worker_factory(
+        **smtp_server.env, SITE_URL=daphne_server.http_url, MISSED_MESSAGE_EMAIL_DELAY=DELAY
+    )
     marc, lieve = orm(given_two_members)
 
     # Marc writes to Lieve, who is not on the site

@@ -23,7 +23,9 @@ def given_a_member_with_news():
             recipient=anne,
             kind="help_match",
             actor=jan,
-            params={"title": f"Een logo voor mijn webshop, versie {n} met een heel lange titel die niet past"},
+            params={
+                "title": f"Een logo voor mijn webshop, versie {n} met een heel lange titel die niet past"
+            },
             url="/help/",
         )
     conversation = services.conversation_direct_get_or_create(member=jan, other=anne)

@@ -10,6 +10,7 @@ from community.network import services
 from community.network.models import TrialRequest
 from tests.community.conftest import next_weekday, run_at_once
 from tests.factories import MemberFactory, SpaceFactory
+from tests.fixtures.jobs import run_jobs
 
 
 def trial_data(**changes) -> dict:
@@ -65,6 +66,7 @@ def test_visitor_without_account_asks_for_a_trial_day_and_is_emailed(
         next_weekday(0),
     )
     assert trial.status == TrialRequest.Status.PENDING
+    run_jobs()
     to_visitor = [m for m in mail.outbox if m.to == ["sophie@example.org"]]
     to_manager = [m for m in mail.outbox if m.to == [manager.email]]
     assert len(to_visitor) == 1 and space.name in to_visitor[0].subject
@@ -97,6 +99,7 @@ def test_trial_day_must_be_an_upcoming_opening_day(client, space, day, code):
     errors = response.context["form"].errors.as_data()
     assert [error.code for error in errors["date"]] == [code]
     assert not TrialRequest.objects.exists()
+    run_jobs()
     assert mail.outbox == []
 
 
@@ -257,6 +260,7 @@ def test_manager_sees_and_accepts_a_request_and_the_visitor_is_emailed(
     pending.refresh_from_db()
     assert pending.status == TrialRequest.Status.ACCEPTED
     assert pending.decided_by == manager
+    run_jobs()
     assert [m.to for m in mail.outbox] == [["pieter@example.org"]]
     assert "Pieter" in mail.outbox[0].body
 
@@ -270,6 +274,7 @@ def test_manager_declines_a_request_and_the_visitor_is_told(
 
     pending.refresh_from_db()
     assert pending.status == TrialRequest.Status.DECLINED
+    run_jobs()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["pieter@example.org"]
 
 
@@ -283,6 +288,7 @@ def test_an_answered_request_stays_answered(manager_client, pending):
     pending.refresh_from_db()
     assert pending.status == TrialRequest.Status.ACCEPTED
     assert "already been answered" in response.content.decode()
+    run_jobs()
     assert mail.outbox == []
 
 
@@ -354,4 +360,5 @@ def test_admin_action_accepts_and_emails_the_visitor(
     assert response.status_code == 200
     pending.refresh_from_db()
     assert pending.status == TrialRequest.Status.ACCEPTED
+    run_jobs()
     assert [m.to for m in mail.outbox] == [["pieter@example.org"]]
