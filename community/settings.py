@@ -267,6 +267,71 @@ else:
 # Seconds a direct message (or request) stays unread before it is emailed.
 MISSED_MESSAGE_EMAIL_DELAY = int(os.environ.get("MISSED_MESSAGE_EMAIL_DELAY", "600"))
 
+# Web push (VAPID, RFC 8292): the key pair that signs every push, so push services know the pushes
+# come from this site. Production sets VAPID_PRIVATE_KEY (base64url: the raw 32-byte key or DER);
+# by default a key is made once and kept beside the project, like the dev secret key. A subscription
+# is tied to the public key it was made with: a new key pair means members allow push again.
+_DEV_VAPID_FILE = BASE_DIR / ".dev-vapid-key"
+
+
+def _b64url(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _dev_vapid_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        return _DEV_VAPID_FILE.read_text().strip()
+    except FileNotFoundError:
+        pass
+    made = _b64url(
+        ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
+    )
+    draft = _DEV_VAPID_FILE.with_name(f"{_DEV_VAPID_FILE.name}.{os.getpid()}")
+    try:
+        draft.write_text(made)
+        # A link appears whole or not at all: of processes starting at once, the first keeps its
+        # key and the others read it.
+        os.link(draft, _DEV_VAPID_FILE)
+    except FileExistsError:
+        return _DEV_VAPID_FILE.read_text().strip()
+    except OSError:
+        pass  # a read-only checkout: a key for this process only
+    finally:
+        draft.unlink(missing_ok=True)
+    return made
+
+
+def _vapid_keys() -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from django.core.exceptions import ImproperlyConfigured
+    from py_vapid import Vapid
+
+    private = os.environ.get("VAPID_PRIVATE_KEY", "").strip() or _dev_vapid_key()
+    public = _b64url(
+        Vapid.from_string(private).public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
+    given = os.environ.get("VAPID_PUBLIC_KEY", "").strip().rstrip("=")
+    if given and given != public:
+        raise ImproperlyConfigured("VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY.")
+    return private, public
+
+
+VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY = _vapid_keys()
+# Who push services write to about this site's pushes (a mailto: or https: address).
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:hello@coworking.example")
+# Push endpoints are https only; a push service on this machine over http (a test's, a local one)
+# is allowed in DEBUG or with PUSH_ALLOW_LOOPBACK_HTTP.
+PUSH_ALLOW_LOOPBACK_HTTP = env_bool("PUSH_ALLOW_LOOPBACK_HTTP", DEBUG)
+# Seconds a push service keeps a push for a device that is off before dropping it.
+PUSH_TTL = int(os.environ.get("PUSH_TTL", str(24 * 3600)))
+PUSH_TIMEOUT = float(os.environ.get("PUSH_TIMEOUT", "10"))
+
 # Security: dev-safe by default, strict when DEBUG is off behind HTTPS.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
 SESSION_COOKIE_SECURE = SECURE_HTTPS

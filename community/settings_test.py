@@ -27,3 +27,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # tests/fixtures/jobs.py, or start a real worker on it).
 if HUEY["huey_class"] == "huey.SqliteHuey" and not os.environ.get("JOBS_SQLITE_PATH"):  # noqa: F405
     HUEY["filename"] = os.path.join(tempfile.mkdtemp(prefix="coworking-test-jobs-"), "jobs.sqlite3")  # noqa: F405
+# The tests' push service listens on http://127.0.0.1 (tests/notifications/test_push.py).
+PUSH_ALLOW_LOOPBACK_HTTP = True

@@ -9,11 +9,16 @@ from community.api import api
 from community.handlers import not_found as handler404  # noqa: F401  JSON 404 under /api/
 from community.handlers import server_error as handler500  # noqa: F401  JSON 500 under /api/
 from community.network import views
+from community.notifications import views as notification_views
 from profiles.i18n import set_language
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("community.network.urls")),
+    # The installable app: at the root, so the service worker's scope is the whole site.
+    path("manifest.webmanifest", notification_views.manifest, name="manifest"),
+    path("sw.js", notification_views.service_worker, name="service-worker"),
+    path("offline/", notification_views.offline, name="offline"),
     path("accounts/", include("profiles.accounts_urls")),
     path("members/", include("profiles.urls")),
     path("search/", include("search.urls")),

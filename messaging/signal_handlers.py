@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from community.core.jobs import enqueue_after_commit
 from community.network.models import Membership
 from community.notifications.signals import notification_stored
+from community.notifications.tasks import push_notification
+from messaging.selectors import online_member_ids
 from messaging.services import notification_announce, space_rooms_sync
 from profiles.models import Member
 
@@ -50,6 +53,9 @@ def membership_changed(sender, instance: Membership, raw: bool = False, **kwargs
 
 def notification_was_stored(sender, notification, **kwargs) -> None:
     notification_announce(notification)
+    # A member with a tab open sees it there; only the others get it on their devices.
+    if notification.recipient_id not in online_member_ids(member_ids=[notification.recipient_id]):
+        enqueue_after_commit(push_notification, notification.pk)
 
 
 def connect() -> None:

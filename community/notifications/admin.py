@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from community.notifications.models import Notification, NotificationPreference, OutgoingEmail
+from community.notifications.models import (
+    Notification,
+    NotificationPreference,
+    OutgoingEmail,
+    PushSubscription,
+)
 
 
 @admin.register(Notification)
@@ -26,3 +31,12 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     search_fields = ["to", "subject", "key"]
     raw_id_fields = ["recipient"]
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    """Devices that show members' notifications; their keys are the devices' own, never edited."""
+
+    list_display = ["member", "label", "created", "last_success"]
+    raw_id_fields = ["member"]
+    readonly_fields = ["endpoint", "p256dh", "auth", "user_agent", "created", "last_success"]

@@ -119,3 +119,64 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class PushSubscription(models.Model):
+    """One device (a browser on a phone or computer) that allowed this site's notifications.
+
+    `endpoint` is the push service's address for that device; `p256dh` and `auth` are the device's
+    keys (base64url), with which each push is encrypted so only the device can read it (RFC 8291).
+    A push service that answers 404 or 410 has forgotten the device: the row is removed then.
+    """
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.CharField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    user_agent = models.CharField(_("browser's user agent"), max_length=300, blank=True)
+    created = models.DateTimeField(_("notifications allowed on"), default=timezone.now)
+    last_success = models.DateTimeField(_("last notification delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device receiving notifications")
+        verbose_name_plural = _("devices receiving notifications")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The device as its member knows it ("Firefox on Android"), from the browser's name."""
+        return device_label(self.user_agent)
+
+
+# Checked in this order: Edge and Opera also say "Chrome", Chrome also says "Safari".
+_BROWSERS = (
+    ("Edg", "Edge"),
+    ("OPR", "Opera"),
+    ("Firefox", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("Chrome", "Chrome"),
+    ("CriOS", "Chrome"),
+    ("Safari", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(user_agent: str) -> str:
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    if browser and system:
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or str(_("A browser"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from community.notifications.kinds import TOPICS
-from community.notifications.models import Notification, NotificationPreference
+from community.notifications.models import Notification, NotificationPreference, PushSubscription
 from profiles.models import Member
 
 
@@ -44,3 +44,8 @@ def members_with_delivery(*, topic: str, delivery: str) -> QuerySet:
     if TOPICS[topic].default == delivery:
         return members.exclude(pk__in=others).values_list("pk", flat=True)
     return members.filter(pk__in=chosen).values_list("pk", flat=True)
+
+
+def push_subscriptions_for(*, member: Member) -> QuerySet[PushSubscription]:
+    """The member's devices that show notifications, newest first."""
+    return PushSubscription.objects.filter(member=member).order_by("-created", "-id")

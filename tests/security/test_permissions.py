@@ -56,6 +56,9 @@ class Case:
 
 
 API_JSON = {"HTTP_ACCEPT": "application/json"}
+# Keys of a browser's push subscription (a P-256 point and a 16-byte secret), base64url.
+PUSH_P256DH = "BKf3nX5nxQPTwxEthPZ-GF8z23KLiBDPSdf9dpi-hNFgj3bAPWBXkY6MoPBpHF2QgrCz4jjANfNJZPQjsaKUsL4"
+PUSH_AUTH = "MDEyMzQ1Njc4OWFiY2RlZg"
 
 MATRIX: list[Case] = [
     # --- home, spaces, trials, check-ins, hours -------------------------------------------
@@ -291,8 +294,69 @@ MATRIX: list[Case] = [
         label="a choice the topic does not offer",
         headers={"content_type": "application/json"},
     ),
+    Case("api/notifications/push/key", "/api/notifications/push/key", members(200, anonymous=401)),
+    Case(
+        "api/notifications/push/subscriptions",
+        "/api/notifications/push/subscriptions",
+        members(200, anonymous=401),
+    ),
+    Case(
+        "api/notifications/push/subscriptions",
+        "/api/notifications/push/subscriptions",
+        members(400, anonymous=401),
+        method="post",
+        data={"endpoint": "http://push.example.com/x", "keys": {"p256dh": PUSH_P256DH, "auth": PUSH_AUTH}},
+        label="not https",
+        headers={"content_type": "application/json"},
+    ),
+    # One device, one member: the first to allow it keeps it (each role posts in turn).
+    Case(
+        "api/notifications/push/subscriptions",
+        "/api/notifications/push/subscriptions",
+        {"anonymous": 401, "other": 201, "manager": 409, "staff": 409, "member": 409},
+        method="post",
+        data={
+            "endpoint": "https://push.example.com/one-device",
+            "keys": {"p256dh": PUSH_P256DH, "auth": PUSH_AUTH},
+        },
+        label="a device another member allowed",
+        headers={"content_type": "application/json"},
+    ),
+    Case(
+        "api/notifications/push/unsubscribe",
+        "/api/notifications/push/unsubscribe",
+        members(404, anonymous=401),
+        method="post",
+        data={"endpoint": "https://push.example.com/nobody"},
+        label="not their device",
+        headers={"content_type": "application/json"},
+    ),
     # --- notifications -------------------------------------------------------------------------------
     Case("notifications/settings/", "/notifications/settings/", members(200)),
+    Case(
+        "notifications/devices/<int:pk>/remove/",
+        "/notifications/devices/999999/remove/",
+        members(404),
+        method="post",
+        label="not their device",
+    ),
+    Case(
+        "notifications/devices/<int:pk>/remove/",
+        "/notifications/devices/99999999999999999999/remove/",
+        members(404),
+        method="post",
+        label="huge id",
+    ),
+    Case(
+        "notifications/devices/<int:pk>/remove/",
+        "/notifications/devices/1/remove/",
+        members(405),
+        label="GET",
+    ),
+    # --- the installable app ---------------------------------------------------------------------------
+    Case("manifest.webmanifest", "/manifest.webmanifest", everyone(200)),
+    Case("sw.js", "/sw.js", everyone(200)),
+    Case("offline/", "/offline/?lang=nl", everyone(200)),
     Case(
         "notifications/unsubscribe/<str:token>/",
         "/notifications/unsubscribe/forged-token/",
