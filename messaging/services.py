@@ -490,7 +490,9 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
             raise
         return _stored(message_id=existing[0], stored_in=existing[1], conversation_id=conversation_id)
     if context.kind == Conversation.Kind.DIRECT and context.other_id:
-        missed_messages_later(conversation_id=conversation_id, member_id=context.other_id)
+        missed_messages_later(
+            conversation_id=conversation_id, member_id=context.other_id, message_id=message.pk
+        )
     return message
 
 

@@ -25,22 +25,49 @@ from community.notifications import email
 from community.notifications.kinds import MESSAGES, actor_name
 from community.notifications.models import Delivery
 from community.notifications.selectors import delivery_for
-from community.notifications.tasks import RETRY
+from community.notifications.tasks import RETRY, push_message
 from messaging.models import Conversation, Message, Participant
+from messaging.selectors import online_member_ids
 
 MESSAGES_LISTED = 5
 
 
-def missed_messages_later(*, conversation_id: int, member_id: int) -> None:
-    """Once committed, schedule the unread check for this recipient unless one is pending."""
+def missed_messages_later(*, conversation_id: int, member_id: int, message_id: int) -> None:
+    """Once committed, unless a check is pending for this recipient: push the message to their
+    devices if no tab of theirs is open, and schedule the unread check (the email)."""
     delay = settings.MISSED_MESSAGE_EMAIL_DELAY
 
     def schedule() -> None:
-        # One pending check per pair: a burst of messages is one job and one email.
+        # One pending check per pair: a burst of messages is one push, one job and one email.
         if cache.add(f"missed-messages:{conversation_id}:{member_id}", 1, timeout=delay):
+            push_message_if_away(member_id, message_id)
             email_missed_messages.schedule(args=(conversation_id, member_id), delay=delay)
 
     transaction.on_commit(schedule, robust=True)
+
+
+@db_task(**RETRY)
+def push_message_if_away(member_id: int, message_id: int) -> int:
+    """Push a direct message (or a request) to the recipient's devices when no tab of theirs is
+    open; how many devices took it."""
+    message = Message.objects.select_related("sender", "conversation").filter(pk=message_id).first()
+    if message is None or member_id in online_member_ids(member_ids=[member_id]):
+        return 0
+    listening = Participant.objects.filter(
+        conversation_id=message.conversation_id,
+        member_id=member_id,
+        muted=False,
+        status__in=[Participant.Status.ACCEPTED, Participant.Status.REQUESTED],
+    ).exists()
+    if not listening:
+        return 0
+    return push_message.call_local(
+        member_id,
+        message.conversation_id,
+        actor_name(message.sender),
+        Truncator(message.body).chars(140),
+        message.conversation.get_absolute_url(),
+    )
 
 
 @db_periodic_task(crontab(minute="*/5"), **RETRY)

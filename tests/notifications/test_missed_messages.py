@@ -45,7 +45,7 @@ def test_unread_messages_are_emailed_after_the_delay_in_one_email(smtp_server):
     for body in ("Hoi Sophie !", "Tu peux relire ma traduction ?", "C'est pour vendredi."):
         _send(anneleen, conversation, body)
 
-    assert run_jobs(at=_later(DELAY - 60)) == 0  # not yet
+    run_jobs(at=_later(DELAY - 60))  # not yet (the push to her devices went, if she had any)
     assert smtp_server.messages == []
     run_jobs(at=_later())
 

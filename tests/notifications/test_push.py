@@ -519,3 +519,31 @@ def test_the_settings_page_speaks_the_members_language():
 
     assert "Meldingen op je apparaten" in html
     assert "Meldingen toestaan op dit apparaat" in html
+
+
+def test_a_direct_message_sent_through_the_chat_is_pushed_once_per_burst_to_a_member_away(push_service):
+    from messaging import services as chat
+
+    marc, lieve, anne = (
+        MemberFactory(display_name="Marc Dupont"),
+        MemberFactory(preferred_language="nl"),
+        MemberFactory(),
+    )
+    away_phone, desk_phone = push_service.device("lieve"), push_service.device("anne")
+    _subscribed(lieve, away_phone)
+    _subscribed(anne, desk_phone)
+    ChatProcess.objects.create(name="web-1", seen_at=timezone.now())
+    ChatConnection.objects.create(member=anne, channel_name="web-1!anne", process="web-1")  # at her desk
+    to_lieve = chat.conversation_direct_get_or_create(member=marc, other=lieve)
+    to_anne = chat.conversation_direct_get_or_create(member=marc, other=anne)
+
+    for n, body in enumerate(["Dag Lieve!", "Heb je even?", "Het gaat over een vertaling."]):
+        chat.message_send(sender=marc, conversation=to_lieve, body=body, client_id=f"l-{n}")
+    chat.message_send(sender=marc, conversation=to_anne, body="Salut Anne", client_id="a-0")
+    run_jobs()
+
+    [push] = push_service.pushes_to(away_phone)
+    assert push.payload["title"] == "Marc Dupont heeft je een bericht gestuurd"
+    assert push.payload["body"] == "Dag Lieve!"
+    assert push.payload["url"] == to_lieve.get_absolute_url()
+    assert push_service.requests_to(desk_phone) == []
