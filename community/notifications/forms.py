@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 
 from community.notifications.kinds import TOPICS
-from community.notifications.models import Delivery
 
 
 class PreferencesForm(forms.Form):
@@ -11,11 +10,10 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, deliveries: dict[str, str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        labels = dict(Delivery.choices)
         for key, topic in TOPICS.items():
             self.fields[key] = forms.ChoiceField(
                 label=topic.label,
-                choices=[(choice, labels[choice]) for choice in topic.choices],
+                choices=[(choice, topic.label_of(choice)) for choice in topic.choices],
                 initial=deliveries[key],
                 widget=forms.RadioSelect,
             )

@@ -29,6 +29,11 @@ class Topic:
     label: str
     default: str
     choices: tuple[str, ...] = (Delivery.IMMEDIATELY, Delivery.DIGEST, Delivery.NEVER)
+    # How a choice reads for this topic, where Delivery's own label would not fit.
+    choice_labels: tuple[tuple[str, str], ...] = ()
+
+    def label_of(self, choice: str) -> str:
+        return dict(self.choice_labels).get(choice) or Delivery(choice).label
 
 
 TOPICS: dict[str, Topic] = {
@@ -40,7 +45,13 @@ TOPICS: dict[str, Topic] = {
         Topic(MENTIONS, _("Mentions of me in a conversation"), Delivery.IMMEDIATELY),
         Topic(EVENTS, _("Event reminders and places from a waiting list"), Delivery.IMMEDIATELY),
         # The digest itself is sent weekly or not at all.
-        Topic(DIGEST, _("The weekly digest"), Delivery.DIGEST, (Delivery.DIGEST, Delivery.NEVER)),
+        Topic(
+            DIGEST,
+            _("The weekly digest"),
+            Delivery.DIGEST,
+            (Delivery.DIGEST, Delivery.NEVER),
+            ((Delivery.DIGEST, _("Every Monday morning")),),
+        ),
     )
 }
 

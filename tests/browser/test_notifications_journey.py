@@ -55,3 +55,35 @@ def test_the_notifications_menu_fits_and_counts(daphne_server, browser_session, 
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (viewport, box)
     tab.shot("notifications-menu")
     assert tab.problems() == []
+
+
+def test_a_member_chooses_how_each_topic_reaches_them(daphne_server, browser_session, viewport):
+    anne = orm(lambda: MemberFactory(username="anne", display_name="Anne Lambert", preferred_language="nl"))
+    tab = browser_session(daphne_server, name="anne", locale="nl-BE")
+    tab.login_as(anne)
+    tab.goto("/members/me/edit/")
+    tab.page.get_by_role("link", name="E-mailinstellingen: wat je bereikt als je weg bent").click()
+    tab.page.wait_for_url("**/notifications/settings/")
+
+    group = tab.page.get_by_role(
+        "group", name="Directe berichten en contactverzoeken die ik niet gelezen heb"
+    )
+    group.get_by_label("In het weekoverzicht").check()
+    digest = tab.page.get_by_role("group", name="Het weekoverzicht")
+    assert digest.get_by_label("Elke maandagochtend").is_checked()
+    digest.get_by_label("Nooit").check()
+    width = tab.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= tab.page.viewport_size["width"], "the settings page scrolls sideways"
+    tab.shot("settings")
+    tab.page.get_by_role("button", name="Opslaan").click()
+    tab.page.get_by_text("Je e-mailinstellingen zijn bewaard.").wait_for()
+
+    from community.notifications.selectors import deliveries_for
+
+    chosen = orm(lambda: deliveries_for(member=anne))
+    assert (
+        chosen["messages"] == "digest"
+        and chosen["digest"] == "never"
+        and chosen["help_matches"] == "immediately"
+    )
+    assert tab.problems() == []
