@@ -25,6 +25,11 @@ print(json.dumps({
     "first_app": s.INSTALLED_APPS[0],
     "secret": s.SECRET_KEY,
     "hsts": s.SECURE_HSTS_SECONDS,
+    "queue": s.HUEY["huey_class"],
+    "queue_at": s.HUEY.get("filename") or s.HUEY.get("url"),
+    "email": s.EMAIL_BACKEND,
+    "email_host": [s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS],
+    "missed_delay": s.MISSED_MESSAGE_EMAIL_DELAY,
 }))
 """
 
@@ -33,7 +38,8 @@ def read_settings(**env: str) -> dict:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL", "DEBUG"}
+        if k
+        not in {"DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL", "DEBUG", "EMAIL_HOST", "JOBS_SQLITE_PATH"}
     }
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
@@ -55,6 +61,30 @@ def test_embedded_defaults():
     assert s["search"] == "database"
     assert s["debug"] is False
     assert s["first_app"] == "daphne"
+    assert s["queue"] == "huey.SqliteHuey" and s["queue_at"].endswith("jobs.sqlite3")  # no server
+    assert s["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert s["missed_delay"] == 600
+
+
+def test_redis_url_puts_the_job_queue_on_redis():
+    s = read_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+
+    assert s["queue"] == "huey.RedisHuey" and s["queue_at"] == "redis://127.0.0.1:6379/0"
+
+
+def test_email_host_selects_smtp_with_djangos_names():
+    s = read_settings(
+        EMAIL_HOST="smtp.example.be",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="hello",
+        EMAIL_HOST_PASSWORD="secret",
+        EMAIL_USE_TLS="1",
+        MISSED_MESSAGE_EMAIL_DELAY="300",
+    )
+
+    assert s["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert s["email_host"] == ["smtp.example.be", 587, "hello", True]
+    assert s["missed_delay"] == 300
 
 
 def test_database_url_selects_postgresql():

@@ -67,3 +67,25 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(smtp
     doubled = {to: ids for to, ids in by_recipient.items() if len(ids) > 1}
     assert doubled == {}, worker.log()
     assert OutgoingEmail.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_with_redis_the_queue_is_on_redis_and_a_worker_anywhere_sends(smtp_server, worker_factory, redis_url):
+    """Scale-out: what a web process enqueues on Redis, a worker started with the same REDIS_URL
+    (on any machine) runs. The test enqueues as a web process with REDIS_URL would."""
+    from huey import RedisHuey
+
+    from community.notifications.email import write_transactional
+    from community.notifications.tasks import send_email
+
+    worker_factory(**smtp_server.env, REDIS_URL=redis_url)
+    row = write_transactional(
+        to="visitor@example.org", key="redis-test", subject="Bienvenue", text="À lundi !", language="fr"
+    )
+    job = send_email.s(row.pk)
+    web_queue = RedisHuey("coworking", url=redis_url)
+    web_queue.storage.enqueue(send_email.huey.serialize_task(job), job.priority)
+
+    [mail] = smtp_server.wait_for(1, timeout=30)
+    assert str(mail["Subject"]).strip() == "Bienvenue"
+    row.refresh_from_db()
+    assert row.sent_at is not None
