@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -277,4 +278,14 @@ def due_email_ids(*, limit: int = 500) -> list[int]:
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def unsent_email_ids(*, keys: Iterable[str]) -> list[int]:
+    """Ids of the outbox emails with these keys that are neither sent nor given up, oldest first:
+    what a job that wrote them (now or in a run that stopped half-way) still has to send."""
+    return list(
+        OutgoingEmail.objects.filter(key__in=list(keys), sent_at__isnull=True, failed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
