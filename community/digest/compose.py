@@ -23,6 +23,15 @@ def _joined(parts: list[str]) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def _link(obj) -> str:
+    """The object's page as an email link. A batch shares one instance of each new member,
+    request and event among its readers: the link is worked out once, on the instance."""
+    link = getattr(obj, "_digest_link", None)
+    if link is None:
+        link = obj._digest_link = absolute(obj.get_absolute_url())
+    return link
+
+
 def _offer_item(offer: Offer) -> Item:
     member = offer.member
     skills = ", ".join(tag.label for tag in offer.skills)
@@ -30,7 +39,7 @@ def _offer_item(offer: Offer) -> Item:
     return Item(
         title=str(member),
         text=_joined([_("New member, offers %(skills)s") % {"skills": skills}, space]),
-        url=absolute(member.get_absolute_url()),
+        url=_link(member),
     )
 
 
@@ -38,16 +47,14 @@ def _request_item(help_request: HelpRequest) -> Item:
     skills = ", ".join(skill.label for skill in help_request.skills.all())
     where = help_request.space.name if help_request.space_id else _("the whole network")
     text = _("Help request: %(skills)s") % {"skills": skills} if skills else _("Help request")
-    return Item(
-        title=help_request.title, text=_joined([text, where]), url=absolute(help_request.get_absolute_url())
-    )
+    return Item(title=help_request.title, text=_joined([text, where]), url=_link(help_request))
 
 
 def _event_item(event: Event) -> Item:
     # Translators: a date format (https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date).
     when = formats.date_format(timezone.localtime(event.starts_at), pgettext("digest event", "l j F, H:i"))
     where = event.space.name if event.space_id else (event.place or _("the whole network"))
-    return Item(title=event.title, text=_joined([when, where]), url=absolute(event.get_absolute_url()))
+    return Item(title=event.title, text=_joined([when, where]), url=_link(event))
 
 
 def _notification_item(notification: Notification) -> Item:

@@ -77,7 +77,8 @@ def _new_offerers(*, since: dt.datetime, until: dt.datetime) -> dict[int, list[M
     )
     attach_skills(joined)
     by_tag: dict[int, list[Member]] = defaultdict(list)
-    for member in joined:
+    for rank, member in enumerate(joined):
+        member.digest_rank = rank  # newest first
         for tag in member.offered_tags:
             by_tag[tag.pk].append(member)
     return by_tag
@@ -85,13 +86,16 @@ def _new_offerers(*, since: dt.datetime, until: dt.datetime) -> dict[int, list[M
 
 def _offers_for(reader: Member, by_tag: dict[int, list[Member]]) -> list[Offer]:
     wants = {tag.pk for tag in reader.wanted_tags}
-    seen: dict[int, Member] = {}
-    for tag_id in wants:
-        for member in by_tag.get(tag_id, ()):
-            if member.pk != reader.pk and member_is_visible(member, viewer=reader):
-                seen[member.pk] = member
-    ordered = sorted(seen.values(), key=lambda m: (m.date_joined, m.pk), reverse=True)
-    return [Offer(member, [tag for tag in member.offered_tags if tag.pk in wants]) for member in ordered]
+    candidates = {member.pk: member for tag_id in wants for member in by_tag.get(tag_id, ())}
+    shown = sorted(
+        (
+            member
+            for member in candidates.values()
+            if member.pk != reader.pk and member_is_visible(member, viewer=reader)
+        ),
+        key=lambda member: member.digest_rank,
+    )
+    return [Offer(member, [tag for tag in member.offered_tags if tag.pk in wants]) for member in shown]
 
 
 def digests_for(*, members: Sequence[Member], at: dt.datetime) -> Iterator[Digest]:

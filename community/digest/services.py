@@ -1,8 +1,9 @@
 """Writes of the weekly digest: plan the week's batches, and run one batch.
 
 A batch (BATCH_SIZE members) composes each member's digest in memory from what it read once
-(`selectors.digests_for`), writes it into the outbox in the member's language under its week's
-key (`email.write`), then sends the batch's emails over one SMTP connection (`email.email_send`).
+(`selectors.digests_for`), writes them into the outbox, each in its member's language under its
+week's key (`email.write_many`: `email.write` for a batch, in one short transaction), then sends
+the batch's emails over one SMTP connection (`email.email_send`).
 Running a batch again, or the whole week again, writes and sends nothing twice.
 """
 
@@ -116,16 +117,13 @@ def send_digests(*, member_ids: list[int], at: dt.datetime, week: str) -> tuple[
         .only(*READER_FIELDS)
         .order_by("pk")
     )
-    keys: list[str] = []
-    written = 0
-    for digest in selectors.digests_for(members=readers, at=at):
-        if digest.is_empty:
-            continue
-        key = digest_key(member_id=digest.member.pk, week=week)
-        keys.append(key)
-        row = email.write(
-            member=digest.member, topic=DIGEST, key=key, compose=partial(compose.email_for, digest)
-        )
-        written += row is not None
-    sent = email.email_send(email.unsent_email_ids(keys=keys)) if keys else 0
+    emails = [
+        (digest.member, digest_key(member_id=digest.member.pk, week=week), partial(compose.email_for, digest))
+        for digest in selectors.digests_for(members=readers, at=at)
+        if not digest.is_empty
+    ]
+    if not emails:
+        return 0, 0
+    written = email.write_many(topic=DIGEST, emails=emails)
+    sent = email.email_send(email.unsent_email_ids(keys=[key for _member, key, _compose in emails]))
     return written, sent
