@@ -85,14 +85,14 @@ LANGUAGES = {
         "Nouveau membre, propose Traduction",
         "Demande d'aide : Graphisme",
         "mercredi 10 juin, 18:30",
-        "1 notification que vous avez choisi de recevoir dans le récapitulatif.",
+        "1 notification que vous avez choisi de recevoir dans le résumé de la semaine.",
     ),
     "nl": (
         "Je week bij Coworking Belgium",
         "Nieuw lid, biedt Vertaling aan",
         "Hulpvraag: Grafisch ontwerp",
         "woensdag 10 juni, 18:30",
-        "1 melding die je in het overzicht wilde ontvangen.",
+        "1 melding die je in het weekoverzicht wilde ontvangen.",
     ),
     "en": (
         "Your week at Coworking Belgium",
@@ -371,6 +371,7 @@ def _each_got_one(smtp_server, members: list[Member]) -> None:
     assert OutgoingEmail.objects.filter(sent_at__isnull=True).count() == 0
 
 
+@pytest.mark.slow
 def test_a_worker_killed_while_sending_a_batch_loses_and_doubles_nothing(smtp_server, worker_factory):
     members = _members_with_an_event(240)
     smtp_server.hold_after(25)  # the 26th email waits for the server's answer
@@ -395,6 +396,7 @@ def test_a_worker_killed_while_sending_a_batch_loses_and_doubles_nothing(smtp_se
     assert "Traceback" not in worker.log()
 
 
+@pytest.mark.slow
 def test_a_worker_killed_while_composing_a_batch_loses_and_doubles_nothing(smtp_server, worker_factory):
     members = _members_with_an_event(400)
     smtp_server.hold_after(0)  # nothing is taken until the worker is gone
