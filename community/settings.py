@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "search",
     "messaging",
     "community.helpboard",
+    "community.digest",
     "community.demo",
     "huey.contrib.djhuey",
 ]

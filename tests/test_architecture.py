@@ -167,6 +167,7 @@ DOMAIN_LAYERS = [
     ["community.network"],
     ["search", "messaging"],
     ["community.helpboard"],
+    ["community.digest"],
     ["community.demo"],
 ]
 # Entry points (pages, forms, the API, the socket, commands, demo data) sit on top of their app:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from community.helpboard.models import HelpMatch, HelpPreferences, HelpReply, HelpRequest, HelpThanks
-from profiles.models import Member, Skill
+from profiles.models import Member, OfferedSkill, Skill
 
+_URGENCY_RANK = {HelpRequest.Urgency.URGENT: 0, HelpRequest.Urgency.NORMAL: 1}
 URGENCY_ORDER = Case(
-    When(urgency=HelpRequest.Urgency.URGENT, then=Value(0)),
-    When(urgency=HelpRequest.Urgency.NORMAL, then=Value(1)),
+    *(When(urgency=urgency, then=Value(rank)) for urgency, rank in _URGENCY_RANK.items()),
     default=Value(2),
     output_field=IntegerField(),
 )
@@ -79,6 +81,64 @@ def requests_for_helper(*, member: Member, limit: int = 5) -> list[HelpRequest]:
     return list(
         _with_board_details(requests).order_by("urgency_rank", "other_space", "-created_at", "-id")[:limit]
     )
+
+
+def requests_for_helpers(
+    *, members: Sequence[Member], since: datetime | None = None, limit: int | None = 5
+) -> dict[int, list[HelpRequest]]:
+    """`requests_for_helper` for many members at once (the weekly digest), in a fixed number of
+    queries whatever their number: the same requests (open, by others, needing a skill the member
+    offers or matched to them; with `since`, only those asked since then) in the same order.
+
+    member id -> their requests (members with none are left out). The open requests are read once
+    for all the members, with their skills; each member's are then picked in memory.
+    """
+    ids = [member.pk for member in members]
+    open_requests = HelpRequest.objects.filter(status=HelpRequest.Status.OPEN)
+    if since is not None:
+        open_requests = open_requests.filter(created_at__gte=since)
+    by_skill: dict[int, set[int]] = defaultdict(set)
+    for skill_id, request_id in HelpRequest.skills.through.objects.filter(
+        helprequest__in=open_requests.values("pk")
+    ).values_list("skill_id", "helprequest_id"):
+        by_skill[skill_id].add(request_id)
+    matched: dict[int, set[int]] = defaultdict(set)
+    for member_id, request_id in HelpMatch.objects.filter(
+        member_id__in=ids, help_request__in=open_requests.values("pk")
+    ).values_list("member_id", "help_request_id"):
+        matched[member_id].add(request_id)
+    if not by_skill and not matched:
+        return {}
+    offered: dict[int, set[int]] = defaultdict(set)
+    for member_id, skill_id in OfferedSkill.objects.filter(
+        content_object_id__in=ids, tag__skill__in=list(by_skill)
+    ).values_list("content_object_id", "tag__skill_id"):
+        offered[member_id].add(skill_id)
+    wanted = {pk for skill_id in by_skill for pk in by_skill[skill_id]} | {
+        pk for found in matched.values() for pk in found
+    }
+    requests = _with_board_details(HelpRequest.objects.filter(pk__in=wanted)).in_bulk()
+    found: dict[int, list[HelpRequest]] = {}
+    for member in members:
+        candidates = {pk for skill_id in offered.get(member.pk, ()) for pk in by_skill[skill_id]}
+        candidates |= matched.get(member.pk, set())
+        mine = [
+            found_request
+            for pk in candidates
+            if (found_request := requests.get(pk)) is not None and found_request.author_id != member.pk
+        ]
+        if not mine:
+            continue
+        mine.sort(
+            key=lambda r: (
+                _URGENCY_RANK.get(r.urgency, 2),
+                0 if member.home_space_id and r.space_id == member.home_space_id else 1,
+                -r.created_at.timestamp(),
+                -r.pk,
+            )
+        )
+        found[member.pk] = mine[:limit] if limit is not None else mine
+    return found
 
 
 def request_detail(*, pk: int) -> HelpRequest:

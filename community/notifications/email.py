@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -87,6 +88,33 @@ def _render(member: Member, topic: str, email: Email) -> tuple[str, str]:
     return text, html
 
 
+def _row(
+    *,
+    member: Member,
+    topic: str,
+    key: str,
+    compose,
+    language: str | None = None,
+    notification: Notification | None = None,
+) -> OutgoingEmail:
+    """The email worded in the member's language (`compose()` is called in it), not saved yet."""
+    language = language or member.reading_language
+    with translation.override(language):
+        email = compose()
+        text, html = _render(member, topic, email)
+    return OutgoingEmail(
+        key=key[:200],
+        recipient=member,
+        to=member.email,
+        topic=topic,
+        language=language,
+        subject=str(email.subject)[:300],
+        text=text,
+        html=html,
+        notification=notification,
+    )
+
+
 def write(
     *,
     member: Member,
@@ -104,25 +132,14 @@ def write(
     """
     if not member.email or not member.is_active:
         return None
-    if OutgoingEmail.objects.filter(key=key).exists():
+    if OutgoingEmail.objects.filter(key=key[:200]).exists():
         return None
-    language = language or member.reading_language
-    with translation.override(language):
-        email = compose()
-        text, html = _render(member, topic, email)
+    row = _row(
+        member=member, topic=topic, key=key, compose=compose, language=language, notification=notification
+    )
     try:
         with transaction.atomic():
-            row = OutgoingEmail.objects.create(
-                key=key[:200],
-                recipient=member,
-                to=member.email,
-                topic=topic,
-                language=language,
-                subject=str(email.subject)[:300],
-                text=text,
-                html=html,
-                notification=notification,
-            )
+            row.save()
     except IntegrityError:  # written by a concurrent job meanwhile
         return None
     return row
@@ -167,6 +184,31 @@ def write_for_notification(notification: Notification) -> OutgoingEmail | None:
         compose=compose,
         notification=notification,
     )
+
+
+def write_many(*, topic: str, emails: Iterable[tuple[Member, str, Callable[[], Email]]]) -> int:
+    """`write` for a job's many emails, (member, key, compose) each: one query finds the keys
+    written before, the others are worded in their member's language, then all are stored in
+    one short transaction (a key a concurrent job wrote meanwhile is skipped). Returns how many
+    were new when looked up; the caller sends them (`unsent_email_ids`, `email_send`)."""
+    pending = [
+        (member, key[:200], compose) for member, key, compose in emails if member.email and member.is_active
+    ]
+    if not pending:
+        return 0
+    before = set(
+        OutgoingEmail.objects.filter(key__in=[key for _member, key, _compose in pending]).values_list(
+            "key", flat=True
+        )
+    )
+    rows = [
+        _row(member=member, topic=topic, key=key, compose=compose)
+        for member, key, compose in pending
+        if key not in before
+    ]
+    with transaction.atomic():
+        OutgoingEmail.objects.bulk_create(rows, batch_size=100, ignore_conflicts=True)
+    return len(rows)
 
 
 def _message_id(row: OutgoingEmail) -> str:
@@ -277,4 +319,14 @@ def due_email_ids(*, limit: int = 500) -> list[int]:
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def unsent_email_ids(*, keys: Iterable[str]) -> list[int]:
+    """Ids of the outbox emails with these keys that are neither sent nor given up, oldest first:
+    what a job that wrote them (now or in a run that stopped half-way) still has to send."""
+    return list(
+        OutgoingEmail.objects.filter(key__in=list(keys), sent_at__isnull=True, given_up_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )

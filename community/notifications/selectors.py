@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from community.notifications.kinds import TOPICS
@@ -22,8 +26,34 @@ def notifications_unread_count(*, member: Member | int) -> int:
 
 def deliveries_for(*, member: Member) -> dict[str, str]:
     """The member's delivery for every topic: their choice, or the topic's default."""
-    chosen = dict(NotificationPreference.objects.filter(member=member).values_list("topic", "delivery"))
-    return {key: chosen.get(key, topic.default) for key, topic in TOPICS.items()}
+    return deliveries_by_member(member_ids=[member.pk])[member.pk]
+
+
+def deliveries_by_member(*, member_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """`deliveries_for` of many members in one query: member id -> topic -> delivery."""
+    ids = list(member_ids)
+    chosen: dict[int, dict[str, str]] = defaultdict(dict)
+    for member_id, topic, delivery in NotificationPreference.objects.filter(member_id__in=ids).values_list(
+        "member_id", "topic", "delivery"
+    ):
+        chosen[member_id][topic] = delivery
+    return {pk: {key: chosen[pk].get(key, topic.default) for key, topic in TOPICS.items()} for pk in ids}
+
+
+def unread_notifications_by_member(
+    *, member_ids: Iterable[int], since: datetime | None = None, until: datetime | None = None
+) -> dict[int, list[Notification]]:
+    """Unread notifications of these members (stored in [since, until)), newest first, with their
+    actor: member id -> notifications (members with none are left out)."""
+    notifications = Notification.objects.filter(recipient_id__in=list(member_ids), read_at__isnull=True)
+    if since is not None:
+        notifications = notifications.filter(created__gte=since)
+    if until is not None:
+        notifications = notifications.filter(created__lt=until)
+    found: dict[int, list[Notification]] = defaultdict(list)
+    for notification in notifications.select_related("actor").order_by("-created", "-id"):
+        found[notification.recipient_id].append(notification)
+    return dict(found)
 
 
 def delivery_for(*, member: Member | int, topic: str) -> str:

@@ -154,3 +154,70 @@ def test_a_forged_unsubscribe_token_is_refused(token):
 
     assert response.status_code == 400
     assert not NotificationPreference.objects.exists()
+
+
+def test_two_senders_at_once_send_each_email_once(smtp_server):
+    import threading
+
+    from django.db import connection
+
+    helpers = [MemberFactory() for _ in range(12)]
+    for helper in helpers:
+        outbox.write(
+            member=helper,
+            topic="help_matches",
+            key=f"k:{helper.pk}",
+            compose=lambda: outbox.Email(subject="Hi"),
+        )
+    ids = list(OutgoingEmail.objects.values_list("pk", flat=True))
+    start = threading.Barrier(2)
+    sent = []
+
+    def sender() -> None:
+        start.wait()
+        try:
+            sent.append(outbox.email_send(ids))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(sent) == 12
+    smtp_server.wait_for(12)
+    assert sorted(str(m["To"]) for m in smtp_server.messages) == sorted(h.email for h in helpers)
+
+
+def test_writing_many_skips_what_was_written_and_words_each_in_its_readers_language():
+    anneleen = MemberFactory(preferred_language="nl")
+    camille = MemberFactory(preferred_language="fr")
+    nobody = MemberFactory(email="")
+    outbox.write(
+        member=anneleen, topic="digest", key="k:anneleen", compose=lambda: outbox.Email(subject="first")
+    )
+
+    def compose() -> outbox.Email:
+        from django.utils.translation import gettext
+
+        return outbox.Email(subject=gettext("Members"))
+
+    written = outbox.write_many(
+        topic="digest",
+        emails=[
+            (anneleen, "k:anneleen", compose),
+            (camille, "k:camille", compose),
+            (nobody, "k:nobody", compose),
+        ],
+    )
+
+    assert written == 1
+    rows = {row.key: row for row in OutgoingEmail.objects.all()}
+    assert set(rows) == {"k:anneleen", "k:camille"}
+    assert rows["k:anneleen"].subject == "first"  # written before: left as it was
+    assert (rows["k:camille"].subject, rows["k:camille"].language) == ("Membres", "fr")
+    assert outbox.unsent_email_ids(keys=["k:camille", "k:anneleen", "k:nobody"]) == sorted(
+        row.pk for row in rows.values()
+    )
