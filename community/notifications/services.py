@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -75,7 +74,7 @@ def notify(
         "key": key,
     }
     if target is not None:
-        fields["target_type"] = ContentType.objects.get_for_model(target)
+        fields["target_type"] = target._meta.label_lower
         fields["target_id"] = target.pk
     try:
         with transaction.atomic():
