@@ -349,6 +349,10 @@ def measure_digest(args, base: Path, processes: int) -> dict:
             if child.poll() is not None:
                 line = child.stdout.read().strip().splitlines()[-1]
                 break
+            for n, worker in enumerate(workers):
+                log = run_dir / f"worker-{n}.log"
+                if worker.poll() is not None or "Traceback" in log.read_text(errors="replace"):
+                    raise SystemExit(f"a worker failed: see {log}")
             time.sleep(0.5)
         else:
             raise SystemExit(f"the digest did not finish within {args.timeout} s ({sink.count} emails)")
