@@ -48,7 +48,7 @@ def recipients():
     return members_with_delivery(topic=DIGEST, delivery=Delivery.DIGEST)
 
 
-def plan_week(*, at: dt.datetime | None = None, batch_size: int | None = None) -> list[int]:
+def plan_week(*, at: dt.datetime | None = None) -> list[int]:
     """Split the week's recipients into batches (once a week), or find the week's lost batches;
     returns the ids of the batches to enqueue now (none when the week is planned and on its way).
 
@@ -59,7 +59,7 @@ def plan_week(*, at: dt.datetime | None = None, batch_size: int | None = None) -
     week = week_of(at)
     if not DigestBatch.objects.filter(week=week).exists():
         try:
-            return _create_batches(week=week, at=at, now=now, size=batch_size or BATCH_SIZE)
+            return _create_batches(week=week, at=at, now=now, size=BATCH_SIZE)
         except IntegrityError:  # planned by another worker meanwhile
             return []
     lost = DigestBatch.objects.filter(week=week, done_at__isnull=True).filter(

@@ -24,9 +24,9 @@ def digest_batch(batch_id: int) -> int:
 
 
 @db_task(**RETRY)
-def digest_plan(at=None, batch_size: int | None = None) -> int:
+def digest_plan(at=None) -> int:
     """Plan the week of `at` (default now), or find its lost batches; enqueue them. How many."""
-    ids = services.plan_week(at=at, batch_size=batch_size)
+    ids = services.plan_week(at=at)
     for batch_id in ids:
         digest_batch(batch_id)
     return len(ids)

@@ -235,9 +235,13 @@ def _message(row: OutgoingEmail, connection) -> EmailMultiAlternatives:
     return message
 
 
-def _claim(pk: int) -> OutgoingEmail | None:
+def _claim(pk: int, written: dict[int, OutgoingEmail]) -> OutgoingEmail | None:
     """The email, now held by this sender for one SMTP transaction; None when it is sent, not
-    due, given up, or held by another sender."""
+    due, given up, or held by another sender.
+
+    Its words (`written`, read once for the whole send: an email never changes once written)
+    come with it; its notification is read again now, just before it goes (read in the site
+    meanwhile, it is not sent)."""
     now = timezone.now()
     claimed = (
         OutgoingEmail.objects.filter(
@@ -246,7 +250,12 @@ def _claim(pk: int) -> OutgoingEmail | None:
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + timedelta(seconds=_claim_seconds()))
     )
-    return OutgoingEmail.objects.select_related("notification").filter(pk=pk).first() if claimed else None
+    if not claimed:
+        return None
+    row = written.get(pk) or OutgoingEmail.objects.filter(pk=pk).first()
+    if row is not None and row.notification_id is not None:
+        row.notification = Notification.objects.filter(pk=row.notification_id).first()
+    return row
 
 
 def backoff(attempts: int) -> timedelta:
@@ -262,9 +271,10 @@ def email_send(ids: list[int]) -> int:
     """
     sent = 0
     connection = None
+    written = OutgoingEmail.objects.in_bulk(list(ids))
     try:
         for pk in ids:
-            row = _claim(pk)
+            row = _claim(pk, written)
             if row is None:
                 continue
             if row.notification is not None and row.notification.read_at is not None:
@@ -300,7 +310,8 @@ def email_send(ids: list[int]) -> int:
 
 def _failed(row: OutgoingEmail, exc: Exception) -> None:
     now = timezone.now()
-    attempts = row.attempts + 1
+    # (Read again: `row` may have been read before another sender's attempt.)
+    attempts = (OutgoingEmail.objects.filter(pk=row.pk).values_list("attempts", flat=True).first() or 0) + 1
     logger.warning("email %s not sent (attempt %s): %s", row.pk, attempts, exc)
     OutgoingEmail.objects.filter(pk=row.pk).update(
         attempts=attempts,
