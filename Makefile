@@ -77,6 +77,7 @@ bench: test-setup
 	$(PY) tests/bench/bench_send_path.py
 	$(PY) tests/bench/bench_community.py
 	$(PY) tests/bench/bench_helpboard.py
+	$(PY) tests/bench/bench_notifications.py
 	$(PY) tests/bench/bench_soak.py --minutes 10
 
 lint: check
