@@ -12,10 +12,16 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from community.core.errors import ServiceError
-from messaging import selectors
+from messaging import selectors, services
 from messaging.delivery import message_payload
 
 router = Router(tags=["messaging"])
+
+
+class ReactionOut(Schema):
+    emoji: str
+    count: int
+    usernames: list[str]
 
 
 class MessageOut(Schema):
@@ -23,8 +29,14 @@ class MessageOut(Schema):
     conversation: int
     seq: int
     sender: str
+    sender_name: str
+    sender_avatar: str | None
     body: str
     created: str
+    version: int
+    edited: str | None
+    deleted: bool
+    reactions: list[ReactionOut]
 
 
 class ConversationOut(Schema):
@@ -110,3 +122,43 @@ def conversation_messages(request: HttpRequest, conversation_id: int, params: Qu
         conversation=participant.conversation, before=params.before, after=params.after, limit=params.limit
     )
     return {"results": [message_payload(m) for m in messages], "has_more": has_more}
+
+
+class MessageEditIn(Schema):
+    body: str = Field(..., description="The new text (1 to 4,000 characters after trimming).")
+
+
+class ReactionIn(Schema):
+    emoji: str = Field(..., description="One of the offered reactions.")
+    on: bool = Field(True, description="true puts the reaction, false takes it back.")
+
+
+@router.patch(
+    "/messages/{message_id}", response=MessageOut, url_name="message", summary="Edit one's own message"
+)
+def message_edit(request: HttpRequest, message_id: int, payload: MessageEditIn):
+    """Live on every tab of every participant (`message_updated`), like an `edit` frame."""
+    return message_payload(
+        services.message_edit(member=_member(request), message_id=message_id, body=payload.body)
+    )
+
+
+@router.delete("/messages/{message_id}", response=MessageOut, summary="Delete one's own message")
+def message_delete(request: HttpRequest, message_id: int):
+    """The message stays as a "message deleted" placeholder; deleting again changes nothing."""
+    return message_payload(services.message_delete(member=_member(request), message_id=message_id))
+
+
+@router.post(
+    "/messages/{message_id}/reactions",
+    response=MessageOut,
+    url_name="message_reactions",
+    summary="React to a message",
+)
+def message_react(request: HttpRequest, message_id: int, payload: ReactionIn):
+    """Idempotent: reacting twice with the same emoji counts once."""
+    return message_payload(
+        services.message_react(
+            member=_member(request), message_id=message_id, emoji=payload.emoji, on=payload.on
+        )
+    )

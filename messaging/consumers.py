@@ -6,6 +6,8 @@ ARCHITECTURE.md; error codes:
 
     invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
     invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
+    not_found (no such message, or not in one of the member's conversations), not_author,
+    message_deleted, invalid_reaction,
     unavailable (the channel layer's server, Redis, is unreachable: nothing was written)
 
 A recoverable error never closes the socket. When the channel layer's server goes away the socket
@@ -186,6 +188,24 @@ def _sync_frames(member, after: int) -> tuple[list[str], int, bool, dict[int, in
     return frames, last, len(messages) == SYNC_BATCH, counts, total
 
 
+def _changed_frames(member, after: int, cursor) -> tuple[list[str], tuple[int, int] | None]:
+    changed = selectors.messages_changed_since(member=member, after=after, limit=SYNC_BATCH, cursor=cursor)
+    frames = [dumps(delivery.message_updated_frame(m)) for m in changed]
+    more = len(changed) == SYNC_BATCH
+    return frames, (changed[-1].changed_at_id, changed[-1].pk) if more else None
+
+
+def _change(member, service, **arguments) -> tuple[int, list[delivery.Send], str]:
+    """The service's change, the sends it announced once committed, and the message's state as a
+    frame (built here: it may read the reactions, which the event loop must not)."""
+    with delivery.collecting() as announced:
+        message = service(member=member, **arguments)
+    return message.pk, announced, dumps(delivery.message_updated_frame(message))
+
+
+change = database_sync_to_async(_change)
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     """One browser tab. Frames for it arrive through the process's relay (messaging.relay).
 
@@ -316,6 +336,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.on_typing(frame)
             elif kind == "read":
                 await self.on_read(frame)
+            elif kind == "edit":
+                await self.on_change(services.message_edit, frame, body=frame.get("body"))
+            elif kind == "delete":
+                await self.on_change(services.message_delete, frame)
+            elif kind == "react":
+                on = frame.get("on", True)
+                if not isinstance(on, bool):
+                    raise FrameError("invalid_frame", _("on is true or false."))
+                await self.on_change(services.message_react, frame, emoji=frame.get("emoji"), on=on)
             else:
                 raise FrameError("unknown_type", _("Unknown frame type."))
         except FrameError as error:
@@ -376,10 +405,40 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if not more:
                 break
             after = last
+        # Then what changed since `after` in messages the client already had (edits, deletes,
+        # reactions); newer messages came above in their current state.
+        cursor = None
+        while True:
+            frames, cursor = await database_sync_to_async(_changed_frames)(
+                self.member, frame["after"], cursor
+            )
+            for text in frames:
+                await self.send(text_data=text)
+            if cursor is None:
+                break
         await self.send_frame(delivery.synced_frame(last))
         # Authoritative unread counts follow every sync; the client resets its own before.
         for conversation_id, count in counts.items():
             await self.send_frame(delivery.unread_frame(conversation_id, count, total))
+
+    async def on_change(self, service, frame: dict, **arguments) -> None:
+        """An edit, delete or reaction: committed, then its new state goes to every tab concerned
+        (this one included). A change of nothing answers this socket alone with the current state."""
+        message_id = frame.get("message")
+        if not _is_id(message_id):
+            raise FrameError("invalid_frame", _("message must be a message id."))
+        if layer_health.down:
+            await self._send_unavailable(None)
+            return
+        message_id, announced, state = await change(self.member, service, message_id=message_id, **arguments)
+        if not announced:
+            await self.send(text_data=state)
+            return
+        try:
+            await delivery.deliver(announced)
+        except LAYER_ERRORS as error:
+            logger.warning("chat: message %s changed, broadcast failed (%s)", message_id, error)
+            await self.send(text_data=state)
 
     async def on_typing(self, frame: dict) -> None:
         conversation_id = self._conversation_id(frame)

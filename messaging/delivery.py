@@ -43,6 +43,7 @@ from messaging.events import (
     ConversationRead,
     Event,
     MemberTyping,
+    MessageChanged,
     MessageSent,
     NotificationCreated,
     NotificationsRead,
@@ -50,6 +51,7 @@ from messaging.events import (
     RoomsChanged,
     UnreadChanged,
 )
+from messaging.models import REACTIONS
 
 if TYPE_CHECKING:
     from community.notifications.models import Notification
@@ -67,15 +69,46 @@ ROOM_LEAVE = "chat.room_leave"
 
 
 def message_payload(message: Message) -> dict[str, Any]:
-    """The `message` object of the `message` and `ack` frames and of the JSON API."""
+    """The `message` object of the `message`, `ack` and `message_updated` frames and of the JSON API."""
+    sender = message.sender
     return {
         "id": message.pk,
         "conversation": message.conversation_id,
         "seq": message.seq,
-        "sender": message.sender.username,
+        "sender": sender.username,
+        "sender_name": str(sender),
+        "sender_avatar": sender.avatar.url if sender.avatar else None,
         "body": message.body,
         "created": message.created.isoformat(),
+        "version": message.version,
+        "edited": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": message.deleted_at is not None,
+        "reactions": reaction_summary(message),
     }
+
+
+def reaction_summary(message: Message) -> list[dict[str, Any]]:
+    """[{emoji, count, usernames}] in the order of the offered reactions.
+
+    Reads the prefetched reactions (selectors prefetch them for pages and `sync`); a message still
+    at version 1 has never been reacted to (every reaction bumps the version), so the send path
+    asks nothing.
+    """
+    cache = getattr(message, "_prefetched_objects_cache", {})
+    if "reactions" in cache:
+        reactions = cache["reactions"]
+    elif message.version == 1:
+        return []
+    else:
+        reactions = message.reactions.select_related("member")
+    by_emoji: dict[str, list[str]] = {}
+    for reaction in reactions:
+        by_emoji.setdefault(reaction.emoji, []).append(reaction.member.username)
+    return [
+        {"emoji": emoji, "count": len(by_emoji[emoji]), "usernames": by_emoji[emoji]}
+        for emoji in REACTIONS
+        if emoji in by_emoji
+    ]
 
 
 def notification_payload(notification: Notification) -> dict[str, Any]:
@@ -95,6 +128,10 @@ def notification_payload(notification: Notification) -> dict[str, Any]:
 
 def message_frame(message: Message) -> dict[str, Any]:
     return {"type": "message", "message": message_payload(message)}
+
+
+def message_updated_frame(message: Message) -> dict[str, Any]:
+    return {"type": "message_updated", "message": message_payload(message)}
 
 
 def ack_frame(client_id: str, message: Message) -> dict[str, Any]:
@@ -168,6 +205,10 @@ def sends_for(event: Event) -> list[Send]:
             return [_to_room(message.conversation_id, _frame(message_frame(message)))]
         case MessageSent(message=message, member_ids=member_ids):
             return _to_members(member_ids, _frame(message_frame(message)))
+        case MessageChanged(message=message, room=True):
+            return [_to_room(message.conversation_id, _frame(message_updated_frame(message)))]
+        case MessageChanged(message=message, member_ids=member_ids):
+            return _to_members(member_ids, _frame(message_updated_frame(message)))
         case ConversationRead():
             receipt = {
                 "type": "read",

@@ -30,6 +30,15 @@ class MessageSent:
 
 
 @dataclass(frozen=True)
+class MessageChanged:
+    """A sent message was edited, deleted or reacted to: its new state, for the same audience as MessageSent."""
+
+    message: Message
+    member_ids: tuple[int, ...] = ()
+    room: bool = False
+
+
+@dataclass(frozen=True)
 class ConversationRead:
     """`username` read the conversation up to `message_id`: a receipt for `member_ids`."""
 
@@ -96,6 +105,7 @@ class RoomsChanged:
 
 Event = (
     MessageSent
+    | MessageChanged
     | ConversationRead
     | UnreadChanged
     | MemberTyping

@@ -114,6 +114,15 @@ class Message(models.Model):
     client_id = models.CharField(max_length=CLIENT_ID_MAX_LENGTH)
     seq = models.PositiveIntegerField()
     created = models.DateTimeField(_("sent"), default=timezone.now)
+    # Bumped by every change after sending (edit, delete, reaction): a client never applies an
+    # older state over a newer one.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
+    # A deleted message keeps its row (and seq) with an empty body: a placeholder in the history.
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # The newest message id of the database when this message last changed: `sync` after N
+    # replays the messages up to N changed at N or later (None: never changed).
+    changed_at_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")
@@ -127,10 +136,42 @@ class Message(models.Model):
             models.Index(fields=["conversation", "id"]),
             # The rate limit counts a sender's recent messages.
             models.Index(fields=["sender", "created"]),
+            # `sync` looks up what changed since its cursor.
+            models.Index(
+                fields=["changed_at_id"], condition=Q(changed_at_id__isnull=False), name="message_changed"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.body[:40]}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+# The reactions a member can put on a message: a small fixed set, the same in every language.
+REACTIONS = ("👍", "❤️", "😂", "🎉", "🙏", "👀")
+
+
+class Reaction(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=8, choices=[(e, e) for e in REACTIONS])
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "member", "emoji"], name="one_reaction_per_member_and_emoji"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.emoji} on {self.message_id}"
 
 
 class Block(models.Model):

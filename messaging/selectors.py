@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from messaging.models import (
     Conversation,
     Message,
     Participant,
+    Reaction,
 )
 from profiles.models import Member
 
@@ -216,6 +217,32 @@ def conversation_members(*, conversation: Conversation) -> list[Member]:
     ]
 
 
+def mentionable_members(*, conversation: Conversation, limit: int = 500) -> list[Member]:
+    """Who `@name` can reach in a conversation: its listening participants (a lobby: the space's members)."""
+    return [
+        p.member
+        for p in Participant.objects.filter(
+            conversation=conversation, status__in=LISTENING, member__is_active=True
+        )
+        .select_related("member")
+        .order_by("id")[:limit]
+    ]
+
+
+def read_positions(*, conversation: Conversation, exclude: Member) -> dict[str, int]:
+    """{username: id of the newest message they read} of the other participants, for receipts.
+
+    None for lobby rooms: receipts of 200 people under every message would say nothing.
+    """
+    if conversation.kind == Conversation.Kind.ROOM:
+        return {}
+    return dict(
+        Participant.objects.filter(conversation=conversation, status__in=LISTENING)
+        .exclude(member=exclude)
+        .values_list("member__username", "last_read_id")
+    )
+
+
 def room_ids_for(*, member: Member) -> list[int]:
     """The lobby rooms whose group the member's sockets join."""
     return list(
@@ -232,6 +259,18 @@ def space_room_get(*, space_id: int) -> Conversation | None:
 # --- messages ------------------------------------------------------------------------------
 
 
+def _with_what_is_shown(messages):
+    """Messages with their sender and reactions (who reacted), as every frame and page shows them."""
+    return messages.select_related("sender").prefetch_related(
+        Prefetch(
+            "reactions",
+            queryset=Reaction.objects.select_related("member").only(
+                "message_id", "emoji", "member__username"
+            ),
+        )
+    )
+
+
 def messages_page(
     *, conversation: Conversation, before: int | None = None, after: int | None = None, limit: int = 50
 ) -> tuple[list[Message], bool]:
@@ -240,7 +279,7 @@ def messages_page(
     Without `after`: the newest ones (before `before` if given), for history scrolled upwards.
     With `after`: the oldest ones after it (up to `before`), for catching up.
     """
-    qs = Message.objects.filter(conversation=conversation).select_related("sender")
+    qs = _with_what_is_shown(Message.objects.filter(conversation=conversation))
     if before is not None:
         qs = qs.filter(id__lt=before)
     if after is not None:
@@ -255,10 +294,26 @@ def messages_after(*, member: Member, after: int, limit: int) -> list[Message]:
     """Messages of the member's conversations with id > after, oldest first (for `sync`)."""
     listening = Participant.objects.filter(member=member, status__in=LISTENING).values("conversation_id")
     return list(
-        Message.objects.filter(conversation_id__in=listening, id__gt=after)
-        .select_related("sender")
-        .order_by("id")[:limit]
+        _with_what_is_shown(Message.objects.filter(conversation_id__in=listening, id__gt=after)).order_by(
+            "id"
+        )[:limit]
     )
+
+
+def messages_changed_since(
+    *, member: Member, after: int, limit: int, cursor: tuple[int, int] | None = None
+) -> list[Message]:
+    """Messages up to `after` changed (edited, deleted, reacted to) once `after` existed, for `sync`.
+
+    In change order; `cursor` is the (changed_at_id, id) of the last one of the previous batch. A
+    client that knew everything up to `after` gets the newest state of each.
+    """
+    listening = Participant.objects.filter(member=member, status__in=LISTENING).values("conversation_id")
+    changed = Message.objects.filter(conversation_id__in=listening, id__lte=after, changed_at_id__gte=after)
+    if cursor is not None:
+        mark, last_id = cursor
+        changed = changed.filter(Q(changed_at_id__gt=mark) | Q(changed_at_id=mark, id__gt=last_id))
+    return list(_with_what_is_shown(changed).order_by("changed_at_id", "id")[:limit])
 
 
 def latest_message_id(*, member: Member) -> int:

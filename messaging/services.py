@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import uuid
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,7 @@ from messaging.delivery import announce, announce_now
 from messaging.events import (
     ConversationRead,
     MemberTyping,
+    MessageChanged,
     MessageSent,
     NotificationCreated,
     NotificationsRead,
@@ -44,12 +46,14 @@ from messaging.events import (
 from messaging.models import (
     BODY_MAX_LENGTH,
     CLIENT_ID_MAX_LENGTH,
+    REACTIONS,
     Block,
     ChatConnection,
     ChatProcess,
     Conversation,
     Message,
     Participant,
+    Reaction,
 )
 from messaging.tasks import missed_messages_later
 from profiles.models import Member
@@ -482,6 +486,9 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
                     f"UPDATE {_table(Participant)} SET status = %s, last_read_id = %s WHERE id = %s",
                     [Participant.Status.ACCEPTED.value, message.pk, context.participant_id],
                 )
+            if context.kind != Conversation.Kind.DIRECT and mentioned_usernames(body):
+                conversation = Conversation.objects.select_related("space").get(pk=conversation_id)
+                _notify_mentions(message, conversation)
             announce(_message_sent(message, context.kind, recipients))
     except IntegrityError:
         # The same client_id raced in from another socket: that one won, answer with it.
@@ -509,6 +516,154 @@ def message_import(
             sender=sender, conversation_id=conversation.pk, body=body, client_id=client_id, created=created
         )
         Participant.objects.filter(member=sender, conversation=conversation).update(last_read_id=message.pk)
+    return message
+
+
+# --- mentions ------------------------------------------------------------------------------
+
+# "@username" as Django spells usernames (letters, digits and @ . + - _), not inside a word or an
+# email address; a full stop or hyphen at the end is punctuation, not part of the name.
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
+
+
+def mentioned_usernames(body: str) -> set[str]:
+    """The usernames a message body mentions (whether or not such members exist)."""
+    if "@" not in body:  # the hot path: most messages mention nobody
+        return set()
+    return {match.rstrip(".-") for match in MENTION.findall(body)} - {""}
+
+
+def _notify_mentions(message: Message, conversation: Conversation) -> None:
+    """Notify the participants a message mentions (in groups and lobby rooms), once per message each.
+
+    In a direct conversation the message itself reaches the other member: a mention adds nothing.
+    The key makes an edit that keeps a mention notify nobody again; one that adds a name notifies
+    only that member. Inside the caller's transaction (the notification commits with the message).
+    """
+    if conversation.kind == Conversation.Kind.DIRECT:
+        return
+    names = mentioned_usernames(message.body)
+    if not names:
+        return
+    mentioned = (
+        Member.objects.filter(
+            username__in=names,
+            is_active=True,
+            chat_participations__conversation=conversation,
+            chat_participations__status__in=selectors.LISTENING,
+        )
+        .exclude(pk=message.sender_id)
+        .distinct()
+    )
+    title = conversation.title or (conversation.space.name if conversation.space_id else "")
+    for member in mentioned:
+        notification_services.notify(
+            recipient=member,
+            kind="mention",
+            actor=message.sender,
+            target=message,
+            params={"title": title, "excerpt": message.body[:200]},
+            url=f"{conversation.get_absolute_url()}?before={message.pk + 1}#message-{message.pk}",
+            key=f"mention:{message.pk}:{member.pk}",
+        )
+
+
+# --- changing a sent message: edit, delete, react -------------------------------------------
+
+
+def _message_for_change(*, member: Member, message_id, own: bool) -> Message:
+    """The message, if the member listens in its conversation (and wrote it, when `own`)."""
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id <= 0:
+        raise MessagingError("invalid_frame", _("message must be a message id."))
+    message = (
+        Message.objects.select_related("sender", "conversation", "conversation__space")
+        .filter(
+            # `id` rather than `pk=`: an id too large for the column is "no such message", not a 500.
+            id=message_id,
+            conversation__participants__member=member,
+            conversation__participants__status__in=selectors.LISTENING,
+        )
+        .first()
+    )
+    if message is None:
+        # One answer whether the message exists or not: nothing leaks to outsiders.
+        raise MessagingError("not_found", _("No such message."), status=404)
+    if own and message.sender_id != member.pk:
+        raise MessagingError("not_author", _("You can only change your own messages."), status=403)
+    if message.is_deleted:
+        raise MessagingError("message_deleted", _("This message was deleted."), status=409)
+    return message
+
+
+def _record_change(message: Message, **fields) -> Message:
+    """Store a change of a sent message: a new version, marked with the newest message id.
+
+    Inside the caller's transaction, under the lock that orders message ids (PostgreSQL), so the
+    mark and the ids a client syncs by follow one order: `sync` after N replays every change made
+    once N existed. Announces the new state once committed.
+    """
+    _serialise_message_ids()
+    mark = Message.objects.aggregate(m=Max("id"))["m"] or message.pk
+    Message.objects.filter(pk=message.pk).update(version=F("version") + 1, changed_at_id=mark, **fields)
+    message.refresh_from_db(fields=["version", "changed_at_id", *fields])
+    announce(_message_changed(message))
+    return message
+
+
+def _message_changed(message: Message) -> MessageChanged:
+    sent = _message_sent(message, message.conversation.kind, None)
+    return MessageChanged(message=message, member_ids=sent.member_ids, room=sent.room)
+
+
+def message_edit(*, member: Member, message_id: int, body) -> Message:
+    """Replace the body of the member's own message; every tab of every participant hears it.
+
+    Promises: same body rules as sending; the version grows by one per change (an edit to the
+    same text changes nothing and announces nothing); members newly mentioned are notified,
+    those mentioned before are not told again; committed before broadcast.
+    """
+    message = _message_for_change(member=member, message_id=message_id, own=True)
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    with transaction.atomic():
+        message = _record_change(message, body=body, edited_at=timezone.now())
+        _notify_mentions(message, message.conversation)
+    return message
+
+
+def message_delete(*, member: Member, message_id: int) -> Message:
+    """Delete the member's own message: its text and reactions go, a placeholder stays in its place.
+
+    Idempotent (deleting again answers the deleted message); committed before broadcast.
+    """
+    try:
+        message = _message_for_change(member=member, message_id=message_id, own=True)
+    except MessagingError as error:
+        if error.code != "message_deleted":
+            raise
+        return Message.objects.select_related("sender", "conversation").get(pk=message_id)
+    with transaction.atomic():
+        Reaction.objects.filter(message=message).delete()
+        message = _record_change(message, body="", deleted_at=timezone.now())
+    return message
+
+
+def message_react(*, member: Member, message_id: int, emoji, on: bool = True) -> Message:
+    """Put (`on`) or take back one of the fixed reactions on a message of a conversation one is in.
+
+    Idempotent: reacting twice with the same emoji counts once; a change of nothing announces nothing.
+    """
+    if emoji not in REACTIONS:
+        raise MessagingError("invalid_reaction", _("Pick one of the offered reactions."))
+    message = _message_for_change(member=member, message_id=message_id, own=False)
+    with transaction.atomic():
+        if on:
+            _reaction, changed = Reaction.objects.get_or_create(message=message, member=member, emoji=emoji)
+        else:
+            changed = bool(Reaction.objects.filter(message=message, member=member, emoji=emoji).delete()[0])
+        if changed:
+            message = _record_change(message)
     return message
 
 

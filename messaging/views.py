@@ -91,8 +91,11 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         if not conv.is_room
         else []
     )
-    names = {m.username: str(m) for m in others} | {request.user.username: str(request.user)}
-    names |= {m.sender.username: str(m.sender) for m in history}
+    mentionable = others if not conv.is_room else selectors.mentionable_members(conversation=conv)
+    people = {m.username: m for m in mentionable} | {request.user.username: request.user}
+    people |= {m.sender.username: m.sender for m in history}
+    names = {username: str(m) for username, m in people.items()}
+    avatars = {username: m.avatar.url for username, m in people.items() if m.avatar}
     other = others[0] if conv.is_direct and others else None
     return render(
         request,
@@ -109,6 +112,9 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "older_url": f"?before={history[0].pk}" if history and has_older else "",
             "viewing_older": before is not None,
             "names": names,
+            "avatars": avatars,
+            "mentionable": [m.username for m in mentionable if m.pk != request.user.pk],
+            "reads": selectors.read_positions(conversation=conv, exclude=request.user),
             "last_seq": conv.last_seq,
             "sync_from": sync_from,
             "form": form,

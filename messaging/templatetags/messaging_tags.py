@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from community.notifications import selectors as notification_selectors
 from messaging import selectors
+from messaging.delivery import reaction_summary
+from messaging.text import body_html
 
 register = template.Library()
 
@@ -42,6 +44,31 @@ def chat_state(context) -> dict:
                 "older": _("Older messages"),
                 "noOlder": _("This is the beginning of the conversation."),
                 "tooLong": _("A message has at most 4,000 characters."),
+                "edited": _("(edited)"),
+                "deleted": _("Message deleted"),
+                "react": _("React"),
+                "edit": _("Edit"),
+                "delete": _("Delete"),
+                "save": _("Save"),
+                "cancel": _("Cancel"),
+                "confirmDelete": _(
+                    "Delete this message? Everyone in the conversation sees that it was deleted."
+                ),
+                "seen": _("Seen"),
+                "seenBy": _("Seen by %(names)s"),
             },
         },
     }
+
+
+@register.simple_tag(takes_context=True)
+def message_body(context, message) -> str:
+    """A message's body as HTML (links, mentions of the conversation's members), see messaging.text."""
+    names = context.get("names") or {}
+    user = context.get("user")
+    return body_html(message.body, usernames=names, me=getattr(user, "username", ""))
+
+
+@register.filter
+def reactions_of(message) -> list[dict]:
+    return reaction_summary(message)

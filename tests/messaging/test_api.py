@@ -77,8 +77,14 @@ def test_messages_come_in_the_shape_of_the_message_frame():
         "conversation": conversation.pk,
         "seq": 1,
         "sender": alice.username,
+        "sender_name": str(alice),
+        "sender_avatar": None,
         "body": "m0",
         "created": messages[0].created.isoformat(),
+        "version": 1,
+        "edited": None,
+        "deleted": False,
+        "reactions": [],
     }
 
 

@@ -25,6 +25,10 @@
         status: document.getElementById("chat-status"),
         older: document.getElementById("chat-older"),
         names: readJson("chat-names") || {},
+        avatars: readJson("chat-avatars") || {},
+        mentionable: readJson("chat-mentionable") || [],
+        // username -> id of the newest message they read (direct and group conversations).
+        reads: readJson("chat-reads") || {},
         loadingOlder: false,
         hasOlder: !!document.getElementById("chat-older"),
       }
@@ -161,6 +165,9 @@
       case "ack":
         onAck(frame.client_id, frame.message);
         break;
+      case "message_updated":
+        onUpdated(frame.message);
+        break;
       case "synced":
         onSynced(frame.last);
         break;
@@ -212,7 +219,10 @@
 
   function onMessage(message) {
     noteSeq(message);
-    if (!remember(message.id)) return;
+    if (!remember(message.id)) {
+      onUpdated(message); // a sync may bring a newer state of one already shown
+      return;
+    }
     if (message.id > state.lastId) state.lastId = message.id;
     const mine = message.sender === me;
     const here = page && message.conversation === page.conversation;
@@ -303,8 +313,43 @@
 
   function onRead(frame) {
     if (!page || frame.conversation !== page.conversation || frame.username === me) return;
-    page.list.querySelectorAll(".chat-message.mine[data-id]").forEach((element) => {
-      if (Number(element.dataset.id) <= frame.message) element.classList.add("read");
+    if ((page.reads[frame.username] || 0) >= frame.message) return;
+    page.reads[frame.username] = frame.message;
+    renderReceipts();
+  }
+
+  // A message's newer state (edit, delete, reaction): applied only over an older version.
+  function onUpdated(message) {
+    if (!message || !page || message.conversation !== page.conversation) return;
+    const element = document.getElementById("message-" + message.id);
+    if (!element || element.classList.contains("editing")) return;
+    if (Number(element.dataset.version || 1) >= (message.version || 1)) return;
+    element.replaceWith(buildMessage(message));
+    renderReceipts();
+  }
+
+  // Receipts: in a direct conversation "Seen" under the newest of my messages the other read; in a
+  // group, each member's name under the newest message they read. Lobby rooms have none.
+  function renderReceipts() {
+    if (!page || page.kind === "room") return;
+    page.list.querySelectorAll(".chat-receipt").forEach((element) => element.remove());
+    const items = Array.from(page.list.querySelectorAll(".chat-message[data-id]"));
+    const readers = new Map(); // element -> names
+    for (const [username, upto] of Object.entries(page.reads)) {
+      let target = null;
+      for (const element of items) {
+        if (Number(element.dataset.id) > upto) break;
+        if (page.kind !== "direct" || element.classList.contains("mine")) target = element;
+      }
+      if (!target) continue;
+      if (!readers.has(target)) readers.set(target, []);
+      readers.get(target).push(page.names[username] || username);
+    }
+    readers.forEach((names, element) => {
+      const receipt = document.createElement("span");
+      receipt.className = "chat-receipt";
+      receipt.textContent = page.kind === "direct" ? S.seen || "Seen" : (S.seenBy || "Seen by %(names)s").replace("%(names)s", names.join(", "));
+      element.querySelector(".chat-bubble").appendChild(receipt);
     });
   }
 
@@ -369,7 +414,8 @@
     const preview = document.querySelector(`[data-preview-for="${Number(message.conversation)}"]`);
     if (!preview) return;
     const name = (page && page.names[message.sender]) || message.sender;
-    preview.textContent = name + ": " + (message.body.length > 100 ? message.body.slice(0, 99) + "…" : message.body);
+    const text = message.deleted ? S.deleted || "" : message.body;
+    preview.textContent = name + ": " + (text.length > 100 ? text.slice(0, 99) + "…" : text);
   }
 
   // --- the conversation page --------------------------------------------------------------
@@ -402,20 +448,105 @@
     }
   }
 
+  function buildAvatar(username, url) {
+    if (url) {
+      const image = document.createElement("img");
+      image.className = "avatar small chat-avatar";
+      image.src = safeUrl(url);
+      image.alt = "";
+      image.width = 32;
+      image.height = 32;
+      return image;
+    }
+    const initials = document.createElement("span");
+    initials.className = "avatar small chat-avatar";
+    initials.setAttribute("aria-hidden", "true");
+    const name = (page && page.names[username]) || username || "?";
+    initials.textContent = name
+      .split(/\s+/)
+      .filter((word) => /^[\p{L}\p{N}]/u.test(word))
+      .slice(0, 2)
+      .map((word) => word[0].toUpperCase())
+      .join("") || "?";
+    return initials;
+  }
+
+  // The same two patterns as messaging/text.py: http(s) links, and @username of a known member.
+  const TOKEN = /https?:\/\/[^\s<>"']+|(?<![\p{L}\p{N}_@.+-])@([\p{L}\p{N}_.@+-]+)/giu;
+  const TRAILING = ".,;:!?)]}'\"";
+
+  function renderBody(container, text) {
+    let position = 0;
+    for (const match of text.matchAll(TOKEN)) {
+      container.appendChild(document.createTextNode(text.slice(position, match.index)));
+      let token = match[0];
+      let tail = "";
+      if (token.startsWith("@")) {
+        const name = token.slice(1).replace(/[.-]+$/, "");
+        tail = token.slice(1 + name.length);
+        if (page && (name in page.names || page.mentionable.includes(name))) {
+          const mention = document.createElement("span");
+          mention.className = "mention" + (name === me ? " me" : "");
+          mention.textContent = "@" + name;
+          container.appendChild(mention);
+        } else {
+          container.appendChild(document.createTextNode(token.slice(0, 1 + name.length)));
+        }
+      } else {
+        let url = token;
+        while (url && TRAILING.includes(url[url.length - 1])) url = url.slice(0, -1);
+        while (token.slice(url.length).startsWith(")") && (url.match(/\(/g) || []).length > (url.match(/\)/g) || []).length) url += ")";
+        tail = token.slice(url.length);
+        const link = document.createElement("a");
+        link.href = url;
+        link.rel = "noopener nofollow ugc";
+        link.target = "_blank";
+        link.textContent = url;
+        container.appendChild(link);
+      }
+      container.appendChild(document.createTextNode(tail));
+      position = match.index + match[0].length;
+    }
+    container.appendChild(document.createTextNode(text.slice(position)));
+  }
+
+  function buildReactions(message) {
+    const list = document.createElement("ul");
+    list.className = "chat-reactions";
+    for (const reaction of message.reactions || []) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      const mine = (reaction.usernames || []).includes(me);
+      button.className = "chat-reaction" + (mine ? " mine" : "");
+      button.dataset.emoji = reaction.emoji;
+      button.setAttribute("aria-pressed", mine ? "true" : "false");
+      button.title = (reaction.usernames || []).map((u) => (page && page.names[u]) || u).join(", ");
+      button.textContent = reaction.emoji + " " + reaction.count;
+      item.appendChild(button);
+      list.appendChild(item);
+    }
+    return list;
+  }
+
   function buildMessage(message, options = {}) {
     const item = document.createElement("li");
-    item.className = "chat-message" + (message.sender === me ? " mine" : "");
+    item.className = "chat-message" + (message.sender === me ? " mine" : "") + (message.deleted ? " deleted" : "");
     if (message.id) {
       item.id = "message-" + message.id;
       item.dataset.id = String(message.id);
       item.dataset.seq = String(message.seq);
+      item.dataset.version = String(message.version || 1);
     }
     item.dataset.sender = message.sender;
+    item.appendChild(buildAvatar(message.sender, message.sender_avatar || (page && page.avatars[message.sender])));
+    const bubble = document.createElement("div");
+    bubble.className = "chat-bubble";
     const meta = document.createElement("span");
     meta.className = "chat-meta";
     const sender = document.createElement("strong");
     sender.className = "chat-sender";
-    sender.textContent = (page && page.names[message.sender]) || message.sender;
+    sender.textContent = (page && page.names[message.sender]) || message.sender_name || message.sender;
     meta.appendChild(sender);
     meta.appendChild(document.createTextNode(" "));
     const time = document.createElement("time");
@@ -426,16 +557,253 @@
       time.textContent = S.sending || "…";
     }
     meta.appendChild(time);
+    if (message.edited && !message.deleted) {
+      const edited = document.createElement("span");
+      edited.className = "chat-edited";
+      edited.textContent = " " + (S.edited || "(edited)");
+      meta.appendChild(edited);
+    }
     const body = document.createElement("p");
     body.className = "chat-body";
-    body.textContent = message.body;
-    item.appendChild(meta);
-    item.appendChild(body);
+    if (message.deleted) {
+      body.classList.add("chat-deleted");
+      body.textContent = S.deleted || "Message deleted";
+    } else {
+      renderBody(body, message.body);
+    }
+    bubble.appendChild(meta);
+    bubble.appendChild(body);
+    if (!message.deleted && (message.reactions || []).length) bubble.appendChild(buildReactions(message));
+    item.appendChild(bubble);
     if (options.clientId) {
       item.classList.add("pending");
       item.dataset.clientId = options.clientId;
+    } else if (message.id) {
+      addActions(item);
     }
     return item;
+  }
+
+  // --- edit, delete, react -------------------------------------------------------------------
+
+  const REACTIONS = ["👍", "❤️", "😂", "🎉", "🙏", "👀"];
+
+  function addActions(item) {
+    if (item.classList.contains("deleted") || item.querySelector(".chat-actions")) return;
+    const actions = document.createElement("span");
+    actions.className = "chat-actions";
+    const react = document.createElement("button");
+    react.type = "button";
+    react.className = "chat-action";
+    react.dataset.action = "react";
+    react.setAttribute("aria-label", S.react || "React");
+    react.setAttribute("aria-expanded", "false");
+    react.textContent = "☺";
+    actions.appendChild(react);
+    if (item.classList.contains("mine")) {
+      for (const [action, label] of [["edit", S.edit || "Edit"], ["delete", S.delete || "Delete"]]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "chat-action";
+        button.dataset.action = action;
+        button.textContent = label;
+        actions.appendChild(button);
+      }
+    }
+    item.querySelector(".chat-bubble").appendChild(actions);
+  }
+
+  function toggleReactionPicker(item, button) {
+    const open = item.querySelector(".chat-reaction-picker");
+    if (open) {
+      open.remove();
+      button.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const picker = document.createElement("span");
+    picker.className = "chat-reaction-picker";
+    picker.setAttribute("role", "group");
+    picker.setAttribute("aria-label", S.react || "React");
+    for (const emoji of REACTIONS) {
+      const choice = document.createElement("button");
+      choice.type = "button";
+      choice.className = "chat-reaction-choice";
+      choice.dataset.emoji = emoji;
+      choice.textContent = emoji;
+      picker.appendChild(choice);
+    }
+    button.after(picker);
+    button.setAttribute("aria-expanded", "true");
+    picker.querySelector("button").focus();
+  }
+
+  function react(item, emoji) {
+    const mine = item.querySelector(`.chat-reaction.mine[data-emoji="${CSS.escape(emoji)}"]`);
+    sendFrame({ type: "react", message: Number(item.dataset.id), emoji: emoji, on: !mine });
+  }
+
+  function startEdit(item) {
+    if (item.classList.contains("editing")) return;
+    const body = item.querySelector(".chat-body");
+    const id = Number(item.dataset.id);
+    const original = body.textContent;
+    item.classList.add("editing");
+    const form = document.createElement("form");
+    form.className = "chat-edit";
+    const field = document.createElement("textarea");
+    field.value = original;
+    field.maxLength = 4000;
+    field.rows = 2;
+    field.setAttribute("aria-label", S.edit || "Edit");
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = S.save || "Save";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "secondary outline";
+    cancel.textContent = S.cancel || "Cancel";
+    form.append(field, save, cancel);
+    body.hidden = true;
+    body.after(form);
+    field.focus();
+    const close = () => {
+      form.remove();
+      body.hidden = false;
+      item.classList.remove("editing");
+    };
+    cancel.addEventListener("click", close);
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close();
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = field.value.trim();
+      if (!text) return;
+      if (text !== original) sendFrame({ type: "edit", message: id, body: text });
+      close();
+    });
+  }
+
+  function onMessageClick(event) {
+    const button = event.target.closest("button");
+    if (!button) return;
+    const item = button.closest(".chat-message[data-id]");
+    if (!item || item.classList.contains("deleted")) return;
+    if (button.classList.contains("chat-reaction") || button.classList.contains("chat-reaction-choice")) {
+      react(item, button.dataset.emoji);
+      const picker = item.querySelector(".chat-reaction-picker");
+      if (picker) picker.remove();
+      return;
+    }
+    switch (button.dataset.action) {
+      case "react":
+        toggleReactionPicker(item, button);
+        break;
+      case "edit":
+        startEdit(item);
+        break;
+      case "delete":
+        if (window.confirm(S.confirmDelete || "Delete this message?")) {
+          sendFrame({ type: "delete", message: Number(item.dataset.id) });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  // --- @mentions: a list of the conversation's members while typing "@na" ---------------------
+
+  function setUpMentions(textarea) {
+    if (!page.mentionable.length) return;
+    const list = document.createElement("ul");
+    list.className = "chat-mention-list";
+    list.id = "chat-mention-list";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    textarea.after(list);
+    textarea.setAttribute("aria-controls", list.id);
+    let choices = [];
+    let active = 0;
+
+    function query() {
+      const before = textarea.value.slice(0, textarea.selectionStart);
+      const match = before.match(/(?:^|[^\p{L}\p{N}_@.+-])@([\p{L}\p{N}_.@+-]*)$/u);
+      return match ? match[1] : null;
+    }
+
+    function close() {
+      list.hidden = true;
+      choices = [];
+      textarea.removeAttribute("aria-activedescendant");
+    }
+
+    function show() {
+      const typed = query();
+      if (typed === null) return close();
+      const needle = typed.toLowerCase();
+      choices = page.mentionable
+        .filter((username) => username.toLowerCase().startsWith(needle) || (page.names[username] || "").toLowerCase().split(/\s+/).some((word) => word.startsWith(needle)))
+        .slice(0, 8);
+      if (!choices.length) return close();
+      active = Math.min(active, choices.length - 1);
+      list.replaceChildren(
+        ...choices.map((username, index) => {
+          const option = document.createElement("li");
+          option.id = "chat-mention-" + index;
+          option.setAttribute("role", "option");
+          option.setAttribute("aria-selected", index === active ? "true" : "false");
+          option.dataset.username = username;
+          const name = document.createElement("strong");
+          name.textContent = page.names[username] || username;
+          option.append(name, document.createTextNode(" @" + username));
+          return option;
+        }),
+      );
+      textarea.setAttribute("aria-activedescendant", "chat-mention-" + active);
+      list.hidden = false;
+    }
+
+    function pick(username) {
+      const end = textarea.selectionStart;
+      const before = textarea.value.slice(0, end).replace(/@([\p{L}\p{N}_.@+-]*)$/u, "@" + username + " ");
+      textarea.value = before + textarea.value.slice(end);
+      textarea.selectionStart = textarea.selectionEnd = before.length;
+      close();
+      textarea.focus();
+    }
+
+    textarea.addEventListener("input", () => {
+      active = 0;
+      show();
+    });
+    textarea.addEventListener("blur", () => setTimeout(close, 150));
+    // Registered before the composer's Enter-to-send: while the list is open, Enter picks a name.
+    textarea.addEventListener("keydown", (event) => {
+      if (list.hidden || !choices.length) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        active = (active + (event.key === "ArrowDown" ? 1 : choices.length - 1)) % choices.length;
+        show();
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        pick(choices[active]);
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    list.addEventListener("mousedown", (event) => {
+      const option = event.target.closest("[data-username]");
+      if (option) {
+        event.preventDefault();
+        pick(option.dataset.username);
+      }
+    });
   }
 
   function insertMessage(message) {
@@ -454,6 +822,7 @@
       }
     }
     page.list.insertBefore(element, before);
+    renderReceipts();
     if (stick) scrollToBottom();
   }
 
@@ -555,9 +924,13 @@
       const previous = state.lastSeq.get(page.conversation);
       if (!previous || seq > previous.seq) state.lastSeq.set(page.conversation, { seq: seq, id: id });
     });
+    page.list.querySelectorAll(".chat-message[data-id]").forEach(addActions);
+    page.list.addEventListener("click", onMessageClick);
+    renderReceipts();
     renderPendingFromOutbox();
     if (!page.viewingOlder) scrollToBottom();
     const textarea = page.form.querySelector("textarea");
+    setUpMentions(textarea);
     page.form.addEventListener("submit", (event) => {
       event.preventDefault();
       const body = textarea.value.trim();
