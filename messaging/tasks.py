@@ -117,6 +117,7 @@ def email_missed_messages(conversation_id: int, member_id: int) -> int | None:
             Message.objects.filter(
                 conversation_id=conversation_id,
                 id__gt=max(participant.last_read_id, participant.emailed_up_to_id),
+                deleted_at__isnull=True,  # taken back before the email went: not told
             )
             .exclude(sender_id=member_id)
             .select_related("sender")

@@ -68,6 +68,19 @@ def test_what_was_read_meanwhile_is_never_emailed(smtp_server):
     assert OutgoingEmail.objects.count() == 0
 
 
+def test_a_message_deleted_before_the_email_is_not_in_it(smtp_server):
+    a, b = MemberFactory(), MemberFactory(email="b@example.be")
+    conversation = _talking(a, b)
+    _send(a, conversation, "Voici le code du wifi : hunter2")
+    mistake = _send(a, conversation, "Oups, pas ici")
+    services.message_delete(member=a, message_id=mistake.pk)
+
+    run_jobs(at=_later())
+
+    [mail] = smtp_server.wait_for(1)
+    assert "hunter2" in text_of(mail) and "Oups" not in text_of(mail)
+
+
 def test_nothing_is_emailed_twice_and_later_messages_get_their_own_email(smtp_server, clock):
     a, b = MemberFactory(), MemberFactory(preferred_language="en")
     conversation = _talking(a, b)
