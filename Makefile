@@ -46,7 +46,7 @@ system-packages:
 	fi
 
 test-setup: venv
-	$(MAKE) --no-print-directory system-packages PACKAGES="redis-server postgresql chromium gettext fonts-dejavu-core"
+	$(MAKE) --no-print-directory system-packages PACKAGES="redis-server postgresql chromium gettext fonts-dejavu-core fonts-noto-color-emoji"
 	$(PY) -m pip install --quiet -e ".[test]"
 	$(MAKE) --no-print-directory messages
 

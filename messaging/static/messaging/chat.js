@@ -610,7 +610,9 @@
         actions.appendChild(button);
       }
     }
-    item.querySelector(".chat-bubble").appendChild(actions);
+    const bubble = item.querySelector(".chat-bubble");
+    bubble.tabIndex = 0; // a tap or Tab gives it focus, which shows its actions
+    bubble.appendChild(actions);
   }
 
   function toggleReactionPicker(item, button) {
