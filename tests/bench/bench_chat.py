@@ -13,7 +13,9 @@ machine:
   none) / sockets;
 - DM: `--dm-rate` direct messages per second to each server for `--dm-seconds` across 50
   pairs (well inside the 20 per 10 s rate limit per member), latency from the sender's `send`
-  to the recipient's `message` frame, p50/p99;
+  to the recipient's `message` frame, p50/p99; the recipient answers each with a `read` frame,
+  as a browser with the conversation open does (the baselines relay it to the conversation),
+  unless `--no-receipts`;
 - room: `--room-messages` messages, one every 250 ms to each server, to a room of `--room`
   members (a space's lobby room), latency of every delivery, p50/p99, and of the last
   delivery of each message.
@@ -85,6 +87,9 @@ async def handler(ws):
                     message["id"] = cursor.lastrowid
                 broadcast(conversations.get(frame["conversation"], ()), json.dumps({"type": "message", "message": message}))
                 await ws.send(json.dumps({"type": "ack", "client_id": frame["client_id"], "message": message}))
+            elif frame.get("type") == "read":  # the receipt, relayed to the conversation
+                receipt = {"type": "read", "conversation": frame["conversation"], "username": hello["username"], "message": frame["message"]}
+                broadcast(conversations.get(frame["conversation"], ()), json.dumps(receipt))
     finally:
         for c in mine:
             conversations[c].discard(ws)
@@ -135,6 +140,11 @@ class Relay(AsyncWebsocketConsumer):
             for consumer in list(conversations.get(frame["conversation"], ())):
                 await consumer.send(text_data=text)
             await self.send(text_data=json.dumps({"type": "ack", "client_id": frame["client_id"], "message": message}))
+        elif frame["type"] == "read":
+            receipt = {"type": "read", "conversation": frame["conversation"], "username": self.username, "message": frame["message"]}
+            text = json.dumps(receipt)
+            for consumer in list(conversations.get(frame["conversation"], ())):
+                await consumer.send(text_data=text)
 
     async def disconnect(self, code):
         for c in self.mine:
@@ -153,6 +163,7 @@ class Plan:
     dm_pairs: list[tuple[int, int, int]]  # (socket a, socket b, conversation)
     room: int
     room_members: list[int]  # socket indexes
+    receipts: bool = True  # DM recipients answer each message with a `read` frame
 
 
 def raise_fd_limit() -> None:
@@ -371,6 +382,7 @@ class Client:
         self.ws = None
         self.reader: asyncio.Task | None = None
         self.synced = asyncio.Event()
+        self.receipts = plan.receipts
 
     async def open(self) -> None:
         from websockets.asyncio.client import connect
@@ -412,6 +424,14 @@ class Client:
                         continue
                     label, sent_at, key = message["body"].split("|")
                     latency = (now - float(sent_at)) * 1000
+                    if label in ("dm", "warm") and self.receipts:
+                        # As a browser that has the conversation open: it tells it read it.
+                        read = {
+                            "type": "read",
+                            "conversation": message["conversation"],
+                            "message": message.get("id", 0),
+                        }
+                        asyncio.ensure_future(self.ws.send(json.dumps(read)))
                     if label == "dm":
                         self.results.dm.append(latency)
                     elif label == "room":
@@ -606,6 +626,9 @@ def main() -> int:
     parser.add_argument("--room-messages", type=int, default=40)
     parser.add_argument("--redis", action="store_true", help="channels-redis layer (starts a redis-server)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--no-receipts", action="store_true", help="DM recipients do not answer with `read` (receipts off)"
+    )
     args = parser.parse_args()
     raise_fd_limit()
 
@@ -627,6 +650,7 @@ def main() -> int:
         f"Preparing {args.sockets} members with sessions, a {args.room}-member room, 50 DM pairs…", flush=True
     )
     plan = prepare_database(args.sockets, args.room, env)
+    plan.receipts = not args.no_receipts
 
     load_before = os.getloadavg()
     servers: list[Server] = []
@@ -644,7 +668,8 @@ def main() -> int:
     daphne = servers_results[0]
     load_after = os.getloadavg()
     print(
-        f"\nOne Daphne process, channel layer: {'channels-redis' if args.redis else 'in-process'}, SQLite; "
+        f"\nOne Daphne process, channel layer: {'channels-redis' if args.redis else 'in-process'}, SQLite, "
+        f"receipts {'off' if args.no_receipts else 'on'}; "
         f"{os.cpu_count()} cores, client and server on the same machine; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after."
     )
