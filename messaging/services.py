@@ -563,7 +563,7 @@ def _notify_mentions(message: Message, conversation: Conversation) -> None:
             actor=message.sender,
             target=message,
             params={"title": title, "excerpt": message.body[:200]},
-            url=f"{conversation.get_absolute_url()}?before={message.pk + 1}#message-{message.pk}",
+            url=f"{conversation.get_absolute_url()}#message-{message.pk}",
             key=f"mention:{message.pk}:{member.pk}",
         )
 
