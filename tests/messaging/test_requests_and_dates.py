@@ -116,6 +116,6 @@ def test_a_conversation_page_shows_dd_mm_yyyy_and_the_24_hour_clock(language):
 
     html = _client(alice, language).get(f"/messages/{conversation.pk}/").content.decode()
 
-    assert '<html lang="%s">' % language in html
+    assert f'<html lang="{language}">' in html
     assert ">01/12/2026 14:05</time>" in html
     assert "p.m." not in html and "12/01/2026" not in html
