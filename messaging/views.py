@@ -255,6 +255,7 @@ def group_members_add(request: HttpRequest, conversation_id: int) -> HttpRespons
     """The group creator invites more members (the no-JavaScript form; the picker fills it)."""
     conv = _participation_or_404(request, conversation_id).conversation
     form = GroupMembersForm(request.POST, viewer=request.user)
+    # The same budget as creating groups: both put members' requests folders within reach.
     limit_key = f"group-create:{request.user.pk}"
     if rate_limit_exceeded(limit_key, limit=GROUPS_PER_HOUR, window=3600):
         messages.error(request, _("You invited many members in a short time. Try again in an hour."))
