@@ -200,6 +200,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
+# Dates as Belgium writes them in all three languages (dd/mm/yyyy, 24-hour clock): community/formats/.
+FORMAT_MODULE_PATH = ["community.formats"]
 USE_I18N = True
 USE_TZ = True
 

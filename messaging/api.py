@@ -68,6 +68,24 @@ class MessagePageParams(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
+class MemberSuggestionOut(Schema):
+    username: str
+    name: str
+    initials: str
+    avatar: str | None = Field(None, description="URL of the member's photo, if any.")
+    space: str | None = Field(None, description="Name of the member's home space, if any.")
+
+
+class MemberSuggestionsOut(Schema):
+    results: list[MemberSuggestionOut]
+
+
+class MemberSuggestionParams(Schema):
+    q: str = Field("", max_length=100, description="What was typed: the start of a username or of a name.")
+    exclude: str = Field("", max_length=2000, description="Usernames already picked, comma-separated.")
+    limit: int = Field(8, ge=1, le=20)
+
+
 def _member(request: HttpRequest):
     return request.auth if getattr(request, "auth", None) is not None else request.user
 
@@ -124,6 +142,7 @@ def conversation_messages(request: HttpRequest, conversation_id: int, params: Qu
     return {"results": [message_payload(m) for m in messages], "has_more": has_more}
 
 
+<<<<<<< HEAD
 class MessageEditIn(Schema):
     body: str = Field(..., description="The new text (1 to 4,000 characters after trimming).")
 
@@ -162,3 +181,32 @@ def message_react(request: HttpRequest, message_id: int, payload: ReactionIn):
             member=_member(request), message_id=message_id, emoji=payload.emoji, on=payload.on
         )
     )
+=======
+@router.get(
+    "/messages/member-suggestions",
+    response=MemberSuggestionsOut,
+    url_name="member_suggestions",
+    summary="Members to invite into a group, for what was typed",
+)
+def member_suggestions(request: HttpRequest, params: Query[MemberSuggestionParams]):
+    """The group picker's list: at least 2 characters, never a hidden member, never a member in
+    a block with the asker, never the asker."""
+    members = selectors.member_suggestions(
+        viewer=_member(request),
+        query=params.q,
+        exclude_usernames=[u for u in params.exclude.split(",") if u.strip()],
+        limit=params.limit,
+    )
+    return {
+        "results": [
+            {
+                "username": m.username,
+                "name": str(m),
+                "initials": m.initials,
+                "avatar": m.avatar.url if m.avatar else None,
+                "space": m.home_space.name if m.home_space_id else None,
+            }
+            for m in members
+        ]
+    }
+>>>>>>> h-groups

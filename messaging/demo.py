@@ -20,6 +20,7 @@ from community.notifications.services import notify
 from messaging import services
 from messaging.models import Conversation, Message, Participant
 from profiles.models import Member
+from profiles.visibility import listed_members_q
 
 DEMO_USERNAME = "demo"
 
@@ -208,17 +209,20 @@ def _seed_rooms(rng: random.Random, now) -> int:
     return rooms
 
 
-def _pick(rng: random.Random, professions: tuple[str, ...], exclude: set[int]) -> Member | None:
+def _pick(
+    rng: random.Random, professions: tuple[str, ...], exclude: set[int], *, listed_only: bool = False
+) -> Member | None:
+    people = Member.objects.exclude(pk__in=exclude)
+    if listed_only:
+        # A group only takes members its creator may see (messaging.services.group_create).
+        people = people.filter(listed_members_q())
     candidates = list(
-        Member.objects.filter(profession__in=professions, is_active=True)
-        .exclude(pk__in=exclude)
+        people.filter(profession__in=professions, is_active=True)
         .order_by("pk")
         .values_list("pk", flat=True)[:200]
     )
     if not candidates:
-        candidates = list(
-            Member.objects.exclude(pk__in=exclude).order_by("pk").values_list("pk", flat=True)[:200]
-        )
+        candidates = list(people.order_by("pk").values_list("pk", flat=True)[:200])
     return Member.objects.get(pk=rng.choice(candidates)) if candidates else None
 
 
@@ -277,6 +281,7 @@ def _seed_demo_member(rng: random.Random, now) -> int:
                 "Boekhouder",
             ),
             used,
+            listed_only=True,
         )
         if member is not None:
             used.add(member.pk)

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from messaging.selectors import group_invitees_by_username
 from messaging.services import GROUP_MAX_MEMBERS, GROUP_TITLE_MAX_LENGTH
 from profiles.models import Member
-from profiles.visibility import visible_members
 
 
 def new_client_id() -> str:
@@ -30,35 +30,65 @@ class MessageForm(forms.Form):
     client_id = forms.CharField(max_length=CLIENT_ID_MAX_LENGTH, widget=forms.HiddenInput)
 
 
-class GroupForm(forms.Form):
-    """A new group: its name and the members invited, among those the creator may see."""
+def _typed_usernames(value: str) -> list[str]:
+    """The distinct usernames typed, without their "@" (case aside: usernames differ by more)."""
+    names: dict[str, str] = {}
+    for raw in value.replace(",", " ").split():
+        name = raw.strip().lstrip("@")
+        if name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
 
-    title = forms.CharField(label=_("Group name"), max_length=GROUP_TITLE_MAX_LENGTH)
-    usernames = forms.CharField(
-        label=_("Members"),
-        help_text=_("Usernames, separated by commas or spaces."),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
 
-    def __init__(self, *args, viewer: Member, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.viewer = viewer
+class InviteesField(forms.CharField):
+    """Usernames typed (or put there by the member picker), separated by commas or spaces."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Members"))
+        kwargs.setdefault("help_text", _("Usernames, separated by commas or spaces."))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"autocomplete": "off", "data-member-picker": "", "spellcheck": "false"}),
+        )
+        super().__init__(**kwargs)
+
+
+class _InviteesMixin:
+    """Turns the typed usernames into members the viewer may invite (messaging.selectors)."""
+
+    viewer: Member
 
     def clean_usernames(self) -> list[Member]:
-        names = {
-            n.strip().lstrip("@")
-            for n in self.cleaned_data["usernames"].replace(",", " ").split()
-            if n.strip()
-        }
+        names = _typed_usernames(self.cleaned_data["usernames"])
         if not names:
             raise forms.ValidationError(_("Add at least one other member."))
         if len(names) > GROUP_MAX_MEMBERS:
             raise forms.ValidationError(_("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS})
         # A hidden member gets the same answer as a username nobody has.
-        found = list(visible_members(viewer=self.viewer).filter(username__in=names))
-        missing = sorted(names - {m.username for m in found})
+        found, missing = group_invitees_by_username(viewer=self.viewer, usernames=names)
         if missing:
             raise forms.ValidationError(
                 _("No member with the username: %(names)s") % {"names": ", ".join(missing)}
             )
         return found
+
+
+class GroupForm(_InviteesMixin, forms.Form):
+    """A new group: its name and the members invited, among those the creator may see."""
+
+    title = forms.CharField(label=_("Group name"), max_length=GROUP_TITLE_MAX_LENGTH)
+    usernames = InviteesField()
+
+    def __init__(self, *args, viewer: Member, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+
+
+class GroupMembersForm(_InviteesMixin, forms.Form):
+    """More members for an existing group (its creator's form on the conversation page)."""
+
+    usernames = InviteesField(label=_("Add members"))
+
+    def __init__(self, *args, viewer: Member, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer

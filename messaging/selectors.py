@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from messaging.models import (
     Reaction,
 )
 from profiles.models import Member
+from profiles.visibility import visible_members
 
 # Statuses under which a member receives a conversation's messages (declined: no more).
 LISTENING = (Participant.Status.ACCEPTED, Participant.Status.REQUESTED)
@@ -131,6 +133,8 @@ class ConversationRow:
     others: list[Member]
     unread: int
     last_message: Message | None
+    # Direct conversations: the other member has not answered the request yet (see `awaiting_answer`).
+    waiting: bool = False
 
     @property
     def other(self) -> Member | None:
@@ -174,7 +178,10 @@ def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200
         )
     }
     # Names of the others, for direct and group conversations (rooms are named after their space).
+    # Every status counts for the name: a direct conversation keeps its other member's name after
+    # a decline, as on the conversation page.
     others: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
+    waiting: set[int] = set()
     small = [p.conversation_id for p in participants if p.conversation.kind != Conversation.Kind.ROOM]
     for other in (
         Participant.objects.filter(conversation_id__in=small)
@@ -183,6 +190,8 @@ def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200
         .order_by("id")
     ):
         others[other.conversation_id].append(other.member)
+        if other.status == Participant.Status.REQUESTED:
+            waiting.add(other.conversation_id)
     rows = []
     for p in participants:
         conv = p.conversation
@@ -194,6 +203,7 @@ def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200
                 others=others[conv.pk],
                 unread=p.unread,
                 last_message=last_messages.get(p.last_id) if p.last_id else None,
+                waiting=conv.is_direct and conv.pk in waiting,
             )
         )
     return rows
@@ -217,6 +227,7 @@ def conversation_members(*, conversation: Conversation) -> list[Member]:
     ]
 
 
+<<<<<<< HEAD
 def mentionable_members(*, conversation: Conversation, limit: int = 500) -> list[Member]:
     """Who `@name` can reach in a conversation: its listening participants (a lobby: the space's members)."""
     return [
@@ -241,6 +252,88 @@ def read_positions(*, conversation: Conversation, exclude: Member) -> dict[str, 
         .exclude(member=exclude)
         .values_list("member__username", "last_read_id")
     )
+=======
+def conversation_participants(*, conversation: Conversation) -> list[Participant]:
+    """Every participation in a direct or group conversation, whatever its status, with its member.
+
+    For naming and for who answered what; who receives messages is `conversation_members`.
+    """
+    return list(Participant.objects.filter(conversation=conversation).select_related("member").order_by("id"))
+
+
+def awaiting_answer(participation: Participant) -> bool:
+    """Whether the sender of a direct request still waits for this other side to accept.
+
+    Only "not answered yet" shows: a decline (or a block, which declines) looks to the sender like
+    any answer, the marker goes away, and sends answer "not delivered" as they always did.
+    """
+    return participation.status == Participant.Status.REQUESTED
+
+
+# --- groups --------------------------------------------------------------------------------
+
+
+def group_invitable_members(*, viewer: Member):
+    """The members a viewer may invite into a group: those the viewer may see listed, never the
+    viewer. A hidden or deactivated member is not one of them, whatever path asks (form, picker,
+    service): they get the same answer as a username nobody has."""
+    return visible_members(viewer=viewer).exclude(pk=viewer.pk)
+
+
+def group_invitees_by_username(*, viewer: Member, usernames: Iterable[str]) -> tuple[list[Member], list[str]]:
+    """(members found, names that match no invitable member) for usernames as typed.
+
+    Case and a leading "@" do not matter (sign-up refuses usernames that differ only by case).
+    """
+    wanted: dict[str, str] = {}
+    for raw in usernames:
+        name = raw.strip().lstrip("@").strip()
+        if name:
+            wanted.setdefault(name.casefold(), name)
+    if not wanted:
+        return [], []
+    condition = Q()
+    for name in wanted.values():
+        condition |= Q(username__iexact=name)
+    found: dict[str, Member] = {}
+    for member in group_invitable_members(viewer=viewer).filter(condition).order_by("id"):
+        found.setdefault(member.username.casefold(), member)
+    missing = sorted(name for key, name in wanted.items() if key not in found)
+    return [found[key] for key in wanted if key in found], missing
+
+
+def _blocked_pair_ids(member: Member) -> set[int]:
+    """Members in a block with this one, in either direction."""
+    blocked = Block.objects.filter(blocker=member).values_list("blocked_id", flat=True)
+    blockers = Block.objects.filter(blocked=member).values_list("blocker_id", flat=True)
+    return set(blocked) | set(blockers)
+
+
+def member_suggestions(
+    *, viewer: Member, query: str, exclude_usernames: Iterable[str] = (), limit: int = 8
+) -> list[Member]:
+    """Members to offer in the group picker for what the viewer typed (2 characters at least).
+
+    Never a hidden or deactivated member, never one in a block with the viewer (either way),
+    never the viewer. Matches the start of the username or any word of the display name.
+    """
+    query = query.strip().lstrip("@").strip()
+    if len(query) < 2:
+        return []
+    excluded = {u.casefold() for u in exclude_usernames}
+    candidates = (
+        group_invitable_members(viewer=viewer)
+        .exclude(pk__in=_blocked_pair_ids(viewer))
+        .filter(
+            Q(username__istartswith=query)
+            | Q(display_name__istartswith=query)
+            | Q(display_name__icontains=f" {query}")
+        )
+        .select_related("home_space")
+        .order_by("display_name", "username")[: limit + len(excluded)]
+    )
+    return [m for m in candidates if m.username.casefold() not in excluded][:limit]
+>>>>>>> h-groups
 
 
 def room_ids_for(*, member: Member) -> list[int]:

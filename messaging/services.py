@@ -181,11 +181,53 @@ def participant_mute(*, member: Member, conversation: Conversation, muted: bool)
 # --- groups and space rooms ----------------------------------------------------------------
 
 
+def _unknown_members_error(usernames: Iterable[str]) -> MessagingError:
+    # The form's wording for a username nobody has: a hidden member is refused in exactly these words.
+    return MessagingError(
+        "unknown_members",
+        _("No member with the username: %(names)s") % {"names": ", ".join(sorted(usernames))},
+    )
+
+
+def _check_invitable(*, by: Member, others: dict[int, Member]) -> None:
+    """Refuse members the inviter may not see (hidden, deactivated) as if they did not exist."""
+    invitable = set(
+        selectors.group_invitable_members(viewer=by).filter(pk__in=others).values_list("pk", flat=True)
+    )
+    unknown = [m.username for pk, m in others.items() if pk not in invitable]
+    if unknown:
+        raise _unknown_members_error(unknown)
+
+
+def _too_many_members_error() -> MessagingError:
+    return MessagingError(
+        "too_many_members", _("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS}
+    )
+
+
+def _invitations(*, conversation: Conversation, by: Member, member_ids: Iterable[int], last_read_id: int = 0):
+    """Participations for invited members: in their requests, or silently declined for those who
+    blocked the inviter (the inviter learns nothing about the block)."""
+    ids = list(member_ids)
+    blocking = set(Block.objects.filter(blocked=by, blocker_id__in=ids).values_list("blocker_id", flat=True))
+    return [
+        Participant(
+            conversation=conversation,
+            member_id=pk,
+            status=Participant.Status.DECLINED if pk in blocking else Participant.Status.REQUESTED,
+            last_read_id=last_read_id,
+        )
+        for pk in ids
+    ]
+
+
 def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> Conversation:
     """A group conversation: the creator is in, the others find it in their requests.
 
-    Members who blocked the creator are added silently as having declined, so the creator
-    learns nothing about the block.
+    Promises: members the creator may not see (hidden, deactivated) are refused with the answer
+    for a username nobody has ("unknown_members"); members who blocked the creator are added
+    silently as having declined, so the creator learns nothing about the block; at most
+    GROUP_MAX_MEMBERS others.
     """
     title = (title or "").strip()
     if not title:
@@ -196,28 +238,99 @@ def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> C
     if not others:
         raise MessagingError("members_required", _("Add at least one other member."))
     if len(others) > GROUP_MAX_MEMBERS:
-        raise MessagingError(
-            "too_many_members", _("A group has at most %(n)d members.") % {"n": GROUP_MAX_MEMBERS}
-        )
-    blocking = set(
-        Block.objects.filter(blocked=creator, blocker_id__in=others).values_list("blocker_id", flat=True)
-    )
+        raise _too_many_members_error()
+    _check_invitable(by=creator, others=others)
     with transaction.atomic():
         conversation = Conversation.objects.create(
             kind=Conversation.Kind.GROUP, title=title, created_by=creator
         )
         Participant.objects.bulk_create(
             [Participant(conversation=conversation, member=creator, status=Participant.Status.ACCEPTED)]
-            + [
-                Participant(
-                    conversation=conversation,
-                    member_id=pk,
-                    status=Participant.Status.DECLINED if pk in blocking else Participant.Status.REQUESTED,
-                )
-                for pk in others
-            ]
+            + _invitations(conversation=conversation, by=creator, member_ids=others)
         )
     return conversation
+
+
+def _group_managed_by(*, by: Member, conversation: Conversation) -> None:
+    if conversation.kind != Conversation.Kind.GROUP:
+        raise MessagingError("not_a_group", _("Members can only be added to or removed from a group."))
+    if not Participant.objects.filter(conversation=conversation, member=by).exists():
+        raise not_participant_error()
+    if conversation.created_by_id != by.pk:
+        raise MessagingError(
+            "not_creator", _("Only the member who created the group can change its members."), status=403
+        )
+
+
+def group_members_add(
+    *, by: Member, conversation: Conversation, members: Iterable[Member]
+) -> list[Participant]:
+    """Invite more members into a group; only its creator may. Returns the new participations.
+
+    Promises: the rules of group_create (members the creator may not see are "unknown_members",
+    those who blocked the creator are added silently as having declined, at most
+    GROUP_MAX_MEMBERS others counting those already in); members already in (or who declined)
+    stay as they are; the new ones find the group in their requests with its history read.
+    """
+    _group_managed_by(by=by, conversation=conversation)
+    others = {m.pk: m for m in members if m.pk != by.pk}
+    if not others:
+        raise MessagingError("members_required", _("Add at least one other member."))
+    _check_invitable(by=by, others=others)
+    with transaction.atomic():
+        # Lock the conversation (PostgreSQL) so two additions cannot both pass the ceiling.
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+        present = set(
+            Participant.objects.filter(conversation=conversation)
+            .exclude(member=by)
+            .values_list("member_id", flat=True)
+        )
+        new_ids = [pk for pk in others if pk not in present]
+        if len(present) + len(new_ids) > GROUP_MAX_MEMBERS:
+            raise _too_many_members_error()
+        last = Message.objects.filter(conversation=conversation).aggregate(m=Max("id"))["m"] or 0
+        created = Participant.objects.bulk_create(
+            _invitations(conversation=conversation, by=by, member_ids=new_ids, last_read_id=last)
+        )
+    return created
+
+
+def _leave(*, member: Member, conversation: Conversation) -> None:
+    """Delete the participation: from the commit on, no frame, page or API shows the group to them."""
+    with transaction.atomic():
+        Participant.objects.filter(conversation=conversation, member=member).delete()
+        announce(
+            UnreadChanged(
+                member_id=member.pk,
+                conversation_id=conversation.pk,
+                count=0,
+                total=selectors.unread_total(member=member),
+            )
+        )
+
+
+def group_member_remove(*, by: Member, conversation: Conversation, member: Member) -> None:
+    """Take a member out of a group; only its creator may (and leaves with group_leave).
+
+    Promises: the removed member receives none of the group's messages sent after this commits
+    (recipients are read at each send) and can no longer open or read it (page, API, socket).
+    """
+    _group_managed_by(by=by, conversation=conversation)
+    if member.pk == by.pk:
+        raise MessagingError("self", _("To leave your own group, use Leave the group."))
+    if not Participant.objects.filter(conversation=conversation, member=member).exists():
+        raise MessagingError("not_member", _("This member is not in the group."))
+    _leave(member=member, conversation=conversation)
+
+
+def group_leave(*, member: Member, conversation: Conversation) -> None:
+    """The member leaves a group: as if removed (nothing more reaches them, the group is gone
+    from their inbox). Its creator may leave too; the group then has nobody to manage its members.
+    """
+    if conversation.kind != Conversation.Kind.GROUP:
+        raise MessagingError("not_a_group", _("Only a group can be left; decline or block instead."))
+    _participation_or_error(member=member, conversation=conversation)
+    _leave(member=member, conversation=conversation)
 
 
 def space_room_for(space: Space) -> Conversation:

@@ -12,12 +12,24 @@ from django.views.decorators.http import require_http_methods
 from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
 from community.notifications import selectors as notification_selectors
 from messaging import selectors, services
-from messaging.forms import GroupForm, MessageForm, new_client_id
+from messaging.forms import GroupForm, GroupMembersForm, MessageForm, new_client_id
 from messaging.models import Participant
 from profiles.models import Member
 from profiles.visibility import member_is_reachable
 
 HISTORY_PAGE = 50
+
+
+def _picker_strings() -> dict[str, str]:
+    """The member picker's words (messaging/static/messaging/member-picker.js), in the page's language."""
+    return {
+        "search": _("Search members by name or username"),
+        "remove": _("Remove %(name)s"),
+        "added": _("%(name)s added"),
+        "removed": _("%(name)s removed"),
+        "none": _("No member found. Press Enter to add the username as typed."),
+        "picked": _("Members picked"),
+    }
 
 
 @login_required
@@ -86,27 +98,38 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         services.conversation_mark_read(
             member=request.user, conversation_id=conv.pk, message_id=history[-1].pk
         )
-    others = (
-        [m for m in selectors.conversation_members(conversation=conv) if m.pk != request.user.pk]
+    # Every participation names the conversation (a direct one keeps the other's name after a
+    # decline); only those still listening are listed as its members.
+    theirs = (
+        [p for p in selectors.conversation_participants(conversation=conv) if p.member_id != request.user.pk]
         if not conv.is_room
         else []
     )
+    others = [p.member for p in theirs if p.status in selectors.LISTENING]
     mentionable = others if not conv.is_room else selectors.mentionable_members(conversation=conv)
-    people = {m.username: m for m in mentionable} | {request.user.username: request.user}
-    people |= {m.sender.username: m.sender for m in history}
+    people = {p.member.username: p.member for p in theirs} | {m.username: m for m in mentionable}
+    people |= {request.user.username: request.user} | {m.sender.username: m.sender for m in history}
     names = {username: str(m) for username, m in people.items()}
     avatars = {username: m.avatar.url for username, m in people.items() if m.avatar}
-    other = others[0] if conv.is_direct and others else None
+    other_side = theirs[0] if conv.is_direct and theirs else None
+    other = other_side.member if other_side else None
+    other_listening = bool(other_side and other_side.status in selectors.LISTENING)
+    manages = conv.kind == conv.Kind.GROUP and conv.created_by_id == request.user.pk
     return render(
         request,
         "messaging/conversation.html",
         {
             "conversation": conv,
             "participant": participant,
-            "name": selectors.conversation_display_name(conv, others),
+            "name": selectors.conversation_display_name(conv, [p.member for p in theirs]),
             "others": others,
             "other": other,
-            "other_online": bool(other and selectors.is_online(member_id=other.pk)),
+            "other_listening": other_listening,
+            "other_online": bool(other_listening and selectors.is_online(member_id=other.pk)),
+            "waiting_for": other if other_side and selectors.awaiting_answer(other_side) else None,
+            "manages": manages,
+            "members_form": GroupMembersForm(viewer=request.user) if manages else None,
+            "picker_strings": _picker_strings() if manages else None,
             "history": history,
             "has_older": has_older,
             "older_url": f"?before={history[0].pk}" if history and has_older else "",
@@ -123,7 +146,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     )
 
 
-ACTIONS = ("accept", "decline", "block", "mute", "unmute")
+ACTIONS = ("accept", "decline", "block", "mute", "unmute", "leave")
 
 
 @login_required
@@ -143,10 +166,19 @@ def conversation_action(request: HttpRequest, conversation_id: int, action: str)
             services.request_decline(member=request.user, conversation=conv)
             messages.success(request, _("Conversation declined."))
             return redirect("messaging:inbox")
+        if action == "leave":
+            services.group_leave(member=request.user, conversation=conv)
+            messages.success(request, _("You left the group."))
+            return redirect("messaging:inbox")
         if action == "block":
+            # Every participation, so a member who declined can still be blocked.
             other = (
                 next(
-                    (m for m in selectors.conversation_members(conversation=conv) if m.pk != request.user.pk),
+                    (
+                        p.member
+                        for p in selectors.conversation_participants(conversation=conv)
+                        if p.member_id != request.user.pk
+                    ),
                     None,
                 )
                 if conv.is_direct
@@ -199,7 +231,12 @@ def group_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and rate_limit_exceeded(limit_key, limit=GROUPS_PER_HOUR, window=3600):
         form.is_valid()
         form.add_error(None, _("You created many groups in a short time. Try again in an hour."))
-        return render(request, "messaging/group_new.html", {"form": form}, status=429)
+        return render(
+            request,
+            "messaging/group_new.html",
+            {"form": form, "picker_strings": _picker_strings()},
+            status=429,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             conv = services.group_create(
@@ -210,7 +247,67 @@ def group_new(request: HttpRequest) -> HttpResponse:
         else:
             rate_limit_allow(limit_key, limit=GROUPS_PER_HOUR, window=3600)
             return redirect(conv.get_absolute_url())
-    return render(request, "messaging/group_new.html", {"form": form}, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "messaging/group_new.html",
+        {"form": form, "picker_strings": _picker_strings()},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def group_members_add(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The group creator invites more members (the no-JavaScript form; the picker fills it)."""
+    conv = _participation_or_404(request, conversation_id).conversation
+    form = GroupMembersForm(request.POST, viewer=request.user)
+    # The same budget as creating groups: both put members' requests folders within reach.
+    limit_key = f"group-create:{request.user.pk}"
+    if rate_limit_exceeded(limit_key, limit=GROUPS_PER_HOUR, window=3600):
+        messages.error(request, _("You invited many members in a short time. Try again in an hour."))
+    elif not form.is_valid():
+        for error in form.errors.get("usernames", []):
+            messages.error(request, error)
+    else:
+        try:
+            added = services.group_members_add(
+                by=request.user, conversation=conv, members=form.cleaned_data["usernames"]
+            )
+        except services.MessagingError as error:
+            messages.error(request, str(error.detail))
+        else:
+            rate_limit_allow(limit_key, limit=GROUPS_PER_HOUR, window=3600)
+            added_ids = {p.member_id for p in added}
+            if added_ids:
+                invited = ", ".join(str(m) for m in form.cleaned_data["usernames"] if m.pk in added_ids)
+                messages.success(request, _("Invited: %(names)s.") % {"names": invited})
+            else:
+                messages.info(request, _("They are already in the group."))
+    return redirect(conv.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["POST"])
+def group_member_remove(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The group creator takes a member out (POST `username`)."""
+    conv = _participation_or_404(request, conversation_id).conversation
+    member = next(
+        (
+            p.member
+            for p in selectors.conversation_participants(conversation=conv)
+            if p.member.username == request.POST.get("username", "")
+        ),
+        None,
+    )
+    try:
+        if member is None:
+            raise services.MessagingError("not_member", _("This member is not in the group."))
+        services.group_member_remove(by=request.user, conversation=conv, member=member)
+    except services.MessagingError as error:
+        messages.error(request, str(error.detail))
+    else:
+        messages.success(request, _("%(name)s is no longer in the group.") % {"name": member})
+    return redirect(conv.get_absolute_url())
 
 
 @login_required

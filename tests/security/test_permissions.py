@@ -183,6 +183,26 @@ MATRIX: list[Case] = [
         members(405, other=405),
         label="GET",
     ),
+    Case(
+        "messages/<int:conversation_id>/members/add/",
+        "/messages/{w.conversation.pk}/members/add/",
+        owner_only(REDIRECT),
+        method="post",
+        data={"usernames": "carol"},
+    ),
+    Case(
+        "messages/<int:conversation_id>/members/add/",
+        "/messages/{w.conversation.pk}/members/add/",
+        members(405, other=405),
+        label="GET",
+    ),
+    Case(
+        "messages/<int:conversation_id>/members/remove/",
+        "/messages/{w.conversation.pk}/members/remove/",
+        owner_only(REDIRECT),
+        method="post",
+        data={"username": "carol"},
+    ),
     Case("messages/with/<str:username>/", "/messages/with/{w.peer.username}/", members(REDIRECT)),
     Case(
         "messages/with/<str:username>/", "/messages/with/{w.hidden.username}/", members(404), label="hidden"
@@ -267,6 +287,17 @@ MATRIX: list[Case] = [
     ),
     Case("api/skills/suggest", "/api/skills/suggest?prefix=tra", members(200, anonymous=401)),
     Case("api/conversations/", "/api/conversations/", members(200, anonymous=401)),
+    Case(
+        "api/messages/member-suggestions",
+        "/api/messages/member-suggestions?q=ca",
+        members(200, anonymous=401),
+    ),
+    Case(
+        "api/messages/member-suggestions",
+        "/api/messages/member-suggestions?limit=500",
+        members(400, anonymous=401),
+        label="bad limit",
+    ),
     Case(
         "api/conversations/",
         "/api/conversations/?folder=bogus",

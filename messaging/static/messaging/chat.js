@@ -437,15 +437,9 @@
     }
   }
 
+  // Belgian dd/mm/yyyy HH:MM, as the server renders it (messaging/dates.js).
   function formatTime(iso) {
-    try {
-      return new Date(iso).toLocaleString(document.documentElement.lang || undefined, {
-        dateStyle: "short",
-        timeStyle: "short",
-      });
-    } catch {
-      return iso;
-    }
+    return window.communityDates ? window.communityDates.formatDateTime(iso) : iso;
   }
 
   function buildAvatar(username, url) {
