@@ -142,7 +142,6 @@ def conversation_messages(request: HttpRequest, conversation_id: int, params: Qu
     return {"results": [message_payload(m) for m in messages], "has_more": has_more}
 
 
-<<<<<<< HEAD
 class MessageEditIn(Schema):
     body: str = Field(..., description="The new text (1 to 4,000 characters after trimming).")
 
@@ -181,7 +180,8 @@ def message_react(request: HttpRequest, message_id: int, payload: ReactionIn):
             member=_member(request), message_id=message_id, emoji=payload.emoji, on=payload.on
         )
     )
-=======
+
+
 @router.get(
     "/messages/member-suggestions",
     response=MemberSuggestionsOut,
@@ -209,4 +209,3 @@ def member_suggestions(request: HttpRequest, params: Query[MemberSuggestionParam
             for m in members
         ]
     }
->>>>>>> h-groups

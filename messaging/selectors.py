@@ -227,7 +227,6 @@ def conversation_members(*, conversation: Conversation) -> list[Member]:
     ]
 
 
-<<<<<<< HEAD
 def mentionable_members(*, conversation: Conversation, limit: int = 500) -> list[Member]:
     """Who `@name` can reach in a conversation: its listening participants (a lobby: the space's members)."""
     return [
@@ -252,7 +251,8 @@ def read_positions(*, conversation: Conversation, exclude: Member) -> dict[str, 
         .exclude(member=exclude)
         .values_list("member__username", "last_read_id")
     )
-=======
+
+
 def conversation_participants(*, conversation: Conversation) -> list[Participant]:
     """Every participation in a direct or group conversation, whatever its status, with its member.
 
@@ -333,7 +333,6 @@ def member_suggestions(
         .order_by("display_name", "username")[: limit + len(excluded)]
     )
     return [m for m in candidates if m.username.casefold() not in excluded][:limit]
->>>>>>> h-groups
 
 
 def room_ids_for(*, member: Member) -> list[int]:
