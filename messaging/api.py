@@ -152,7 +152,7 @@ class ReactionIn(Schema):
 
 
 @router.patch(
-    "/messages/{message_id}", response=MessageOut, url_name="message", summary="Edit one's own message"
+    "/messages/{int:message_id}", response=MessageOut, url_name="message", summary="Edit one's own message"
 )
 def message_edit(request: HttpRequest, message_id: int, payload: MessageEditIn):
     """Live on every tab of every participant (`message_updated`), like an `edit` frame."""
@@ -161,14 +161,14 @@ def message_edit(request: HttpRequest, message_id: int, payload: MessageEditIn):
     )
 
 
-@router.delete("/messages/{message_id}", response=MessageOut, summary="Delete one's own message")
+@router.delete("/messages/{int:message_id}", response=MessageOut, summary="Delete one's own message")
 def message_delete(request: HttpRequest, message_id: int):
     """The message stays as a "message deleted" placeholder; deleting again changes nothing."""
     return message_payload(services.message_delete(member=_member(request), message_id=message_id))
 
 
 @router.post(
-    "/messages/{message_id}/reactions",
+    "/messages/{int:message_id}/reactions",
     response=MessageOut,
     url_name="message_reactions",
     summary="React to a message",
