@@ -51,6 +51,7 @@ from messaging.models import (
     Message,
     Participant,
 )
+from messaging.signals import messages_changed
 from messaging.tasks import missed_messages_later
 from profiles.models import Member
 
@@ -433,7 +434,8 @@ def message_send(*, sender: Member, conversation: Conversation, body: str, clien
 def message_send_to(*, sender: Member, conversation_id: int, body, client_id) -> Message:
     """message_send by conversation id: the chat socket's path, kept to one read and three writes.
 
-    Announces MessageSent once committed (nothing for a resend). The chat socket calls it inside
+    Announces MessageSent once committed (nothing for a resend), and sends
+    `messaging.signals.messages_changed` inside the transaction. The chat socket calls it inside
     `messaging.delivery.collecting()` and delivers the event from its event loop, so the
     database thread never waits on the loop.
     """
@@ -482,6 +484,8 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
                     f"UPDATE {_table(Participant)} SET status = %s, last_read_id = %s WHERE id = %s",
                     [Participant.Status.ACCEPTED.value, message.pk, context.participant_id],
                 )
+            # In the transaction: what follows messages (the search index) commits with it.
+            messages_changed.send(sender=Message, message_ids=(message.pk,))
             announce(_message_sent(message, context.kind, recipients))
     except IntegrityError:
         # The same client_id raced in from another socket: that one won, answer with it.
@@ -499,7 +503,9 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
 def message_import(
     *, sender: Member, conversation: Conversation, body: str, client_id: str, created: datetime
 ) -> Message:
-    """Store a past message as it was (seeding, imports): no rate limit, no broadcast, idempotent."""
+    """Store a past message as it was (seeding, imports): no rate limit, no broadcast, idempotent.
+
+    Sends `messaging.signals.messages_changed` inside the transaction (the search index follows)."""
     existing = Message.objects.filter(sender=sender, client_id=client_id).first()
     if existing is not None:
         return existing
@@ -509,6 +515,7 @@ def message_import(
             sender=sender, conversation_id=conversation.pk, body=body, client_id=client_id, created=created
         )
         Participant.objects.filter(member=sender, conversation=conversation).update(last_read_id=message.pk)
+        messages_changed.send(sender=Message, message_ids=(message.pk,))
     return message
 
 
