@@ -6,6 +6,7 @@ app_name = "messaging"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("search/", views.message_search, name="search"),
     path("<int:conversation_id>/", views.conversation, name="conversation"),
     path("<int:conversation_id>/<str:action>/", views.conversation_action, name="conversation_action"),
     path("with/<str:username>/", views.with_member, name="with_member"),
