@@ -643,7 +643,8 @@ def search_messages(*, member: Member, query: str, limit: int = 20, offset: int 
     Promises: only messages of conversations the member may read now (messaging.selectors.
     readable_conversation_ids: not one they declined or left), never a deleted one (checked
     against the database, whatever the index still holds); words folded (accents, case) and
-    stemmed as search.text does (FR/NL/EN); ranked by relevance, newest first among equals;
+    stemmed as search.text does (FR/NL/EN); snippets from the message as stored now, not from
+    the index (an edit shows at once); ranked by relevance, newest first among equals;
     Elasticsearch unreachable: the database backend answers, with a notice. Raises InvalidSearch
     ("query_required", "query_too_long", "invalid") on bad input."""
     if not isinstance(query, str) or not query.strip():

@@ -254,6 +254,7 @@ def index_check(*, backend_name: str | None = None) -> list[IndexCheck]:
 # A fresh entry older than this has lost its job (a crash between the commit and the enqueue, no
 # worker running): the retrier takes it.
 MESSAGE_JOB_GRACE = timedelta(seconds=30)
+_MESSAGE_OUTBOX = MessageOutboxEntry._meta.db_table
 
 
 def messages_reindex_enqueue(*, message_ids: Iterable[int]) -> None:
@@ -267,12 +268,12 @@ def messages_reindex_enqueue(*, message_ids: Iterable[int]) -> None:
     if not ids:
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    table = connection.ops.quote_name(MessageOutboxEntry._meta.db_table)
+    rows = ", ".join(["(%s, %s, 0, %s, '')"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (message_id, created_at, attempts, next_attempt_at, last_error)"
-            " VALUES (%s, %s, 0, %s, '')",
-            [(i, now, now) for i in ids],
+        cursor.execute(
+            f"INSERT INTO {_MESSAGE_OUTBOX} (message_id, created_at, attempts, next_attempt_at, last_error)"
+            f" VALUES {rows}",
+            [value for i in ids for value in (i, now, now)],
         )
 
 
