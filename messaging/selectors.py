@@ -103,6 +103,19 @@ def sending_context(
     )
 
 
+def readable_conversations(*, member: Member | int):
+    """The conversations whose messages the member may read, as a subquery of ids: those they
+    listen to (accepted or requested), not those they declined or left. The one rule for
+    history catch-up, the newest id a page starts from, and message search."""
+    member_id = member if isinstance(member, int) else member.pk
+    return Participant.objects.filter(member_id=member_id, status__in=LISTENING).values("conversation_id")
+
+
+def readable_conversation_ids(*, member: Member | int) -> list[int]:
+    """readable_conversations as a list, for a search backend's filter."""
+    return sorted(readable_conversations(member=member).values_list("conversation_id", flat=True))
+
+
 def participant_listening(*, member: Member, conversation_id: int) -> Participant | None:
     """Like participation_get, but None as well when the member declined the conversation."""
     participant = participation_get(member=member, conversation_id=conversation_id)
@@ -147,6 +160,21 @@ def conversation_display_name(conversation: Conversation, others: list[Member]) 
     if conversation.kind == Conversation.Kind.DIRECT:
         return str(others[0]) if others else conversation.title or "—"
     return conversation.title or ", ".join(str(m) for m in others[:4])
+
+
+def conversation_names(*, member: Member, conversation_ids) -> dict[int, str]:
+    """{conversation id: its name as the member sees it (conversation_display_name)}, in two queries."""
+    conversations = list(Conversation.objects.filter(pk__in=list(conversation_ids)).select_related("space"))
+    others: dict[int, list[Member]] = {conv.pk: [] for conv in conversations}
+    small = [conv.pk for conv in conversations if conv.kind != Conversation.Kind.ROOM]
+    for other in (
+        Participant.objects.filter(conversation_id__in=small)
+        .exclude(member=member)
+        .select_related("member")
+        .order_by("id")
+    ):
+        others[other.conversation_id].append(other.member)
+    return {conv.pk: conversation_display_name(conv, others[conv.pk]) for conv in conversations}
 
 
 def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200) -> list[ConversationRow]:
@@ -384,11 +412,10 @@ def messages_page(
 
 def messages_after(*, member: Member, after: int, limit: int) -> list[Message]:
     """Messages of the member's conversations with id > after, oldest first (for `sync`)."""
-    listening = Participant.objects.filter(member=member, status__in=LISTENING).values("conversation_id")
     return list(
-        _with_what_is_shown(Message.objects.filter(conversation_id__in=listening, id__gt=after)).order_by(
-            "id"
-        )[:limit]
+        _with_what_is_shown(
+            Message.objects.filter(conversation_id__in=readable_conversations(member=member), id__gt=after)
+        ).order_by("id")[:limit]
     )
 
 
@@ -400,8 +427,9 @@ def messages_changed_since(
     In change order; `cursor` is the (changed_at_id, id) of the last one of the previous batch. A
     client that knew everything up to `after` gets the newest state of each.
     """
-    listening = Participant.objects.filter(member=member, status__in=LISTENING).values("conversation_id")
-    changed = Message.objects.filter(conversation_id__in=listening, id__lte=after, changed_at_id__gte=after)
+    changed = Message.objects.filter(
+        conversation_id__in=readable_conversations(member=member), id__lte=after, changed_at_id__gte=after
+    )
     if cursor is not None:
         mark, last_id = cursor
         changed = changed.filter(Q(changed_at_id__gt=mark) | Q(changed_at_id=mark, id__gt=last_id))
@@ -410,8 +438,8 @@ def messages_changed_since(
 
 def latest_message_id(*, member: Member) -> int:
     """The newest message id the member can see: where a fresh page's socket starts its sync."""
-    listening = Participant.objects.filter(member=member, status__in=LISTENING).values("conversation_id")
-    return Message.objects.filter(conversation_id__in=listening).aggregate(m=Max("id"))["m"] or 0
+    readable = readable_conversations(member=member)
+    return Message.objects.filter(conversation_id__in=readable).aggregate(m=Max("id"))["m"] or 0
 
 
 # --- unread --------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from messaging.models import (
     Participant,
     Reaction,
 )
+from messaging.signals import messages_changed
 from messaging.tasks import missed_messages_later
 from profiles.models import Member
 
@@ -550,7 +551,8 @@ def message_send(*, sender: Member, conversation: Conversation, body: str, clien
 def message_send_to(*, sender: Member, conversation_id: int, body, client_id) -> Message:
     """message_send by conversation id: the chat socket's path, kept to one read and three writes.
 
-    Announces MessageSent once committed (nothing for a resend). The chat socket calls it inside
+    Announces MessageSent once committed (nothing for a resend), and sends
+    `messaging.signals.messages_changed` inside the transaction. The chat socket calls it inside
     `messaging.delivery.collecting()` and delivers the event from its event loop, so the
     database thread never waits on the loop.
     """
@@ -602,6 +604,8 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
             if context.kind != Conversation.Kind.DIRECT and mentioned_usernames(body):
                 conversation = Conversation.objects.select_related("space").get(pk=conversation_id)
                 _notify_mentions(message, conversation)
+            # In the transaction: what follows messages (the search index) commits with it.
+            messages_changed.send(sender=Message, message_ids=(message.pk,))
             announce(_message_sent(message, context.kind, recipients))
     except IntegrityError:
         # The same client_id raced in from another socket: that one won, answer with it.
@@ -619,7 +623,9 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
 def message_import(
     *, sender: Member, conversation: Conversation, body: str, client_id: str, created: datetime
 ) -> Message:
-    """Store a past message as it was (seeding, imports): no rate limit, no broadcast, idempotent."""
+    """Store a past message as it was (seeding, imports): no rate limit, no broadcast, idempotent.
+
+    Sends `messaging.signals.messages_changed` inside the transaction (the search index follows)."""
     existing = Message.objects.filter(sender=sender, client_id=client_id).first()
     if existing is not None:
         return existing
@@ -629,6 +635,7 @@ def message_import(
             sender=sender, conversation_id=conversation.pk, body=body, client_id=client_id, created=created
         )
         Participant.objects.filter(member=sender, conversation=conversation).update(last_read_id=message.pk)
+        messages_changed.send(sender=Message, message_ids=(message.pk,))
     return message
 
 
@@ -693,8 +700,7 @@ def _message_for_change(*, member: Member, message_id, own: bool) -> Message:
         .filter(
             # `id` rather than `pk=`: an id too large for the column is "no such message", not a 500.
             id=message_id,
-            conversation__participants__member=member,
-            conversation__participants__status__in=selectors.LISTENING,
+            conversation_id__in=selectors.readable_conversations(member=member),
         )
         .first()
     )
@@ -719,6 +725,8 @@ def _record_change(message: Message, **fields) -> Message:
     mark = Message.objects.aggregate(m=Max("id"))["m"] or message.pk
     Message.objects.filter(pk=message.pk).update(version=F("version") + 1, changed_at_id=mark, **fields)
     message.refresh_from_db(fields=["version", "changed_at_id", *fields])
+    if "body" in fields:  # an edit or a delete: the search index follows (reactions do not concern it)
+        messages_changed.send(sender=Message, message_ids=(message.pk,))
     announce(_message_changed(message))
     return message
 

@@ -6,6 +6,7 @@ app_name = "messaging"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("search/", views.message_search, name="search"),
     path("<int:conversation_id>/", views.conversation, name="conversation"),
     path("<int:conversation_id>/members/add/", views.group_members_add, name="group_members_add"),
     path("<int:conversation_id>/members/remove/", views.group_member_remove, name="group_member_remove"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,6 +19,8 @@ from messaging.forms import GroupForm, GroupMembersForm, MessageForm, new_client
 from messaging.models import Participant
 from profiles.models import Member
 from profiles.visibility import member_is_reachable
+from search.query import MAX_QUERY_LENGTH
+from search.selectors import InvalidSearch, search_messages
 
 HISTORY_PAGE = 50
 
@@ -318,3 +323,37 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if unread_ids:
         services.notifications_mark_read(member=request.user, ids=unread_ids)
     return render(request, "messaging/notifications.html", {"items": items, "unread_ids": set(unread_ids)})
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+@login_required
+def message_search(request: HttpRequest) -> HttpResponse:
+    """/messages/search/?q=...: the member's own messages with these words (search app)."""
+    query = request.GET.get("q", "")
+    try:
+        page_number = max(1, min(int(request.GET.get("page", "1")), 500))
+    except ValueError:
+        page_number = 1
+    context: dict = {"query": query[:MAX_QUERY_LENGTH], "page": None}
+    status = 200
+    if query.strip():
+        try:
+            page = search_messages(
+                member=request.user,
+                query=query,
+                limit=SEARCH_PAGE_SIZE,
+                offset=(page_number - 1) * SEARCH_PAGE_SIZE,
+            )
+        except InvalidSearch as error:
+            context["error"] = error.detail
+            status = 400
+        else:
+            context["page"] = page
+            base = f"{reverse('messaging:search')}?{urlencode({'q': query})}"
+            if page.has_previous:
+                context["previous_url"] = f"{base}&page={page_number - 1}"
+            if page.has_next:
+                context["next_url"] = f"{base}&page={page_number + 1}"
+    return render(request, "messaging/search.html", context, status=status)

@@ -1,11 +1,15 @@
-"""Search endpoints of the JSON API: GET /api/search/members and GET /api/skills/suggest.
+"""Search endpoints of the JSON API: GET /api/search/members, GET /api/skills/suggest and
+GET /api/messages/search (in the caller's own conversations).
 
 Session or token auth (the API default): anonymous callers get 401. Bad input answers 400 with
 {"error": code, "detail": text}: a query over 500 characters ("query_too_long"), an unknown
-filter value ("unknown_filter"), a malformed number or boolean ("invalid").
+filter value ("unknown_filter"), a malformed number or boolean ("invalid"), an empty message
+search ("query_required").
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from community.core.errors import ServiceError
-from search.selectors import FacetValue, search_members, suggest_skills
+from search.selectors import FacetValue, search_members, search_messages, suggest_skills
 
 router = Router(tags=["search"])
 
@@ -162,3 +166,42 @@ def suggest_skills_endpoint(request: HttpRequest, prefix: str = "", limit: int =
     if not 1 <= limit <= 50:
         raise ServiceError("invalid", _("limit must be between 1 and 50."))
     return {"results": suggest_skills(prefix=prefix, limit=limit)}
+
+
+class MessageHitOut(Schema):
+    message: int
+    conversation: int
+    conversation_name: str
+    sender: str
+    created: datetime
+    # Safe HTML: the message's text escaped, matched words in <mark>.
+    snippet: str
+    url: str
+
+
+class MessageSearchOut(Schema):
+    count: int
+    results: list[MessageHitOut]
+    notice: str | None = None
+
+
+@router.get("/messages/search", response=MessageSearchOut, url_name="search_messages")
+def search_messages_endpoint(request: HttpRequest, q: str = "", limit: int = 20, offset: int = 0):
+    """Messages of the caller's conversations with every word of `q`, best first, newest among equals."""
+    page = search_messages(member=request.user, query=q, limit=limit, offset=offset)
+    return {
+        "count": page.count,
+        "results": [
+            {
+                "message": result.message_id,
+                "conversation": result.conversation_id,
+                "conversation_name": result.conversation_name,
+                "sender": result.sender_name,
+                "created": result.created,
+                "snippet": result.snippet,
+                "url": result.url,
+            }
+            for result in page.results
+        ],
+        "notice": page.notice,
+    }

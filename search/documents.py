@@ -1,7 +1,9 @@
-"""What the search index knows about a member, built in bulk from the database.
+"""What the search index knows about a member, or a chat message, built in bulk from the database.
 
 One MemberDocument per searchable member, the same for every backend. A member who is hidden,
-inactive or deleted has no document: the index must not contain them.
+inactive or deleted has no document: the index must not contain them. One MessageDocument per
+message with text; a message deleted (the row gone, or soft-deleted: `deleted_at` set, body
+emptied) has none, and is removed from the index.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import datetime
+from functools import cache, lru_cache
 
 from community.network.models import Space
 from community.network.selectors import member_space_ids
+from messaging.models import Message
 from profiles.models import Member, OfferedSkill
 from profiles.visibility import listed_members, listed_members_q
-from search.text import analyze_to_text, strip_controls
+from search.text import analyze_message, analyze_to_text, strip_controls
 
 
 @dataclass
@@ -217,3 +221,70 @@ def _build(queryset, members: dict[str, object]) -> Iterator[MemberDocument]:
             spaces=list(dict.fromkeys(space_slugs)),
             regions=list(dict.fromkeys(regions)),
         )
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+@dataclass
+class MessageDocument:
+    """A chat message as every backend indexes it: its analysed terms and what searches filter
+    and sort on. Who may read it is not stored: searches filter on the conversations the
+    searcher may read (messaging.selectors.readable_conversation_ids), asked at search time."""
+
+    message_id: int
+    conversation_id: int
+    sender_id: int
+    created: datetime
+    body: str
+
+    @property
+    def terms(self) -> str:
+        return " ".join(analyze_message(self.body))
+
+
+@cache
+def _soft_delete() -> bool:
+    # Soft delete (Message.deleted_at) arrives with message editing: read it once it exists.
+    return any(f.name == "deleted_at" for f in Message._meta.get_fields())
+
+
+MESSAGE_COLUMNS = ("id", "conversation_id", "sender_id", "created", "body")
+
+
+def _message_documents(queryset) -> Iterator[MessageDocument]:
+    columns = (*MESSAGE_COLUMNS, "deleted_at") if _soft_delete() else MESSAGE_COLUMNS
+    for row in queryset.values(*columns):
+        if row.get("deleted_at") is not None or not (row["body"] or "").strip():
+            continue
+        yield MessageDocument(
+            message_id=row["id"],
+            conversation_id=row["conversation_id"],
+            sender_id=row["sender_id"],
+            created=row["created"],
+            body=_clean(row["body"]),
+        )
+
+
+def load_message_documents(message_ids: Iterable[int]) -> dict[int, MessageDocument | None]:
+    """Documents for these messages; None for those that must not be in the index (gone,
+    deleted, empty)."""
+    ids = list(dict.fromkeys(int(i) for i in message_ids))
+    result: dict[int, MessageDocument | None] = dict.fromkeys(ids)
+    if ids:
+        for document in _message_documents(Message.objects.filter(id__in=ids)):
+            result[document.message_id] = document
+    return result
+
+
+def iter_message_documents(batch_size: int = 5000) -> Iterator[list[MessageDocument]]:
+    """Every indexable message's document, in batches of ids, for a rebuild."""
+    last = 0
+    while True:
+        ids = list(
+            Message.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return
+        last = ids[-1]
+        yield list(_message_documents(Message.objects.filter(id__range=(ids[0], last)).order_by("id")))

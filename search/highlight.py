@@ -46,6 +46,23 @@ def highlight_text(
         return None
     terms = query_terms(parsed) | extra_terms
     spans = [m.span() for m in _WORD_RE.finditer(text) if _matches(m.group(), terms, parsed.prefix)]
+    return _marked(text, spans, fragment=fragment)
+
+
+def highlight_terms(text: str, terms: frozenset[str], *, fragment: bool = True) -> str | None:
+    """`text` escaped, the words whose stem (search.text) is one of `terms` in <mark>; None when
+    none is. Stop words count: a message search for "merci" marks "Merci !"."""
+    if not text or not terms:
+        return None
+    spans = [
+        m.span()
+        for m in _WORD_RE.finditer(text)
+        if any(stem(token) in terms or token in terms for token in tokenize(m.group()))
+    ]
+    return _marked(text, spans, fragment=fragment)
+
+
+def _marked(text: str, spans: list[tuple[int, int]], *, fragment: bool) -> str | None:
     if not spans:
         return None
     start, end = 0, len(text)

@@ -122,3 +122,42 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"member {self.member_id} ({self.attempts} attempts)"
+
+
+class IndexedMessage(models.Model):
+    """One chat message as the database backend indexed it: what searches filter on.
+
+    Its text is in `search_message_fts` (SQLite FTS5, rowid = message id) or the `document`
+    tsvector column (PostgreSQL), both added by migration 0005."""
+
+    message_id = models.BigIntegerField(primary_key=True)
+    conversation_id = models.BigIntegerField(db_index=True)
+    created = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("indexed message")
+        verbose_name_plural = _("indexed messages")
+
+    def __str__(self) -> str:
+        return f"message {self.message_id}"
+
+
+class MessageOutboxEntry(models.Model):
+    """A chat message whose index documents must be brought up to date (stored, edited, deleted).
+
+    Like OutboxEntry: written in the same transaction as the message, removed once every backend
+    took the change, kept with the error and retried with a growing delay otherwise."""
+
+    message_id = models.BigIntegerField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("message index outbox entry")
+        verbose_name_plural = _("message index outbox")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} ({self.attempts} attempts)"

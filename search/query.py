@@ -501,3 +501,30 @@ def _find_phrase(tax: Taxonomy, tokens: list[str], options: list[list[str]], win
         if found:
             return found, words
     return None
+
+
+@dataclass(frozen=True)
+class MessageQuery:
+    """What a search in one's messages looks for: every term must be in the message.
+
+    terms: folded, stemmed terms (search.text), stop words dropped unless the request is nothing
+    but stop words ("merci"); at most MAX_TERMS. Messages are free text: no skills, languages or
+    places are read into it."""
+
+    text: str
+    terms: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms
+
+
+def message_query(text: str) -> MessageQuery:
+    """Parse a search in one's messages (FR/NL/EN, accents and case folded). Raises QueryTooLong."""
+    text = (text or "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryTooLong(f"{len(text)} characters")
+    tokens = tokenize(text)
+    content = [token for token in tokens if not is_stop_word(token)] or tokens
+    terms = tuple(dict.fromkeys(stem(token) for token in content))[:MAX_TERMS]
+    return MessageQuery(text=text, terms=terms)

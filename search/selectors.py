@@ -14,15 +14,21 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from html import escape
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from community.core.errors import ServiceError
 from community.network.models import CheckIn, Region, Space
 from community.network.places import distance_km
 from community.network.selectors import checked_in_member_ids, space_points
+from messaging.models import Message
+from messaging.selectors import conversation_names, readable_conversation_ids
 from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, Skill, SkillTag
 from profiles.visibility import visibility_levels
 from search.backends import SearchUnavailable, get_backend
@@ -32,12 +38,13 @@ from search.backends.base import (
     TIER_SCALE,
     TIER_STRONG,
     BackendResult,
+    MessageSearchRequest,
     SearchContext,
     SearchFilters,
     SearchRequest,
 )
-from search.highlight import highlight_skill, highlight_text
-from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, taxonomy, understand
+from search.highlight import highlight_skill, highlight_terms, highlight_text
+from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, message_query, taxonomy, understand
 
 logger = logging.getLogger(__name__)
 
@@ -583,3 +590,120 @@ def suggest_skills(*, prefix: str, limit: int = 10) -> list[dict]:
         }
         for key, count in found
     ]
+
+
+# --- messages -------------------------------------------------------------------------------
+
+MESSAGE_PAGE_MAX = 100
+MESSAGE_OFFSET_MAX = 10_000
+SNIPPET_CHARS = 160
+
+
+@dataclass
+class MessageSearchResult:
+    """One message found: `snippet` is safe HTML (escaped text, <mark> around matched words)."""
+
+    message_id: int
+    conversation_id: int
+    conversation_name: str
+    sender_name: str
+    created: datetime
+    snippet: str
+    url: str
+
+
+@dataclass
+class MessageSearchPage:
+    query: str
+    count: int
+    results: list[MessageSearchResult]
+    limit: int
+    offset: int
+    backend: str = "database"
+    notice: str | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.results) < self.count
+
+
+def message_search_url(*, conversation_id: int, message_id: int) -> str:
+    """The message in its conversation: the history page that ends with it, scrolled to it."""
+    base = reverse("messaging:conversation", kwargs={"conversation_id": conversation_id})
+    return f"{base}?before={message_id + 1}#message-{message_id}"
+
+
+def search_messages(*, member: Member, query: str, limit: int = 20, offset: int = 0) -> MessageSearchPage:
+    """The messages of the member's conversations with every word of `query`, best first.
+
+    Promises: only messages of conversations the member may read now (messaging.selectors.
+    readable_conversation_ids: not one they declined or left), never a deleted one (checked
+    against the database, whatever the index still holds); words folded (accents, case) and
+    stemmed as search.text does (FR/NL/EN); snippets from the message as stored now, not from
+    the index (an edit shows at once); ranked by relevance, newest first among equals;
+    Elasticsearch unreachable: the database backend answers, with a notice. Raises InvalidSearch
+    ("query_required", "query_too_long", "invalid") on bad input."""
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidSearch("query_required", _("Type what to look for in your messages."))
+    if not 1 <= limit <= MESSAGE_PAGE_MAX:
+        raise InvalidSearch("invalid", _("limit must be between 1 and %(max)d.") % {"max": MESSAGE_PAGE_MAX})
+    if not 0 <= offset <= MESSAGE_OFFSET_MAX:
+        raise InvalidSearch(
+            "invalid", _("offset must be between 0 and %(max)d.") % {"max": MESSAGE_OFFSET_MAX}
+        )
+    try:
+        parsed = message_query(query)
+    except QueryTooLong:
+        raise InvalidSearch(
+            "query_too_long",
+            _("Your search is too long: keep it under %(max)d characters.") % {"max": MAX_QUERY_LENGTH},
+        ) from None
+    conversation_ids = tuple(readable_conversation_ids(member=member))
+    page = MessageSearchPage(query=parsed.text, count=0, results=[], limit=limit, offset=offset)
+    if parsed.is_empty or not conversation_ids:
+        return page
+    request = MessageSearchRequest(
+        query=parsed, conversation_ids=conversation_ids, limit=limit, offset=offset
+    )
+    backend = get_backend()
+    try:
+        hits = backend.search_messages(request)
+    except SearchUnavailable as error:
+        if backend.name == "database":
+            raise
+        logger.warning("search backend %s unavailable, answering from the database: %s", backend.name, error)
+        hits = get_backend("database").search_messages(request)
+        page.notice = _(
+            "The search server is not answering right now: these results come from the built-in search."
+        )
+    else:
+        page.backend = backend.name
+    page.count = hits.count
+    # The index may lag a deletion or a member leaving: the database has the last word.
+    messages = Message.objects.filter(pk__in=hits.message_ids, conversation_id__in=conversation_ids)
+    if any(f.name == "deleted_at" for f in Message._meta.get_fields()):
+        messages = messages.filter(deleted_at__isnull=True)
+    found = {message.pk: message for message in messages.select_related("sender")}
+    names = conversation_names(member=member, conversation_ids={m.conversation_id for m in found.values()})
+    terms = frozenset(parsed.terms)
+    for message_id in hits.message_ids:
+        message = found.get(message_id)
+        if message is None or not message.body:
+            continue
+        snippet = highlight_terms(message.body, terms) or escape(Truncator(message.body).chars(SNIPPET_CHARS))
+        page.results.append(
+            MessageSearchResult(
+                message_id=message.pk,
+                conversation_id=message.conversation_id,
+                conversation_name=names.get(message.conversation_id, ""),
+                sender_name=str(message.sender),
+                created=message.created,
+                snippet=snippet,
+                url=message_search_url(conversation_id=message.conversation_id, message_id=message.pk),
+            )
+        )
+    return page

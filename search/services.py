@@ -8,6 +8,13 @@ once all backends took them. A backend that fails (search server down) leaves th
 are retried with a growing delay: by the next change that commits, by the outbox retrier (a
 thread each web process starts, every SEARCH_OUTBOX_RETRY_SECONDS), or by `python manage.py
 search_index --retry`. Searches only read: they never process the outbox.
+
+Chat messages follow the same way with their own outbox (MessageOutboxEntry): messaging sends
+`messaging.signals.messages_changed` inside the transaction that stored, edited or deleted them
+-> search.signal_handlers -> `search.tasks.messages_reindex_later` writes the entries
+(`messages_reindex_enqueue`) and, after the commit, schedules one job for all of them -> the job
+(a Huey worker, off the chat socket's path) runs `message_outbox_process`. Entries a backend
+could not take are retried with a growing delay, by the retrier thread and a periodic job.
 """
 
 from __future__ import annotations
@@ -20,12 +27,17 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from search.backends import SearchBackend, get_backend, index_backends
-from search.documents import iter_documents, load_documents
-from search.models import IndexChange, OutboxEntry
+from search.documents import (
+    iter_documents,
+    iter_message_documents,
+    load_documents,
+    load_message_documents,
+)
+from search.models import IndexChange, MessageOutboxEntry, OutboxEntry
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +121,9 @@ def outbox_process(
 
 
 def outbox_retry_due() -> OutboxReport:
-    """Send a bounded batch of the entries whose retry is due (what the retrier runs)."""
+    """Send a bounded batch of the entries whose retry is due (what the retrier runs), members'
+    and messages' (those whose job was lost too)."""
+    message_outbox_retry_due()
     if not OutboxEntry.objects.filter(attempts__gt=0, next_attempt_at__lte=timezone.now()).exists():
         return OutboxReport()
     return outbox_process(limit=RETRY_BATCH)
@@ -233,3 +247,125 @@ def index_check(*, backend_name: str | None = None) -> list[IndexCheck]:
             )
         )
     return results
+
+
+# --- messages -------------------------------------------------------------------------------
+
+# A fresh entry older than this has lost its job (a crash between the commit and the enqueue, no
+# worker running): the retrier takes it.
+MESSAGE_JOB_GRACE = timedelta(seconds=30)
+_MESSAGE_OUTBOX = MessageOutboxEntry._meta.db_table
+
+
+def messages_reindex_enqueue(*, message_ids: Iterable[int]) -> None:
+    """Write the outbox entries that make these messages' index documents follow the database.
+
+    Promises: inside the caller's transaction (a message that committed is never left out of the
+    index, even if the process dies right after; a rolled-back one never gets in); one plain
+    INSERT per message, for the chat socket's send path. Processing is the caller's to arrange
+    after the commit (search.tasks.messages_reindex_later schedules the job)."""
+    ids = sorted({int(i) for i in message_ids if i is not None})
+    if not ids:
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = ", ".join(["(%s, %s, 0, %s, '')"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_MESSAGE_OUTBOX} (message_id, created_at, attempts, next_attempt_at, last_error)"
+            f" VALUES {rows}",
+            [value for i in ids for value in (i, now, now)],
+        )
+
+
+def message_outbox_process(*, limit: int = 1000, force: bool = False) -> OutboxReport:
+    """Bring the due message entries (all of them with `force`), oldest first, at most `limit`,
+    up to date in every backend: a message present and not deleted is (re)indexed, one missing
+    or deleted is removed. Entries are deleted once every backend took the change, kept with the
+    error and a growing delay otherwise. Idempotent."""
+    entries = MessageOutboxEntry.objects.order_by("id")
+    if not force:
+        entries = entries.filter(next_attempt_at__lte=timezone.now())
+    batch = list(entries.values_list("id", "message_id")[:limit])
+    if not batch:
+        return OutboxReport()
+    ids = sorted({message_id for _, message_id in batch})
+    last_entry = max(entry_id for entry_id, _ in batch)
+    errors = index_messages_now(message_ids=ids)
+    if not errors:
+        MessageOutboxEntry.objects.filter(message_id__in=ids, id__lte=last_entry).delete()
+        return OutboxReport(done=len(ids))
+    now = timezone.now()
+    message = "; ".join(errors)[:2000]
+    pending = list(MessageOutboxEntry.objects.filter(id__in=[entry_id for entry_id, _ in batch]))
+    for entry in pending:
+        entry.attempts += 1
+        entry.last_error = message
+        entry.next_attempt_at = now + min(
+            timedelta(seconds=5 * 2 ** min(entry.attempts, 12)), MAX_RETRY_DELAY
+        )
+    MessageOutboxEntry.objects.bulk_update(pending, ["attempts", "last_error", "next_attempt_at"])
+    logger.warning("search index update failed for %d messages, kept for retry: %s", len(ids), message)
+    return OutboxReport(failed=len(ids), errors=errors)
+
+
+def message_outbox_drain(*, force: bool = False) -> OutboxReport:
+    """message_outbox_process batch after batch until nothing is due or a backend fails."""
+    total = OutboxReport()
+    while True:
+        report = message_outbox_process(limit=RETRY_BATCH * 5, force=force)
+        total.done += report.done
+        total.failed += report.failed
+        total.errors += report.errors
+        if report.failed or not report.done:
+            return total
+
+
+def message_outbox_retry_due() -> OutboxReport:
+    """Entries that failed and are due again, or whose job never ran (older than the grace)."""
+    now = timezone.now()
+    due = MessageOutboxEntry.objects.filter(next_attempt_at__lte=now)
+    if (
+        not due.filter(attempts__gt=0).exists()
+        and not due.filter(created_at__lte=now - MESSAGE_JOB_GRACE).exists()
+    ):
+        return OutboxReport()
+    return message_outbox_process(limit=RETRY_BATCH)
+
+
+def index_messages_now(*, message_ids: list[int], backends: list[SearchBackend] | None = None) -> list[str]:
+    """Index or remove these messages in every backend right now; returns the backends' errors."""
+    documents = load_message_documents(message_ids)
+    present = [doc for doc in documents.values() if doc is not None]
+    absent = [message_id for message_id, doc in documents.items() if doc is None]
+    errors: list[str] = []
+    for backend in backends if backends is not None else index_backends():
+        try:
+            backend.index_messages(present)
+            backend.delete_messages(absent)
+        except Exception as error:  # noqa: BLE001 - any failure keeps the outbox entry
+            logger.info("search backend %s failed on messages: %s", backend.name, error, exc_info=True)
+            errors.append(f"{backend.name}: {error}")
+    return errors
+
+
+def messages_index_rebuild(
+    *,
+    backend_name: str | None = None,
+    progress: Callable[[int], None] = lambda n: None,
+    batch_size: int = 5000,
+) -> dict[str, int]:
+    """Rebuild the message index of one backend, or of every backend in use, from the database.
+
+    Returns backend name -> messages indexed. Messages changed meanwhile keep their outbox
+    entries (only those older than the rebuild are dropped), so the index catches up after."""
+    backends = [get_backend(backend_name)] if backend_name else index_backends()
+    started = timezone.now()
+    counts = {
+        backend.name: backend.rebuild_messages(
+            iter_message_documents(batch_size=batch_size), progress=progress
+        )
+        for backend in backends
+    }
+    if not backend_name:
+        MessageOutboxEntry.objects.filter(created_at__lt=started).delete()
+    return counts

@@ -1,7 +1,9 @@
-"""Keep the search index following every change that shows in a member's search document.
+"""Keep the search index following every change that shows in a member's search document, and
+the chat messages (messaging.signals.messages_changed).
 
 Connected in SearchConfig.ready(). Side effects only: each handler works out which members are
-touched and calls `search.services.members_reindex_enqueue`, which acts after the commit. Bulk
+touched and calls `search.services.members_reindex_enqueue`, which acts after the commit; changed
+messages go to `search.tasks.messages_reindex_later` (an outbox entry now, a job after commit). Bulk
 writes (`bulk_create`, `QuerySet.update`) send no signals: code that uses them calls
 `members_reindex_enqueue` itself (or `search_index --rebuild` after a seed).
 """
@@ -12,8 +14,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from community.network.models import Membership, Space
 from community.network.selectors import space_member_ids
+from messaging.signals import messages_changed
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
 from search.services import members_reindex_enqueue
+from search.tasks import messages_reindex_later
 
 # Saving only these fields changes nothing the index holds (a login, a password change).
 UNINDEXED_FIELDS = frozenset({"last_login", "password"})
@@ -103,8 +107,15 @@ def skill_changed(sender, instance: Skill, raw: bool = False, **kwargs) -> None:
     )
 
 
+def messages_were_changed(sender, message_ids, **kwargs) -> None:
+    """Sent inside the transaction that stored, edited or deleted them: the outbox entries commit
+    with the messages. The chat's hot path: one INSERT, nothing waits for a search server."""
+    messages_reindex_later(message_ids=message_ids)
+
+
 def connect() -> None:
     uid = "search.index"
+    messages_changed.connect(messages_were_changed, dispatch_uid=f"{uid}.messages_changed")
     post_save.connect(member_saved, sender=Member, dispatch_uid=f"{uid}.member_saved")
     post_delete.connect(member_deleted, sender=Member, dispatch_uid=f"{uid}.member_deleted")
     for through in (OfferedSkill, WantedSkill):

@@ -197,3 +197,9 @@ def max_typos(term: str) -> int:
     if len(term) < 4:
         return 0
     return 1 if len(term) < 8 else 2
+
+
+def analyze_message(text: str) -> list[str]:
+    """Index terms of a chat message: folded and stemmed like `analyze`, stop words kept, so a
+    search for words that are all stop words ("merci", "à demain") still finds the message."""
+    return [stem(token) for token in tokenize(text)]

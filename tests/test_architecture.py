@@ -165,7 +165,9 @@ DOMAIN_LAYERS = [
     ["profiles"],
     ["community.notifications"],
     ["community.network"],
-    ["search", "messaging"],
+    # Search reads messages (it indexes them) and follows them through messaging.signals.
+    ["messaging"],
+    ["search"],
     ["community.helpboard"],
     ["community.digest"],
     ["community.demo"],

@@ -6,8 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from search.documents import MemberDocument
-from search.query import ParsedQuery
+from search.documents import MemberDocument, MessageDocument
+from search.query import MessageQuery, ParsedQuery
 
 # Ranking, the same in every backend: members are ordered by tier first, then by relevance
 # times the multipliers. The tier says how well a member answers what was asked, each part
@@ -114,6 +114,26 @@ class BackendResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MessageSearchRequest:
+    """A search in one's messages: only messages of `conversation_ids` (those the searcher may
+    read, messaging.selectors.readable_conversation_ids) with every term of the query.
+
+    Ranking, the same in every backend: relevance (bm25 / ts_rank) first, newest first among
+    equals, then by id."""
+
+    query: MessageQuery
+    conversation_ids: tuple[int, ...]
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass
+class MessageHits:
+    count: int
+    message_ids: list[int]
+
+
 class SearchBackend(ABC):
     """One way to index and search members. Every method is safe to call repeatedly."""
 
@@ -146,3 +166,23 @@ class SearchBackend(ABC):
     @abstractmethod
     def indexed_hashes(self) -> dict[int, str]:
         """member id -> content hash of every document in the index (for `--check`)."""
+
+    # --- messages -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def search_messages(self, request: MessageSearchRequest) -> MessageHits:
+        """Ids of matching messages, best first, and how many match. Raises SearchUnavailable."""
+
+    @abstractmethod
+    def index_messages(self, documents: list[MessageDocument]) -> None:
+        """Add or replace these messages. Raises SearchUnavailable when it cannot."""
+
+    @abstractmethod
+    def delete_messages(self, message_ids: list[int]) -> None:
+        """Remove these messages (absent ones are fine). Raises SearchUnavailable when it cannot."""
+
+    @abstractmethod
+    def rebuild_messages(
+        self, batches: Iterable[list[MessageDocument]], *, progress: Callable[[int], None] = lambda n: None
+    ) -> int:
+        """Replace the whole message index with these documents; returns how many were indexed."""

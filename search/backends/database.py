@@ -33,14 +33,24 @@ from search.backends.base import (
     TIER_SKILL,
     TIER_STRONG,
     BackendResult,
+    MessageHits,
+    MessageSearchRequest,
     RawHit,
     SearchBackend,
     SearchRequest,
     distance_factor,
 )
 from search.backends.facets import facet_cache, new_stamp
-from search.documents import MemberDocument, canonical_token
-from search.models import IndexChange, IndexedFacet, IndexedMember, IndexedMemberTerms, IndexState, IndexTerm
+from search.documents import MemberDocument, MessageDocument, canonical_token
+from search.models import (
+    IndexChange,
+    IndexedFacet,
+    IndexedMember,
+    IndexedMemberTerms,
+    IndexedMessage,
+    IndexState,
+    IndexTerm,
+)
 from search.query import ParsedQuery, taxonomy
 from search.text import damerau_levenshtein, fold, max_typos
 
@@ -809,6 +819,109 @@ class DatabaseBackend(SearchBackend):
 
     def indexed_hashes(self) -> dict[int, str]:
         return dict(IndexedMember.objects.values_list("member_id", "content_hash"))
+
+    # --- messages -----------------------------------------------------------------------------
+    # The message's analysed terms (search.text.analyze_message) in search_message_fts (SQLite,
+    # rowid = message id) or search_indexedmessage.document (PostgreSQL); every term must match;
+    # the conversations the searcher may read are an IN on search_indexedmessage.
+
+    def search_messages(self, request: MessageSearchRequest) -> MessageHits:
+        if request.query.is_empty or not request.conversation_ids:
+            return MessageHits(count=0, message_ids=[])
+        ids = list(request.conversation_ids)
+        marks = ", ".join(["%s"] * len(ids))
+        if self.vendor == "sqlite":
+            match = " ".join(f'"{term}"' for term in request.query.terms)
+            where = (
+                "FROM search_message_fts f JOIN search_indexedmessage m ON m.message_id = f.rowid"
+                f" WHERE search_message_fts MATCH %s AND m.conversation_id IN ({marks})"
+            )
+            page_sql = (
+                f"SELECT m.message_id {where}"
+                " ORDER BY round(bm25(search_message_fts), 4), m.created DESC, m.message_id DESC"
+                " LIMIT %s OFFSET %s"
+            )
+            page_params = [match, *ids, request.limit, request.offset]
+            count_params = [match, *ids]
+        else:
+            tsquery = " & ".join(request.query.terms)
+            where = (
+                f"FROM search_indexedmessage m WHERE m.document @@ to_tsquery('simple', %s)"
+                f" AND m.conversation_id IN ({marks})"
+            )
+            page_sql = (
+                f"SELECT m.message_id {where}"
+                " ORDER BY round(ts_rank(m.document, to_tsquery('simple', %s))::numeric, 4) DESC,"
+                " m.created DESC, m.message_id DESC LIMIT %s OFFSET %s"
+            )
+            page_params = [tsquery, *ids, tsquery, request.limit, request.offset]
+            count_params = [tsquery, *ids]
+        with connection.cursor() as cursor:
+            cursor.execute(page_sql, page_params)
+            message_ids = [int(row[0]) for row in cursor.fetchall()]
+            cursor.execute(f"SELECT COUNT(*) {where}", count_params)
+            count = int(cursor.fetchone()[0])
+        return MessageHits(count=count, message_ids=message_ids)
+
+    def index_messages(self, documents: list[MessageDocument]) -> None:
+        if documents:
+            with transaction.atomic():
+                self._delete_message_rows([doc.message_id for doc in documents])
+                self._insert_message_rows(documents)
+
+    def delete_messages(self, message_ids: list[int]) -> None:
+        if message_ids:
+            with transaction.atomic():
+                self._delete_message_rows(list(message_ids))
+
+    def _delete_message_rows(self, message_ids: list[int]) -> None:
+        IndexedMessage.objects.filter(message_id__in=message_ids).delete()
+        if self.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "DELETE FROM search_message_fts WHERE rowid = %s", [(i,) for i in message_ids]
+                )
+
+    def _insert_message_rows(self, documents: list[MessageDocument]) -> None:
+        with connection.cursor() as cursor:
+            if self.vendor == "sqlite":
+                cursor.executemany(
+                    "INSERT INTO search_indexedmessage (message_id, conversation_id, created) VALUES (%s, %s, %s)",
+                    [
+                        (
+                            doc.message_id,
+                            doc.conversation_id,
+                            connection.ops.adapt_datetimefield_value(doc.created),
+                        )
+                        for doc in documents
+                    ],
+                )
+                cursor.executemany(
+                    "INSERT INTO search_message_fts (rowid, terms) VALUES (%s, %s)",
+                    [(doc.message_id, doc.terms) for doc in documents],
+                )
+            else:
+                cursor.executemany(
+                    "INSERT INTO search_indexedmessage (message_id, conversation_id, created, document)"
+                    " VALUES (%s, %s, %s, to_tsvector('simple', %s))",
+                    [(doc.message_id, doc.conversation_id, doc.created, doc.terms) for doc in documents],
+                )
+
+    def rebuild_messages(
+        self, batches: Iterable[list[MessageDocument]], *, progress: Callable[[int], None] = lambda n: None
+    ) -> int:
+        """Empty the message index and fill it again in one transaction (readers keep the old one)."""
+        total = 0
+        with transaction.atomic():
+            IndexedMessage.objects.all().delete()
+            if self.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute("DELETE FROM search_message_fts")
+            for documents in batches:
+                self._insert_message_rows(documents)
+                total += len(documents)
+                progress(len(documents))
+        return total
 
 
 def suggestion_candidates(prefix: str, *, limit: int) -> list[tuple[str, int]]:

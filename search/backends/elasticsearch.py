@@ -2,7 +2,7 @@
 
 Index `<prefix>-members` is an alias over a concrete index `<prefix>-members-<timestamp>`; a
 rebuild fills a new concrete index and swaps the alias in one atomic step, so searches keep
-answering meanwhile. The mapping keeps, for each text field, the original text (analyser
+answering meanwhile (`<prefix>-messages` likewise, for chat messages). The mapping keeps, for each text field, the original text (analyser
 `folded`: accents folded, stop words of search.text dropped; used for highlighting) and the terms
 of search.text.analyze (`*_terms`, whitespace analyser), which the queries match with fuzziness:
 stemming and stop words are then exactly those of the database backend. Canonical skills match
@@ -44,13 +44,15 @@ from search.backends.base import (
     TIER_SKILL,
     TIER_STRONG,
     BackendResult,
+    MessageHits,
+    MessageSearchRequest,
     RawHit,
     SearchBackend,
     SearchRequest,
     SearchUnavailable,
     distance_factor,
 )
-from search.documents import MemberDocument, canonical_token
+from search.documents import MemberDocument, MessageDocument, canonical_token
 from search.query import ParsedQuery
 from search.text import STOP_WORDS, tokenize
 
@@ -99,6 +101,10 @@ def member_alias() -> str:
 
 def skills_alias() -> str:
     return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-skills"
+
+
+def messages_alias() -> str:
+    return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-messages"
 
 
 # --- analysis and mappings --------------------------------------------------------------------
@@ -160,6 +166,32 @@ def _skills_index(name: str) -> DslIndex:
     return index
 
 
+def _message_index(name: str) -> DslIndex:
+    """Chat messages: the analysed terms (search.text.analyze_message, whitespace analyser, so
+    both backends match the same way) and what searches filter and sort on."""
+    mapping = DslMapping()
+    mapping.meta("dynamic", "strict")
+    mapping.field("message_id", "long")
+    mapping.field("conversation_id", "long")
+    mapping.field("sender_id", "long")
+    mapping.field("created", "date")
+    mapping.field("terms", "text", analyzer="whitespace")
+    index = DslIndex(name)
+    index.settings(number_of_shards=1, number_of_replicas=0)
+    index.mapping(mapping)
+    return index
+
+
+def _message_source(doc: MessageDocument) -> dict[str, Any]:
+    return {
+        "message_id": doc.message_id,
+        "conversation_id": doc.conversation_id,
+        "sender_id": doc.sender_id,
+        "created": doc.created.isoformat(),
+        "terms": doc.terms,
+    }
+
+
 def _member_source(doc: MemberDocument) -> dict[str, Any]:
     analysed = doc.analysed()
     source: dict[str, Any] = {
@@ -203,6 +235,7 @@ class ElasticsearchBackend(SearchBackend):
     def __init__(self) -> None:
         self.alias = member_alias()
         self.skills = skills_alias()
+        self.messages = messages_alias()
 
     # Every call to the server goes through here: errors become SearchUnavailable.
     def _call(self, action: Callable[[Elasticsearch], Any], *, force: bool = False) -> Any:
@@ -243,6 +276,10 @@ class ElasticsearchBackend(SearchBackend):
                     client, ({"_index": name, **source} for source in _skill_sources()), refresh=True
                 )
                 client.indices.put_alias(index=name, name=self.skills)
+            if not client.indices.exists_alias(name=self.messages):
+                name = f"{self.messages}-{timezone.now():%Y%m%d%H%M%S%f}"
+                _message_index(name).create(using=client)
+                client.indices.put_alias(index=name, name=self.messages)
 
         self._call(create, force=force)
         _ensured[key] = time.monotonic() + 60
@@ -519,9 +556,11 @@ class ElasticsearchBackend(SearchBackend):
 
     # --- indexing -----------------------------------------------------------------------------
 
-    def _write_targets(self) -> list[str]:
-        target = cache.get(REBUILD_TARGET_KEY.format(alias=self.alias))
-        return [self.alias, target] if target else [self.alias]
+    def _write_targets(self, alias: str | None = None) -> list[str]:
+        # During a rebuild, changes go to the index being filled as well as to the live one.
+        alias = alias or self.alias
+        target = cache.get(REBUILD_TARGET_KEY.format(alias=alias))
+        return [alias, target] if target else [alias]
 
     def index_documents(self, documents: list[MemberDocument], *, force: bool = False) -> None:
         if not documents:
@@ -669,13 +708,128 @@ class ElasticsearchBackend(SearchBackend):
         return self._call(scan, force=True)
 
     def refresh(self) -> None:
-        self._call(lambda client: client.indices.refresh(index=f"{self.alias},{self.skills}"), force=True)
+        self._call(
+            # The message index may not exist yet (a member rebuild creates only its own).
+            lambda client: client.indices.refresh(
+                index=f"{self.alias},{self.skills},{self.messages}", ignore_unavailable=True
+            ),
+            force=True,
+        )
+
+    # --- messages -----------------------------------------------------------------------------
+
+    def search_messages(self, request: MessageSearchRequest) -> MessageHits:
+        if request.query.is_empty or not request.conversation_ids:
+            return MessageHits(count=0, message_ids=[])
+        query = Q(
+            "bool",
+            # Every term, as the database backend; the conversations the searcher may read.
+            must=[Q("match", terms=term) for term in request.query.terms],
+            filter=[Q("terms", conversation_id=list(request.conversation_ids))],
+        )
+        search = (
+            Search(index=self.messages)
+            .query(query)
+            .sort(
+                {"_score": {"order": "desc"}},
+                {"created": {"order": "desc"}},
+                {"message_id": {"order": "desc"}},
+            )
+            .source(["message_id"])
+            .extra(from_=request.offset, size=request.limit, track_total_hits=True)
+        )
+
+        def run(client: Elasticsearch):
+            try:
+                return search.using(client).execute()
+            except NotFoundError:
+                self.ensure_indices(recheck=True)
+                return search.using(client).execute()
+
+        response = self._call(run)
+        total = response.hits.total
+        return MessageHits(
+            count=int(total.value if hasattr(total, "value") else total),
+            message_ids=[int(hit.message_id) for hit in response.hits],
+        )
+
+    def index_messages(self, documents: list[MessageDocument], *, force: bool = False) -> None:
+        if not documents:
+            return
+        self.ensure_indices(force=force)
+        actions = [
+            {
+                "_op_type": "index",
+                "_index": target,
+                "_id": str(doc.message_id),
+                "_source": _message_source(doc),
+            }
+            for target in self._write_targets(self.messages)
+            for doc in documents
+        ]
+        try:
+            self._call(lambda client: helpers.bulk(client, actions, refresh=self._refresh), force=force)
+        except SearchUnavailable:
+            _ensured.clear()
+            raise
+
+    def delete_messages(self, message_ids: list[int], *, force: bool = False) -> None:
+        if not message_ids:
+            return
+        self.ensure_indices(force=force)
+        actions = [
+            {"_op_type": "delete", "_index": target, "_id": str(message_id)}
+            for target in self._write_targets(self.messages)
+            for message_id in message_ids
+        ]
+
+        def run(client: Elasticsearch) -> None:
+            _, errors = helpers.bulk(client, actions, refresh=self._refresh, raise_on_error=False)
+            real = [e for e in errors if e.get("delete", {}).get("status") != 404]
+            if real:
+                raise SearchUnavailable(f"{len(real)} deletions refused: {real[:2]}")
+
+        self._call(run, force=force)
+
+    def rebuild_messages(
+        self, batches: Iterable[list[MessageDocument]], *, progress: Callable[[int], None] = lambda n: None
+    ) -> int:
+        """Fill a fresh message index, then swap the alias onto it and drop the old ones."""
+        reset_circuit()
+        name = f"{self.messages}-{timezone.now():%Y%m%d%H%M%S%f}"
+        total = 0
+
+        def build(client: Elasticsearch) -> None:
+            nonlocal total
+            _message_index(name).create(using=client)
+            target_key = REBUILD_TARGET_KEY.format(alias=self.messages)
+            cache.set(target_key, name, 3600)
+            try:
+                for documents in batches:
+                    helpers.bulk(
+                        client,
+                        (
+                            {"_index": name, "_id": str(doc.message_id), "_source": _message_source(doc)}
+                            for doc in documents
+                        ),
+                        chunk_size=2000,
+                    )
+                    total += len(documents)
+                    progress(len(documents))
+                client.indices.refresh(index=name)
+                self._swap(client, self.messages, name)
+            finally:
+                cache.delete(target_key)
+
+        self._call(build, force=True)
+        _ensured.clear()
+        return total
 
     def drop_indices(self) -> None:
         """Delete every index of this prefix (tests, or starting over)."""
 
         def drop(client: Elasticsearch) -> None:
-            for pattern in (f"{self.alias}-*", f"{self.skills}-*"):
+            for pattern in (f"{self.alias}-*", f"{self.skills}-*", f"{self.messages}-*"):
                 for name in client.indices.get(index=pattern, expand_wildcards="open").keys():
                     client.indices.delete(index=name, ignore_unavailable=True)
 

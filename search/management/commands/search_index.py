@@ -1,9 +1,11 @@
 """python manage.py search_index --rebuild | --check | --retry [--backend database|elasticsearch]
 
---rebuild  rebuild the index from the database (progress bar, bulk writes); on Elasticsearch a
-           fresh index is filled and the alias swapped, so search keeps answering meanwhile.
+--rebuild  rebuild the index from the database (progress bar, bulk writes), members then chat
+           messages; on Elasticsearch a fresh index is filled and the alias swapped, so search
+           keeps answering meanwhile.
 --check    report members missing from the index, stale in it, or in it but not to be.
---retry    send every pending outbox entry now (after the search server came back).
+--retry    send every pending outbox entry now, members' and messages' (after the search server
+           came back).
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from tqdm import tqdm
 from search.backends import SearchUnavailable, index_backends
 from search.documents import searchable_members
 from search.models import OutboxEntry
-from search.services import index_check, index_rebuild, outbox_process
+from search.services import (
+    index_check,
+    index_rebuild,
+    message_outbox_drain,
+    messages_index_rebuild,
+    outbox_process,
+)
 
 
 class Command(BaseCommand):
@@ -62,10 +70,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with tqdm(total=total, unit="member", disable=no_progress, file=self.stderr) as bar:
             counts = index_rebuild(backend_name=backend, progress=bar.update, batch_size=batch_size)
+        message_counts = messages_index_rebuild(backend_name=backend, batch_size=batch_size * 5)
         elapsed = time.perf_counter() - started
         for name, count in counts.items():
             self.stdout.write(f"{name}: {count} members indexed")
-        indexed = sum(counts.values())
+        for name, count in message_counts.items():
+            self.stdout.write(f"{name}: {count} messages indexed")
+        indexed = sum(counts.values()) + sum(message_counts.values())
         rate = indexed / elapsed if elapsed else 0
         self.stdout.write(
             self.style.SUCCESS(
@@ -105,8 +116,17 @@ class Command(BaseCommand):
             failed += report.failed
             if report.failed or not (report.done):
                 break
+        messages = message_outbox_drain(force=True)
+        if messages.failed:
+            raise CommandError(
+                f"{messages.done} messages sent, {messages.failed} still failing: {'; '.join(messages.errors)[:500]}"
+            )
         if failed:
             raise CommandError(
                 f"{done} members sent, {failed} still failing: {'; '.join(report.errors)[:500]}"
             )
-        self.stdout.write(self.style.SUCCESS(f"{done} members sent to the search index; outbox empty."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{done} members and {messages.done} messages sent to the search index; outbox empty."
+            )
+        )

@@ -1,0 +1,76 @@
+"""Jobs of the search app: keep the message index following the chat, off the socket's path.
+
+A stored, edited or deleted message writes an outbox entry in its own transaction
+(search.services.messages_reindex_enqueue); once committed, `messages_reindex_later` schedules
+`index_messages_pending` MESSAGE_INDEX_DELAY seconds later, at most one per process and window:
+a busy chat is one job a second, whatever its rate, and the socket only pays a cache check (the
+queue write itself is done by a thread of its own).
+The job indexes every due entry, so it also takes the messages of the window that scheduled
+nothing. Failures (Elasticsearch down) stay in the outbox, retried with a growing delay by
+`index_messages_due` every minute and by the web process's retrier thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.core.cache import cache
+from django.db import transaction
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from search.services import message_outbox_drain, message_outbox_retry_due, messages_reindex_enqueue
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_INDEX_DELAY = 1.0
+# Shorter than the delay: a message that found the key committed before the job starts, so the
+# job sees its entry.
+MESSAGE_INDEX_WINDOW = 0.8
+PENDING_KEY = "search:message-index-job"
+
+
+def messages_reindex_later(*, message_ids: Iterable[int]) -> None:
+    """Outbox entries for these messages now (in the caller's transaction), the job after commit."""
+    messages_reindex_enqueue(message_ids=message_ids)
+    transaction.on_commit(_schedule, robust=True)
+
+
+# Writing the job to the queue costs milliseconds (a SQLite file, a Redis round trip): one
+# thread does it, so the chat socket's database thread never waits for it. A job lost with the
+# process is made up for by `index_messages_due` (the entries are already committed).
+_scheduler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-message-jobs")
+
+
+def _schedule() -> None:
+    if cache.add(PENDING_KEY, 1, timeout=MESSAGE_INDEX_WINDOW):
+        _scheduler.submit(_enqueue_job)
+
+
+def _enqueue_job() -> None:
+    try:
+        index_messages_pending.schedule(delay=MESSAGE_INDEX_DELAY)
+    except Exception:  # noqa: BLE001 - the queue down: the periodic job and the retrier catch up
+        logger.warning("could not schedule the message index job", exc_info=True)
+
+
+def scheduling_flush(timeout: float = 10.0) -> None:
+    """Wait until the jobs asked for so far are in the queue (tests, and a process shutting down)."""
+    _scheduler.submit(lambda: None).result(timeout=timeout)
+
+
+@db_task(retries=3, retry_delay=5)
+def index_messages_pending() -> int:
+    """Index every message whose entry is due; how many were done."""
+    # A message committed from now on schedules a job of its own (with a shared cache; a
+    # process-local one lets the key expire before this job is due anyway).
+    cache.delete(PENDING_KEY)
+    return message_outbox_drain().done
+
+
+@db_periodic_task(crontab(minute="*"))
+def index_messages_due() -> int:
+    """Every minute: what failed and is due again, or whose job was lost."""
+    return message_outbox_retry_due().done
