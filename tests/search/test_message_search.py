@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from messaging import services
 from messaging.models import Message
-from messaging.signals import messages_changed
 from search.backends import get_backend
 from search.backends.base import MessageSearchRequest
 from search.backends.elasticsearch import reset_circuit
@@ -109,25 +108,30 @@ def test_not_in_a_conversation_i_declined(backend_name, chat):
     assert found(anne, "groupe") == [chat["group"].pk]
 
 
-def test_a_deleted_message_is_never_found_and_leaves_the_index(
+def test_an_edit_is_found_by_its_new_words_and_a_deleted_message_leaves_the_index(
     backend_name, chat, django_capture_on_commit_callbacks
 ):
-    anne, meeting = chat["anne"], chat["meeting"]
+    anne, bob, meeting = chat["anne"], chat["bob"], chat["meeting"]
     request = MessageSearchRequest(query=message_query("salle"), conversation_ids=(chat["with_bob"].pk,))
     assert get_backend().search_messages(request).message_ids == [meeting.pk]
-    # when it is deleted (soft delete when messages have it, else the row goes), as the lead's
-    # delete service will: the change and the signal in one transaction
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        if any(f.name == "deleted_at" for f in Message._meta.get_fields()):
-            Message.objects.filter(pk=meeting.pk).update(deleted_at=timezone.now(), body="")
-        else:
-            Message.objects.filter(pk=meeting.pk).delete()
-        messages_changed.send(sender=Message, message_ids=(meeting.pk,))
-    # then the database is asked before the index caught up ...
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_edit(
+            member=bob, message_id=meeting.pk, body="La réunion de demain est à Namur, bureau 3."
+        )
+    index_jobs()
+    assert found(anne, "Namur") == [meeting.pk]
     assert found(anne, "salle") == []
+    assert get_backend().search_messages(request).message_ids == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_delete(member=bob, message_id=meeting.pk)
+    # the database is asked before the index caught up ...
+    assert found(anne, "Namur") == []
     # ... and once the job ran, the index no longer holds it either
     index_jobs()
-    assert get_backend().search_messages(request).message_ids == []
+    namur = MessageSearchRequest(query=message_query("Namur"), conversation_ids=(chat["with_bob"].pk,))
+    assert get_backend().search_messages(namur).message_ids == []
     assert not MessageOutboxEntry.objects.exists()
 
 
