@@ -6,6 +6,7 @@ ARCHITECTURE.md; error codes:
 
     invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
     invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
+    invalid_attachments, too_many, attachment_unavailable (messaging.attachments),
     unavailable (the channel layer's server, Redis, is unreachable: nothing was written)
 
 A recoverable error never closes the socket. When the channel layer's server goes away the socket
@@ -164,12 +165,18 @@ layer_health = LayerHealth()
 relay = GroupRelay(health=layer_health)
 
 
-def _send_into(member, conversation_id: int, body, client_id) -> tuple[Message, list[delivery.Send]]:
+def _send_into(
+    member, conversation_id: int, body, client_id, attachments=None
+) -> tuple[Message, list[delivery.Send]]:
     # Collected rather than sent from this (the database) thread: the socket delivers them from
     # its event loop. Empty for a resend: it was broadcast the first time.
     with delivery.collecting() as announced:
         message = services.message_send_to(
-            sender=member, conversation_id=conversation_id, body=body, client_id=client_id
+            sender=member,
+            conversation_id=conversation_id,
+            body=body,
+            client_id=client_id,
+            attachments=attachments,
         )
     return message, announced
 
@@ -351,7 +358,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Checked before writing: a message is stored only when it can also be delivered live.
             await self._send_unavailable(client_id)
             return
-        message, announced = await send_into(self.member, conversation_id, frame.get("body"), client_id)
+        message, announced = await send_into(
+            self.member, conversation_id, frame.get("body"), client_id, frame.get("attachments")
+        )
         # Committed by now: broadcast from here rather than from the database thread, and not
         # back to this socket (the ack below carries the message to it).
         try:

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import translation
 
 from community.notifications.kinds import render
+from messaging.attachments import attachments_payload
 from messaging.events import (
     ConversationRead,
     Event,
@@ -75,6 +76,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "sender": message.sender.username,
         "body": message.body,
         "created": message.created.isoformat(),
+        "attachments": attachments_payload(message),
     }
 
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from messaging.models import (
+    Attachment,
     Block,
     ChatConnection,
     ChatProcess,
@@ -23,6 +24,11 @@ from profiles.models import Member
 
 # Statuses under which a member receives a conversation's messages (declined: no more).
 LISTENING = (Participant.Status.ACCEPTED, Participant.Status.REQUESTED)
+
+
+def with_attachments() -> Prefetch:
+    """Prefetch of messages' attachments into `message.attachment_list` (messaging.attachments)."""
+    return Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="attachment_list")
 
 
 def presence_stale_after() -> timedelta:
@@ -168,9 +174,9 @@ def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200
     conversation_ids = [p.conversation_id for p in participants]
     last_messages = {
         m.pk: m
-        for m in Message.objects.filter(pk__in=[p.last_id for p in participants if p.last_id]).select_related(
-            "sender"
-        )
+        for m in Message.objects.filter(pk__in=[p.last_id for p in participants if p.last_id])
+        .select_related("sender")
+        .prefetch_related(with_attachments())
     }
     # Names of the others, for direct and group conversations (rooms are named after their space).
     others: dict[int, list[Member]] = {cid: [] for cid in conversation_ids}
@@ -240,7 +246,11 @@ def messages_page(
     Without `after`: the newest ones (before `before` if given), for history scrolled upwards.
     With `after`: the oldest ones after it (up to `before`), for catching up.
     """
-    qs = Message.objects.filter(conversation=conversation).select_related("sender")
+    qs = (
+        Message.objects.filter(conversation=conversation)
+        .select_related("sender")
+        .prefetch_related(with_attachments())
+    )
     if before is not None:
         qs = qs.filter(id__lt=before)
     if after is not None:
@@ -257,6 +267,7 @@ def messages_after(*, member: Member, after: int, limit: int) -> list[Message]:
     return list(
         Message.objects.filter(conversation_id__in=listening, id__gt=after)
         .select_related("sender")
+        .prefetch_related(with_attachments())
         .order_by("id")[:limit]
     )
 

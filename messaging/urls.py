@@ -6,6 +6,13 @@ app_name = "messaging"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/thumbnail/",
+        views.attachment,
+        {"thumbnail": True},
+        name="attachment_thumbnail",
+    ),
     path("<int:conversation_id>/", views.conversation, name="conversation"),
     path("<int:conversation_id>/<str:action>/", views.conversation_action, name="conversation_action"),
     path("with/<str:username>/", views.with_member, name="with_member"),
