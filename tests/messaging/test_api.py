@@ -79,6 +79,7 @@ def test_messages_come_in_the_shape_of_the_message_frame():
         "sender": alice.username,
         "body": "m0",
         "created": messages[0].created.isoformat(),
+        "attachments": [],
     }
 
 

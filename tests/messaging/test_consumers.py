@@ -59,7 +59,8 @@ async def test_a_sent_message_is_acked_and_reaches_every_tab_of_both_members(tab
     assert message["seq"] == 1
     assert message["sender"] == alice.username
     assert message["conversation"] == conversation.pk
-    assert set(message) == {"id", "conversation", "seq", "sender", "body", "created"}
+    assert set(message) == {"id", "conversation", "seq", "sender", "body", "created", "attachments"}
+    assert message["attachments"] == []
     assert (await alice_other_tab.receive_type("message"))["message"] == message
     assert (await bob_tab.receive_type("message"))["message"] == message
     # The ack carries the message to the sending tab: it is not sent there twice.
