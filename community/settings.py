@@ -221,6 +221,65 @@ STORAGES = {
         )
     },
 }
+# Chat attachments (messaging/attachments.py): a storage of their own that no URL serves; files
+# reach members only through the permission-checked view. On the file system, outside MEDIA_ROOT
+# (which urls.py serves to anyone); on an S3-compatible store, private, once AWS_STORAGE_BUCKET_NAME
+# is set.
+CHAT_ATTACHMENT_ROOT = Path(os.environ.get("CHAT_ATTACHMENT_ROOT", BASE_DIR / "private" / "attachments"))
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_LOCATION", "attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            # Never a public link: the view streams the object to participants.
+            "querystring_auth": True,
+        },
+    }
+else:
+    if CHAT_ATTACHMENT_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "CHAT_ATTACHMENT_ROOT must be outside MEDIA_ROOT, which is served to anyone."
+        )
+    STORAGES["attachments"] = {
+        "BACKEND": "messaging.attachments.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(CHAT_ATTACHMENT_ROOT)},
+    }
+CHAT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CHAT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+CHAT_ATTACHMENTS_PER_MESSAGE = int(os.environ.get("CHAT_ATTACHMENTS_PER_MESSAGE", "5"))
+CHAT_ATTACHMENT_TYPES = env_list(
+    "CHAT_ATTACHMENT_TYPES",
+    ",".join(
+        [
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "image/gif",
+            "application/pdf",
+            "text/plain",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/vnd.oasis.opendocument.text",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            "application/vnd.oasis.opendocument.presentation",
+        ]
+    ),
+)
+# Images larger than this many pixels are refused before they are decoded (decompression bombs).
+CHAT_ATTACHMENT_MAX_PIXELS = int(os.environ.get("CHAT_ATTACHMENT_MAX_PIXELS", str(50_000_000)))
+# Uploads a member may hold not yet sent in one conversation (they are swept after a day).
+CHAT_ATTACHMENTS_PENDING_MAX = int(os.environ.get("CHAT_ATTACHMENTS_PENDING_MAX", "20"))
+
 # Serve straight from the app folders when collectstatic has not run (dev and tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "0")
 
@@ -12,6 +13,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="coworking-test-media-")
+if "AWS_STORAGE_BUCKET_NAME" not in os.environ and "CHAT_ATTACHMENT_ROOT" not in os.environ:
+    # A folder of its own per run, outside MEDIA_ROOT as in production.
+    CHAT_ATTACHMENT_ROOT = Path(tempfile.mkdtemp(prefix="coworking-test-attachments-"))
+    STORAGES["attachments"]["OPTIONS"]["location"] = str(CHAT_ATTACHMENT_ROOT)  # noqa: F405
 # No background thread reading the test database between tests: the tests that need the outbox
 # retrier start one themselves.
 SEARCH_OUTBOX_RETRY_SECONDS = 0

@@ -6,14 +6,17 @@ in answers 404, the same as one that does not exist.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
+from ninja.security import django_auth
 from pydantic import Field
 
 from community.core.errors import ServiceError
-from messaging import selectors, services
+from messaging import attachments, selectors, services
 from messaging.delivery import message_payload
+from profiles.api_auth import TokenAuth
 
 router = Router(tags=["messaging"])
 
@@ -22,6 +25,18 @@ class ReactionOut(Schema):
     emoji: str
     count: int
     usernames: list[str]
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    kind: str = Field(description='"image" (re-encoded, with a thumbnail) or "file".')
+    url: str
+    thumbnail_url: str | None
+    width: int | None
+    height: int | None
 
 
 class MessageOut(Schema):
@@ -37,6 +52,7 @@ class MessageOut(Schema):
     edited: str | None
     deleted: bool
     reactions: list[ReactionOut]
+    attachments: list[AttachmentOut] = []
 
 
 class ConversationOut(Schema):
@@ -209,3 +225,60 @@ def member_suggestions(request: HttpRequest, params: Query[MemberSuggestionParam
             for m in members
         ]
     }
+
+
+# The body is read by hand (no ninja File parameter) so the declared length is checked first.
+_UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "conversation"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "conversation": {"type": "integer", "minimum": 1},
+                    },
+                }
+            }
+        },
+    }
+}
+# Room for the multipart envelope around a file of the largest size allowed.
+_MULTIPART_SLACK = 64 * 1024
+
+
+@router.post(
+    "/messages/attachments",
+    response={201: AttachmentOut},
+    url_name="message_attachments",
+    summary="Upload a file or an image to send in a conversation",
+    openapi_extra=_UPLOAD_SCHEMA,
+    # The token first: ninja's session auth checks CSRF before it looks for a session, so with
+    # it first a script's token POST would be refused for want of a CSRF token.
+    auth=[TokenAuth(), django_auth],
+)
+def attachment_upload(request: HttpRequest):
+    """Multipart `file` and `conversation` (its id; the member must receive it). The answer's `id`
+    goes into the `attachments` of a `send` frame; unsent uploads are deleted after a day.
+
+    Refusals: not_participant (404), too_large (413), type_not_allowed (415), image_too_large (413),
+    invalid_image, empty_file, too_many_pending (429), no_file, invalid (400).
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.CHAT_ATTACHMENT_MAX_BYTES + _MULTIPART_SLACK:
+        raise attachments.too_large_error()
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ServiceError("no_file", _("Send the file in the multipart field file."))
+    conversation = request.POST.get("conversation", "")
+    if not (conversation.isascii() and conversation.isdigit()):
+        raise ServiceError("invalid", _("conversation must be a conversation id."))
+    attachment = attachments.attachment_upload(
+        uploader=_member(request), conversation_id=int(conversation), upload=upload
+    )
+    return Status(201, attachments.attachment_payload(attachment))

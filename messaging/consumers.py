@@ -8,6 +8,7 @@ ARCHITECTURE.md; error codes:
     invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
     not_found (no such message, or not in one of the member's conversations), not_author,
     message_deleted, invalid_reaction,
+    invalid_attachments, too_many, attachment_unavailable (messaging.attachments),
     unavailable (the channel layer's server, Redis, is unreachable: nothing was written)
 
 A recoverable error never closes the socket. When the channel layer's server goes away the socket
@@ -166,12 +167,18 @@ layer_health = LayerHealth()
 relay = GroupRelay(health=layer_health)
 
 
-def _send_into(member, conversation_id: int, body, client_id) -> tuple[Message, list[delivery.Send]]:
+def _send_into(
+    member, conversation_id: int, body, client_id, attachments=None
+) -> tuple[Message, list[delivery.Send]]:
     # Collected rather than sent from this (the database) thread: the socket delivers them from
     # its event loop. Empty for a resend: it was broadcast the first time.
     with delivery.collecting() as announced:
         message = services.message_send_to(
-            sender=member, conversation_id=conversation_id, body=body, client_id=client_id
+            sender=member,
+            conversation_id=conversation_id,
+            body=body,
+            client_id=client_id,
+            attachments=attachments,
         )
     return message, announced
 
@@ -380,7 +387,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Checked before writing: a message is stored only when it can also be delivered live.
             await self._send_unavailable(client_id)
             return
-        message, announced = await send_into(self.member, conversation_id, frame.get("body"), client_id)
+        message, announced = await send_into(
+            self.member, conversation_id, frame.get("body"), client_id, frame.get("attachments")
+        )
         # Committed by now: broadcast from here rather than from the database thread, and not
         # back to this socket (the ack below carries the message to it).
         try:

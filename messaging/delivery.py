@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import translation
 
 from community.notifications.kinds import render
+from messaging.attachments import attachments_payload
 from messaging.events import (
     ConversationRead,
     Event,
@@ -84,6 +85,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "edited": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": message.deleted_at is not None,
         "reactions": reaction_summary(message),
+        "attachments": attachments_payload(message),
     }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
@@ -15,6 +16,26 @@ def new_client_id() -> str:
     return f"form-{uuid.uuid4().hex}"
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); their checks are the upload service's."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"class": "chat-file-input"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > settings.CHAT_ATTACHMENTS_PER_MESSAGE:
+            raise forms.ValidationError(
+                _("A message has at most %(n)d attachments.") % {"n": settings.CHAT_ATTACHMENTS_PER_MESSAGE}
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
 class MessageForm(forms.Form):
     """The no-JavaScript way to write: a plain post that goes through the same service.
 
@@ -24,10 +45,13 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),
         max_length=BODY_MAX_LENGTH,
+        # Not required: files alone are a message (the service says when a body is missing).
+        required=False,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Write a message…"), "autocomplete": "off"}),
     )
     client_id = forms.CharField(max_length=CLIENT_ID_MAX_LENGTH, widget=forms.HiddenInput)
+    attachments = MultipleFileField(label=_("Attach files"), required=False)
 
 
 def _typed_usernames(value: str) -> list[str]:

@@ -223,3 +223,50 @@ class ChatConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} on {self.process}"
+
+
+# --- attachments (issue #16; logic in messaging/attachments.py) ------------------------------
+
+
+class Attachment(models.Model):
+    """A file or image a member uploaded into a conversation, then sent with one message.
+
+    Uploaded first (`message` empty: only the uploader sees it), attached when a message names it
+    (once, to one message of the same sender and conversation), swept after a day if never sent.
+    The bytes live in the "attachments" storage, which no URL serves: `path` and `thumbnail_path`
+    are names in it, read back only by the permission-checked view.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        FILE = "file", _("File")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="attachments")
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_attachments"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    path = models.CharField(max_length=300, editable=False)
+    thumbnail_path = models.CharField(max_length=300, blank=True, editable=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+        indexes = [
+            # The sweep of uploads never sent, and the count of a member's pending ones.
+            models.Index(fields=["message", "created"]),
+            models.Index(fields=["uploader", "conversation", "message"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

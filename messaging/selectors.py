@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from messaging.models import (
+    Attachment,
     Block,
     ChatConnection,
     ChatProcess,
@@ -26,6 +27,11 @@ from profiles.visibility import visible_members
 
 # Statuses under which a member receives a conversation's messages (declined: no more).
 LISTENING = (Participant.Status.ACCEPTED, Participant.Status.REQUESTED)
+
+
+def with_attachments() -> Prefetch:
+    """Prefetch of messages' attachments into `message.attachment_list` (messaging.attachments)."""
+    return Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="attachment_list")
 
 
 def presence_stale_after() -> timedelta:
@@ -201,9 +207,9 @@ def conversation_rows(*, member: Member, folder: str = "inbox", limit: int = 200
     conversation_ids = [p.conversation_id for p in participants]
     last_messages = {
         m.pk: m
-        for m in Message.objects.filter(pk__in=[p.last_id for p in participants if p.last_id]).select_related(
-            "sender"
-        )
+        for m in Message.objects.filter(pk__in=[p.last_id for p in participants if p.last_id])
+        .select_related("sender")
+        .prefetch_related(with_attachments())
     }
     # Names of the others, for direct and group conversations (rooms are named after their space).
     # Every status counts for the name: a direct conversation keeps its other member's name after
@@ -382,12 +388,13 @@ def space_room_get(*, space_id: int) -> Conversation | None:
 def _with_what_is_shown(messages):
     """Messages with their sender and reactions (who reacted), as every frame and page shows them."""
     return messages.select_related("sender").prefetch_related(
+        with_attachments(),
         Prefetch(
             "reactions",
             queryset=Reaction.objects.select_related("member").only(
                 "message_id", "emoji", "member__username"
             ),
-        )
+        ),
     )
 
 

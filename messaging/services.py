@@ -30,6 +30,7 @@ from community.network.selectors import member_space_ids, space_member_ids
 from community.notifications import services as notification_services
 from community.notifications.models import Notification
 from community.notifications.selectors import notifications_unread_count
+from messaging import attachments as chat_attachments
 from messaging import selectors
 from messaging.delivery import announce, announce_now
 from messaging.events import (
@@ -47,6 +48,7 @@ from messaging.models import (
     BODY_MAX_LENGTH,
     CLIENT_ID_MAX_LENGTH,
     REACTIONS,
+    Attachment,
     Block,
     ChatConnection,
     ChatProcess,
@@ -429,11 +431,13 @@ def _validate_client_id(client_id) -> str:
     return client_id
 
 
-def _clean_body(body) -> str:
+def _clean_body(body, *, may_be_empty: bool = False) -> str:
+    if may_be_empty and body is None:
+        return ""  # a message of attachments only
     if not isinstance(body, str):
         raise MessagingError("empty_body", _("Write a message first."))
     body = body.strip()
-    if not body:
+    if not body and not may_be_empty:
         raise MessagingError("empty_body", _("Write a message first."))
     if len(body) > BODY_MAX_LENGTH:
         raise MessagingError(
@@ -466,7 +470,11 @@ def _stored(*, message_id: int, stored_in: int, conversation_id: int) -> Message
         raise MessagingError(
             "client_id_reused", _("This client_id was already used for another conversation.")
         )
-    return Message.objects.select_related("sender").get(pk=message_id)
+    return (
+        Message.objects.select_related("sender")
+        .prefetch_related(selectors.with_attachments())
+        .get(pk=message_id)
+    )
 
 
 def _serialise_message_ids() -> None:
@@ -534,7 +542,9 @@ def _message_sent(message: Message, kind: str, recipients: list[int] | None) -> 
     return MessageSent(message=message, member_ids=tuple(recipients))
 
 
-def message_send(*, sender: Member, conversation: Conversation, body: str, client_id: str) -> Message:
+def message_send(
+    *, sender: Member, conversation: Conversation, body: str, client_id: str, attachments: object = None
+) -> Message:
     """Store a message from a participant and broadcast it once committed.
 
     Promises: the body is 1 to 4,000 characters after trimming; the sender is a participant
@@ -543,12 +553,20 @@ def message_send(*, sender: Member, conversation: Conversation, body: str, clien
     the error says only "not delivered"; a member sends at most 20 messages per 10 seconds;
     idempotent by `client_id` (a resend returns the stored message and broadcasts nothing,
     even if the limits would refuse it now); `seq` is the previous one plus one, and message
-    ids grow in commit order.
+    ids grow in commit order. `attachments`: ids of the sender's own unsent uploads to this
+    conversation (messaging.attachments), at most CHAT_ATTACHMENTS_PER_MESSAGE; with one, the body
+    may be empty; any that is not such an upload refuses the whole message.
     """
-    return message_send_to(sender=sender, conversation_id=conversation.pk, body=body, client_id=client_id)
+    return message_send_to(
+        sender=sender,
+        conversation_id=conversation.pk,
+        body=body,
+        client_id=client_id,
+        attachments=attachments,
+    )
 
 
-def message_send_to(*, sender: Member, conversation_id: int, body, client_id) -> Message:
+def message_send_to(*, sender: Member, conversation_id: int, body, client_id, attachments=None) -> Message:
     """message_send by conversation id: the chat socket's path, kept to one read and three writes.
 
     Announces MessageSent once committed (nothing for a resend), and sends
@@ -572,7 +590,9 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
             stored_in=context.existing_conversation_id,
             conversation_id=conversation_id,
         )
-    body = _clean_body(body)
+    # Attachments (issue #16): nothing more to do for a message without any.
+    attachment_ids = _attachment_ids(attachments) if attachments is not None else []
+    body = _clean_body(body, may_be_empty=bool(attachment_ids))
     recipients: list[int] | None = None
     if context.kind == Conversation.Kind.DIRECT:
         if context.other_refuses:
@@ -595,6 +615,7 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
                 client_id=client_id,
                 created=timezone.now(),
             )
+            message.attachment_list = _attachments_claim(message, attachment_ids) if attachment_ids else []
             # Writing accepts a request; the sender has read everything up to their own message.
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -618,6 +639,20 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
             conversation_id=conversation_id, member_id=context.other_id, message_id=message.pk
         )
     return message
+
+
+def _attachment_ids(raw) -> list[int]:
+    try:
+        return chat_attachments.attachment_ids_clean(raw)
+    except chat_attachments.AttachmentError as error:
+        raise MessagingError(error.code, error.detail) from None
+
+
+def _attachments_claim(message: Message, ids: list[int]) -> list:
+    try:
+        return chat_attachments.attachments_claim(message=message, ids=ids)
+    except chat_attachments.AttachmentError as error:
+        raise MessagingError(error.code, error.detail) from None
 
 
 def message_import(
@@ -766,7 +801,10 @@ def message_delete(*, member: Member, message_id: int) -> Message:
         return Message.objects.select_related("sender", "conversation").get(pk=message_id)
     with transaction.atomic():
         Reaction.objects.filter(message=message).delete()
+        # Its files go too (their storage objects once this commits: messaging.signal_handlers).
+        Attachment.objects.filter(message=message).delete()
         message = _record_change(message, body="", deleted_at=timezone.now())
+        message.attachment_list = []
     return message
 
 

@@ -13,6 +13,8 @@ from community.core.jobs import enqueue_after_commit
 from community.network.models import Membership
 from community.notifications.signals import notification_stored
 from community.notifications.tasks import push_notification
+from messaging.attachments import attachment_files_delete
+from messaging.models import Attachment
 from messaging.selectors import online_member_ids
 from messaging.services import notification_announce, space_rooms_sync
 from profiles.models import Member
@@ -66,3 +68,7 @@ def connect() -> None:
     )
     post_save.connect(membership_changed, sender=Membership, dispatch_uid="messaging.membership_saved")
     post_delete.connect(membership_changed, sender=Membership, dispatch_uid="messaging.membership_deleted")
+    # A deleted attachment row (swept, or with its message, conversation or member) takes its files.
+    post_delete.connect(
+        attachment_files_delete, sender=Attachment, dispatch_uid="messaging.attachment_deleted"
+    )

@@ -26,6 +26,7 @@ from community.notifications.kinds import MESSAGES, actor_name
 from community.notifications.models import Delivery
 from community.notifications.selectors import delivery_for
 from community.notifications.tasks import RETRY, push_message
+from messaging.attachments import attachments_delete_stale, message_text
 from messaging.models import Conversation, Message, Participant
 from messaging.selectors import online_member_ids
 
@@ -65,7 +66,7 @@ def push_message_if_away(member_id: int, message_id: int) -> int:
         member_id,
         message.conversation_id,
         actor_name(message.sender),
-        Truncator(message.body).chars(140),
+        Truncator(message_text(message)).chars(140),
         message.conversation.get_absolute_url(),
     )
 
@@ -155,10 +156,18 @@ def _missed_email(participant: Participant, unread: list[Message]) -> email.Emai
         intro = _("You have not read these yet:")
         action = _("Reply")
     shown = unread[-MESSAGES_LISTED:]
-    items = [email.Item(title=actor_name(m.sender), text=Truncator(m.body).chars(300)) for m in shown]
+    items = [
+        email.Item(title=actor_name(m.sender), text=Truncator(message_text(m)).chars(300)) for m in shown
+    ]
     paragraphs = [intro]
     if len(unread) > len(shown):
         paragraphs.append(_("… and %(count)d earlier ones.") % {"count": len(unread) - len(shown)})
     return email.Email(
         subject=subject, paragraphs=paragraphs, items=items, action_label=action, action_url=url
     )
+
+
+@db_periodic_task(crontab(minute="23"), **RETRY)
+def attachments_sweep() -> int:
+    """Every hour: uploads never sent, a day after they were uploaded, go with their files."""
+    return attachments_delete_stale()

@@ -7,6 +7,13 @@ app_name = "messaging"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("search/", views.message_search, name="search"),
+    path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/thumbnail/",
+        views.attachment,
+        {"thumbnail": True},
+        name="attachment_thumbnail",
+    ),
     path("<int:conversation_id>/", views.conversation, name="conversation"),
     path("<int:conversation_id>/members/add/", views.group_members_add, name="group_members_add"),
     path("<int:conversation_id>/members/remove/", views.group_member_remove, name="group_member_remove"),

@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
 from community.notifications import selectors as notification_selectors
-from messaging import selectors, services
+from messaging import attachments, selectors, services
 from messaging.forms import GroupForm, GroupMembersForm, MessageForm, new_client_id
 from messaging.models import Participant
 from profiles.models import Member
@@ -72,15 +73,23 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conv = participant.conversation
     status = 200
     if request.method == "POST":
-        form = MessageForm(request.POST)
+        form = MessageForm(request.POST, request.FILES)
         if form.is_valid():
             try:
+                # The files of the no-JS form: uploaded as the API does, then sent with the message.
+                uploaded = [
+                    attachments.attachment_upload(uploader=request.user, conversation_id=conv.pk, upload=f)
+                    for f in form.cleaned_data["attachments"]
+                ]
                 message = services.message_send(
                     sender=request.user,
                     conversation=conv,
                     body=form.cleaned_data["body"],
                     client_id=form.cleaned_data["client_id"],
+                    attachments=[a.pk for a in uploaded] or None,
                 )
+            except attachments.AttachmentError as error:
+                form.add_error("attachments", str(error.detail))
             except services.MessagingError as error:
                 form.add_error(
                     "body" if error.code in ("empty_body", "body_too_long") else None, str(error.detail)
@@ -357,3 +366,37 @@ def message_search(request: HttpRequest) -> HttpResponse:
             if page.has_next:
                 context["next_url"] = f"{base}&page={page_number + 1}"
     return render(request, "messaging/search.html", context, status=status)
+
+
+# Served to participants only, never from a public URL: the browser is told it is the file it is
+# (nosniff), to download it unless it is an image we re-encoded, to keep it out of shared caches,
+# and (CSP sandbox) to run nothing in it even if opened directly.
+ATTACHMENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, attachment_id: int, thumbnail: bool = False) -> HttpResponse:
+    found = attachments.attachment_for_viewer(member=request.user, attachment_id=attachment_id)
+    if found is None or (thumbnail and not found.thumbnail_path):
+        # The same 404 whether it exists or not.
+        raise Http404(_("No such file."))
+    content_type = (
+        attachments.thumbnail_content_type(found.thumbnail_path) if thumbnail else found.content_type
+    )
+    if content_type == "text/plain":
+        content_type += "; charset=utf-8"  # checked as UTF-8 at upload
+    name = found.name
+    if thumbnail:
+        name = f"{name.rsplit('.', 1)[0]}.{found.thumbnail_path.rsplit('.', 1)[-1]}"
+    response = HttpResponse(
+        attachments.attachment_read(found, thumbnail=thumbnail), content_type=content_type
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=found.kind != found.Kind.IMAGE, filename=name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = ATTACHMENT_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

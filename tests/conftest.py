@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.daphne",
     "tests.fixtures.smtp",
     "tests.fixtures.jobs",
+    "tests.fixtures.s3",
 ]
 
 

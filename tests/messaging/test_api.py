@@ -85,6 +85,7 @@ def test_messages_come_in_the_shape_of_the_message_frame():
         "edited": None,
         "deleted": False,
         "reactions": [],
+        "attachments": [],
     }
 
 

@@ -61,8 +61,9 @@ async def test_a_sent_message_is_acked_and_reaches_every_tab_of_both_members(tab
     assert message["conversation"] == conversation.pk
     assert set(message) == {
         "id", "conversation", "seq", "sender", "sender_name", "sender_avatar", "body", "created",
-        "version", "edited", "deleted", "reactions",
+        "version", "edited", "deleted", "reactions", "attachments",
     }  # fmt: skip
+    assert message["attachments"] == []
     assert (await alice_other_tab.receive_type("message"))["message"] == message
     assert (await bob_tab.receive_type("message"))["message"] == message
     # The ack carries the message to the sending tab: it is not sent there twice.

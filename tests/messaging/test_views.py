@@ -140,7 +140,7 @@ def test_the_plain_form_posts_a_message_once_even_if_submitted_twice():
     assert message.body == "Envoyé sans JavaScript"
 
 
-@pytest.mark.parametrize(("body", "error"), [("   ", "This field is required."), ("x" * 4001, "4000")])
+@pytest.mark.parametrize(("body", "error"), [("   ", "Write a message first."), ("x" * 4001, "4000")])
 def test_a_bad_body_is_a_form_error(body, error):
     alice, bob = MemberFactory(), MemberFactory()
     conversation = _direct(alice, bob)

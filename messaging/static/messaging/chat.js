@@ -414,7 +414,9 @@
     const preview = document.querySelector(`[data-preview-for="${Number(message.conversation)}"]`);
     if (!preview) return;
     const name = (page && page.names[message.sender]) || message.sender;
-    const text = message.deleted ? S.deleted || "" : message.body;
+    const files = (message.attachments || []).map((a) => a.name).join(", ");
+    // A deleted message says so; one of files only shows their names.
+    const text = message.deleted ? S.deleted || "" : message.body || files;
     preview.textContent = name + ": " + (text.length > 100 ? text.slice(0, 99) + "…" : text);
   }
 
@@ -567,6 +569,7 @@
     }
     bubble.appendChild(meta);
     bubble.appendChild(body);
+    if (!message.deleted) renderAttachments(bubble, message);
     if (!message.deleted && (message.reactions || []).length) bubble.appendChild(buildReactions(message));
     item.appendChild(bubble);
     if (options.clientId) {
@@ -802,6 +805,69 @@
     });
   }
 
+  // --- attachments (issue #16): the server's messaging/_attachments.html, built with textContent ---
+
+  function formatSize(bytes) {
+    // As the server's filesizeformat: bytes, then KB, then MB (1024-based).
+    const [unit, value] =
+      bytes >= 1024 * 1024 ? ["megabyte", bytes / (1024 * 1024)] : bytes >= 1024 ? ["kilobyte", bytes / 1024] : ["byte", bytes];
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang || undefined, {
+        style: "unit",
+        unit: unit,
+        unitDisplay: unit === "byte" ? "long" : "short",
+        maximumFractionDigits: 1,
+      }).format(value);
+    } catch {
+      return String(bytes);
+    }
+  }
+
+  function renderAttachments(element, message) {
+    const attachments = Array.isArray(message.attachments) ? message.attachments : [];
+    if (!attachments.length) return;
+    const list = document.createElement("ul");
+    list.className = "chat-attachments";
+    for (const attachment of attachments) {
+      const item = document.createElement("li");
+      const image = attachment.kind === "image" && safeUrl(attachment.thumbnail_url);
+      item.className = "chat-attachment " + (image ? "chat-attachment-image" : "chat-attachment-file");
+      const link = document.createElement("a");
+      link.href = safeUrl(attachment.url) || "#";
+      if (image) {
+        link.target = "_blank";
+        link.rel = "noopener";
+        const img = document.createElement("img");
+        img.src = image;
+        img.alt = String(attachment.name || "");
+        img.loading = "lazy";
+        if (attachment.width && attachment.height) {
+          img.width = Number(attachment.width);
+          img.height = Number(attachment.height);
+        }
+        link.appendChild(img);
+      } else {
+        link.setAttribute("download", "");
+        const name = document.createElement("span");
+        name.className = "chat-attachment-name";
+        name.textContent = String(attachment.name || "");
+        const size = document.createElement("span");
+        size.className = "chat-attachment-size muted";
+        size.textContent = formatSize(Number(attachment.size) || 0);
+        link.append(name, " ", size);
+      }
+      item.appendChild(link);
+      list.appendChild(item);
+    }
+    element.appendChild(list);
+  }
+
+  function sendItem(item) {
+    const frame = { type: "send", conversation: item.conversation, body: item.body, client_id: item.client_id };
+    if (item.attachments && item.attachments.length) frame.attachments = item.attachments.map((a) => a.id);
+    return sendFrame(frame);
+  }
+
   function insertMessage(message) {
     if (!page) return;
     if (document.getElementById("message-" + message.id)) return;
@@ -838,23 +904,23 @@
     retry.textContent = S.retry || "Retry";
     retry.addEventListener("click", () => {
       element.remove();
-      queueSend(item.conversation, item.body);
+      queueSend(item.conversation, item.body, item.attachments);
     });
     note.appendChild(retry);
     element.appendChild(note);
   }
 
-  function queueSend(conversation, body) {
-    const item = { client_id: newClientId(), conversation: conversation, body: body };
+  function queueSend(conversation, body, attachments) {
+    const item = { client_id: newClientId(), conversation: conversation, body: body, attachments: attachments || [] };
     state.outbox.push(item);
     saveOutbox();
     if (page && conversation === page.conversation) {
-      page.list.appendChild(buildMessage({ sender: me, body: body }, { clientId: item.client_id }));
+      page.list.appendChild(buildMessage({ sender: me, body: body, attachments: item.attachments }, { clientId: item.client_id }));
       const empty = document.getElementById("chat-empty");
       if (empty) empty.remove();
       scrollToBottom();
     }
-    if (state.synced) sendFrame({ type: "send", conversation: conversation, body: body, client_id: item.client_id });
+    if (state.synced) sendItem(item);
     showStatus();
     return item.client_id;
   }
@@ -862,7 +928,7 @@
   function flushOutbox() {
     if (!state.synced) return;
     for (const item of state.outbox) {
-      sendFrame({ type: "send", conversation: item.conversation, body: item.body, client_id: item.client_id });
+      sendItem(item);
     }
   }
 
@@ -870,7 +936,9 @@
     if (!page) return;
     for (const item of state.outbox) {
       if (item.conversation === page.conversation) {
-        page.list.appendChild(buildMessage({ sender: me, body: item.body }, { clientId: item.client_id }));
+        page.list.appendChild(
+          buildMessage({ sender: me, body: item.body, attachments: item.attachments }, { clientId: item.client_id })
+        );
       }
     }
   }
@@ -930,14 +998,17 @@
     page.form.addEventListener("submit", (event) => {
       event.preventDefault();
       const body = textarea.value.trim();
-      if (!body) return;
       if (body.length > 4000) {
         textarea.setCustomValidity(S.tooLong || "4000");
         textarea.reportValidity();
         return;
       }
+      // The files uploaded for this message (attachments.js), once none is still uploading.
+      const tray = window.CoworkingAttachments;
+      if (tray && tray.busy()) return;
+      if (!body && !(tray && tray.count())) return;
       textarea.setCustomValidity("");
-      queueSend(page.conversation, body);
+      queueSend(page.conversation, body, tray ? tray.take() : []);
       textarea.value = "";
     });
     textarea.addEventListener("keydown", (event) => {
