@@ -8,7 +8,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -386,16 +397,29 @@ def space_room_get(*, space_id: int) -> Conversation | None:
 
 
 def _with_what_is_shown(messages):
-    """Messages with their sender and reactions (who reacted), as every frame and page shows them."""
-    return messages.select_related("sender").prefetch_related(
-        with_attachments(),
-        Prefetch(
-            "reactions",
-            queryset=Reaction.objects.select_related("member").only(
-                "message_id", "emoji", "member__username"
+    """Messages with their sender and attachments, as every frame and page shows them (see `_shown`)."""
+    return messages.select_related("sender").prefetch_related(with_attachments())
+
+
+def _shown(messages) -> list[Message]:
+    """The messages, with who reacted to those that changed since they were sent.
+
+    A message still at version 1 has no reactions (each one bumps the version), so a page where
+    nothing was reacted to or edited costs no reactions query at all.
+    """
+    messages = list(messages)
+    changed = [m for m in messages if m.version > 1]
+    if changed:
+        prefetch_related_objects(
+            changed,
+            Prefetch(
+                "reactions",
+                queryset=Reaction.objects.select_related("member").only(
+                    "message_id", "emoji", "member__username"
+                ),
             ),
-        ),
-    )
+        )
+    return messages
 
 
 def messages_page(
@@ -410,16 +434,16 @@ def messages_page(
     if before is not None:
         qs = qs.filter(id__lt=before)
     if after is not None:
-        page = list(qs.filter(id__gt=after).order_by("id")[: limit + 1])
+        page = _shown(qs.filter(id__gt=after).order_by("id")[: limit + 1])
         return page[:limit], len(page) > limit
-    page = list(qs.order_by("-id")[: limit + 1])
+    page = _shown(qs.order_by("-id")[: limit + 1])
     has_more = len(page) > limit
     return list(reversed(page[:limit])), has_more
 
 
 def messages_after(*, member: Member, after: int, limit: int) -> list[Message]:
     """Messages of the member's conversations with id > after, oldest first (for `sync`)."""
-    return list(
+    return _shown(
         _with_what_is_shown(
             Message.objects.filter(conversation_id__in=readable_conversations(member=member), id__gt=after)
         ).order_by("id")[:limit]
@@ -440,7 +464,7 @@ def messages_changed_since(
     if cursor is not None:
         mark, last_id = cursor
         changed = changed.filter(Q(changed_at_id__gt=mark) | Q(changed_at_id=mark, id__gt=last_id))
-    return list(_with_what_is_shown(changed).order_by("changed_at_id", "id")[:limit])
+    return _shown(_with_what_is_shown(changed).order_by("changed_at_id", "id")[:limit])
 
 
 def latest_message_id(*, member: Member) -> int:
