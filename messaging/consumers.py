@@ -299,11 +299,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise FrameError("frame_too_large", _("This frame is too large."))
             try:
                 frame = json.loads(text_data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: `[[[[…` nested thousands deep
                 raise FrameError("invalid_json", _("This frame is not JSON.")) from None
             if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
                 raise FrameError("invalid_frame", _("A frame is a JSON object with a type."))
             if isinstance(frame.get("client_id"), str):
+                if not services.is_storable_text(frame["client_id"]):
+                    # Not echoed: a lone surrogate cannot be written back on the socket.
+                    raise FrameError("invalid_client_id", _("client_id must be valid text."))
                 client_id = frame["client_id"]
             kind = frame["type"]
             if kind == "send":

@@ -302,8 +302,22 @@ def space_room_members_sync(*, space: Space) -> int:
 # transaction, whose counter UPDATE returns the new seq.
 
 
+def is_storable_text(value: str) -> bool:
+    """False for text holding a lone surrogate ("\\ud800" in JSON): it has no UTF-8 form, so the
+    database driver and the socket would fail on it (a 500, a crashed socket) instead of refusing."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validate_client_id(client_id) -> str:
-    if not isinstance(client_id, str) or not (1 <= len(client_id) <= CLIENT_ID_MAX_LENGTH):
+    if (
+        not isinstance(client_id, str)
+        or not (1 <= len(client_id) <= CLIENT_ID_MAX_LENGTH)
+        or not is_storable_text(client_id)
+    ):
         raise MessagingError(
             "invalid_client_id",
             _("client_id must be a string of 1 to %(n)d characters.") % {"n": CLIENT_ID_MAX_LENGTH},
@@ -321,6 +335,8 @@ def _clean_body(body) -> str:
         raise MessagingError(
             "body_too_long", _("A message has at most %(n)d characters.") % {"n": BODY_MAX_LENGTH}
         )
+    if not is_storable_text(body):
+        raise MessagingError("invalid_body", _("This message holds a character that is not valid text."))
     return body
 
 
