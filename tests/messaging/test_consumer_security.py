@@ -31,7 +31,9 @@ def count_messages(**filters) -> int:
 
 
 async def _still_sends(tab, conversation, client_id: str = "after-error") -> None:
-    await tab.send({"type": "send", "conversation": conversation.pk, "body": "still here", "client_id": client_id})
+    await tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "still here", "client_id": client_id}
+    )
     assert (await tab.receive_type("ack"))["client_id"] == client_id
 
 
@@ -89,7 +91,8 @@ async def test_an_emoji_escaped_as_a_surrogate_pair_is_still_a_valid_body(tabs):
     tab = await tabs(alice)
 
     await tab.send_text(
-        '{"type": "send", "conversation": %d, "body": "\\ud83d\\ude00", "client_id": "emoji"}' % conversation.pk
+        '{"type": "send", "conversation": %d, "body": "\\ud83d\\ude00", "client_id": "emoji"}'
+        % conversation.pk
     )
 
     assert (await tab.receive_type("ack"))["message"]["body"] == "\U0001f600"
