@@ -58,7 +58,9 @@ async def test_a_body_with_a_lone_surrogate_is_refused_and_the_socket_stays_open
     tab = await tabs(alice)
 
     await tab.send_text(
-        '{"type": "send", "conversation": %d, "body": "hi \\ud800", "client_id": "lone"}' % conversation.pk
+        '{"type": "send", "conversation": '
+        + str(conversation.pk)
+        + ', "body": "hi \\ud800", "client_id": "lone"}'
     )
     error = await tab.receive_type("error")
 
@@ -75,8 +77,8 @@ async def test_a_client_id_with_a_lone_surrogate_is_refused_without_echoing_it(t
     tab = await tabs(alice)
 
     await tab.send_text(
-        '{"type": "%s", "conversation": %d, "body": "hi", "after": 0, "client_id": "x\\udfff"}'
-        % (kind, conversation.pk)
+        f'{{"type": "{kind}", "conversation": {conversation.pk}, "body": "hi", "after": 0,'
+        ' "client_id": "x\\udfff"}'
     )
     error = await tab.receive_type("error")
 
@@ -90,9 +92,9 @@ async def test_an_emoji_escaped_as_a_surrogate_pair_is_still_a_valid_body(tabs):
     conversation = await direct(alice, bob)
     tab = await tabs(alice)
 
-    await tab.send_text(
-        '{"type": "send", "conversation": %d, "body": "\\ud83d\\ude00", "client_id": "emoji"}'
-        % conversation.pk
+    # json.dumps escapes it as "\\ud83d\\ude00" (ensure_ascii), as some clients do.
+    await tab.send(
+        {"type": "send", "conversation": conversation.pk, "body": "\U0001f600", "client_id": "emoji"}
     )
 
     assert (await tab.receive_type("ack"))["message"]["body"] == "\U0001f600"
