@@ -22,7 +22,8 @@ Groups:
 Layer events carry the frame already serialised (`text`): a room of 200 sockets serialises it
 once. They also name their target (`member` or `room`): each process reads them through one
 relay channel (messaging.relay), which hands them to its local sockets' handlers
-(`chat.frame` -> ChatConsumer.chat_frame, `chat.room_join`, `chat.room_leave`).
+(`chat.frame` -> ChatConsumer.chat_frame, `chat.room_join`, `chat.room_leave`,
+`chat.session_check`: the sockets of a member whose session may have ended check theirs).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from messaging.events import (
     NotificationsRead,
     PresenceChanged,
     RoomsChanged,
+    SessionsEnded,
     UnreadChanged,
 )
 
@@ -61,6 +63,7 @@ Send = tuple[str, dict[str, Any]]
 FRAME = "chat.frame"
 ROOM_JOIN = "chat.room_join"
 ROOM_LEAVE = "chat.room_leave"
+SESSION_CHECK = "chat.session_check"
 
 
 # --- frames (the protocol: ARCHITECTURE.md and the README's "WebSocket protocol additions") ---
@@ -197,6 +200,8 @@ def sends_for(event: Event) -> list[Send]:
             joins = [{"type": ROOM_JOIN, "conversation": c} for c in event.joined]
             leaves = [{"type": ROOM_LEAVE, "conversation": c} for c in event.left]
             return [_to_member(event.member_id, control) for control in joins + leaves]
+        case SessionsEnded():
+            return [_to_member(event.member_id, {"type": SESSION_CHECK, "session_key": event.session_key})]
     raise TypeError(f"not a messaging event: {event!r}")
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -338,3 +340,27 @@ def online_contacts(*, member_id: int) -> list[str]:
     """Usernames of the member's contacts who are online now."""
     online = online_member_ids(member_ids=contact_ids(member_id=member_id))
     return list(Member.objects.filter(pk__in=online).values_list("username", flat=True))
+
+
+# --- sessions of open sockets --------------------------------------------------------------
+
+
+class _SessionOnly:
+    """What django.contrib.auth.get_user reads of a request: its session."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+
+def session_is_valid(*, session_key: str | None, member_id: int) -> bool:
+    """Whether the session a socket was opened with still logs `member_id` in.
+
+    Django's own rule for every HTTP request (auth.get_user): the session is still in the store
+    and not expired, its auth hash still matches the member's (a password change elsewhere ends
+    it), and the member may still log in (is_active).
+    """
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(_SessionOnly(store))
+    return user.is_authenticated and user.pk == member_id

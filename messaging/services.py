@@ -39,6 +39,7 @@ from messaging.events import (
     NotificationsRead,
     PresenceChanged,
     RoomsChanged,
+    SessionsEnded,
     UnreadChanged,
 )
 from messaging.models import (
@@ -677,6 +678,17 @@ def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
         still_online = selectors.online_member_ids(member_ids=list(stale_members))
         announce(*(_presence_changed(member_id, False) for member_id in stale_members - still_online))
     return swept
+
+
+def sessions_ended(*, member_id: int, session_key: str | None = None) -> None:
+    """Tell the member's open sockets, on every process, that a session of theirs ended.
+
+    With `session_key` (a logout), the socket of that session closes; with None (deactivated,
+    password changed), each socket checks whether its own session is still valid. Once
+    committed; a channel layer that is down loses the news, and the presence heartbeat's
+    periodic check closes those sockets later.
+    """
+    announce(SessionsEnded(member_id=member_id, session_key=session_key))
 
 
 # --- notifications -------------------------------------------------------------------------
