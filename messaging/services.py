@@ -175,11 +175,38 @@ def participant_mute(*, member: Member, conversation: Conversation, muted: bool)
     return participant
 
 
+# --- first contacts ------------------------------------------------------------------------
+
+NEW_CONTACTS_WINDOW = timedelta(hours=24)
+
+
+def _new_contacts_allowed(member: Member) -> int:
+    young = member.date_joined > timezone.now() - timedelta(days=settings.CHAT_NEW_ACCOUNT_DAYS)
+    return settings.CHAT_NEW_CONTACTS_PER_DAY_NEW_ACCOUNT if young else settings.CHAT_NEW_CONTACTS_PER_DAY
+
+
+def _check_new_contacts(member: Member, adding: int) -> None:
+    """Refuse reaching `adding` more new people when that goes past the member's daily limit."""
+    allowed = _new_contacts_allowed(member)
+    made = selectors.new_contacts_count(member_id=member.pk, since=timezone.now() - NEW_CONTACTS_WINDOW)
+    if made + adding > allowed:
+        raise MessagingError(
+            "too_many_new_contacts",
+            _(
+                "You can reach out to at most %(n)d new people a day (%(made)d in the last 24 "
+                "hours). Wait for their answers, or try again later."
+            )
+            % {"n": allowed, "made": made},
+        )
+
+
 # --- groups and space rooms ----------------------------------------------------------------
 
 
 def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> Conversation:
     """A group conversation: the creator is in, the others find it in their requests.
+
+    Each member invited counts as a new contact of the creator (see message_send).
 
     Members who blocked the creator are added silently as having declined, so the creator
     learns nothing about the block.
@@ -200,6 +227,8 @@ def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> C
         Block.objects.filter(blocked=creator, blocker_id__in=others).values_list("blocker_id", flat=True)
     )
     with transaction.atomic():
+        # Inside the transaction: on SQLite (BEGIN IMMEDIATE) two tabs cannot both pass the count.
+        _check_new_contacts(creator, len(others))
         conversation = Conversation.objects.create(
             kind=Conversation.Kind.GROUP, title=title, created_by=creator
         )
@@ -440,6 +469,10 @@ def message_send(*, sender: Member, conversation: Conversation, body: str, clien
     (writing in a conversation they declined or were asked into accepts it); in a direct
     conversation whose other member declined it or blocked the sender, nothing is stored and
     the error says only "not delivered"; a member sends at most 20 messages per 10 seconds;
+    the first message of a direct conversation the other member has not accepted (a message
+    request) counts as a new contact, and a member reaches at most CHAT_NEW_CONTACTS_PER_DAY
+    new people per 24 hours (CHAT_NEW_CONTACTS_PER_DAY_NEW_ACCOUNT while the account is younger
+    than CHAT_NEW_ACCOUNT_DAYS; `too_many_new_contacts`);
     idempotent by `client_id` (a resend returns the stored message and broadcasts nothing,
     even if the limits would refuse it now); `seq` is the previous one plus one, and message
     ids grow in commit order.
@@ -486,6 +519,9 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id) ->
         )
     try:
         with transaction.atomic():
+            if context.first_contact:
+                # Only a message request pays for the count; replies and ongoing chats do not.
+                _check_new_contacts(sender, 1)
             message = _insert_message(
                 sender=sender,
                 conversation_id=conversation_id,

@@ -252,3 +252,25 @@ async def test_a_session_ended_unheard_is_caught_by_the_heartbeat(settings):
 
     assert await _close_code(laptop) == 4001
     await _disconnect(laptop)
+
+
+# --- first-contact spam ----------------------------------------------------------------------
+
+
+async def test_a_new_accounts_sixth_message_request_of_the_day_is_an_error_frame(tabs):
+    (spammer,) = await members(1)
+    strangers = await members(6)
+    requests = [await direct(spammer, stranger, accepted=False) for stranger in strangers]
+    tab = await tabs(spammer)
+
+    for n, conversation in enumerate(requests):
+        await tab.send(
+            {"type": "send", "conversation": conversation.pk, "body": "Promo!", "client_id": f"p-{n}"}
+        )
+    frames = [await tab.receive_type("ack") for _ in range(5)]
+    error = await tab.receive_type("error")
+
+    assert [frame["client_id"] for frame in frames] == [f"p-{n}" for n in range(5)]
+    assert error["code"] == "too_many_new_contacts"
+    assert error["client_id"] == "p-5"
+    assert await count_messages(sender=spammer) == 5
