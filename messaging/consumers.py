@@ -6,7 +6,8 @@ ARCHITECTURE.md; error codes:
 
     invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
     invalid_body, invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
-    unavailable (the channel layer's server, Redis, is unreachable: nothing was written)
+    too_many_new_contacts, unavailable (the channel layer's server, Redis, is unreachable: nothing
+    was written)
 
 A recoverable error never closes the socket. When the channel layer's server goes away the socket
 stays open and sends answer `unavailable`; once it is back, the socket is closed with 4012 so the
