@@ -489,15 +489,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """A session of this member ended: this one (a logout names it), or maybe this one."""
         if self.session_ended:
             return
-        ended = event.get("session_key")
+        ended = event.get("session")
         if ended is not None:
-            if ended == self.session_key:
+            if self.session_key and ended == delivery.session_digest(self.session_key):
                 await self.end_session()
             return
+        # Checked in a task of its own: the relay hands frames to every socket of the process one
+        # after the other, and must not wait for this one's trip to the database thread.
+        self.session_check = asyncio.ensure_future(self._check_session())
+
+    async def _check_session(self) -> None:
         valid = await database_sync_to_async(selectors.session_is_valid)(
             session_key=self.session_key, member_id=self.member.pk
         )
-        if not valid:
+        if not valid and not self.session_ended:
             await self.end_session()
 
     async def end_session(self) -> None:

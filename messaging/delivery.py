@@ -28,6 +28,7 @@ relay channel (messaging.relay), which hands them to its local sockets' handlers
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -130,6 +131,11 @@ def dumps(frame: dict[str, Any]) -> str:
 # --- groups and layer events ------------------------------------------------------------------
 
 
+def session_digest(session_key: str) -> str:
+    """What a layer event names a session by: not the key itself, a credential, kept off Redis."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
 def member_group(member_id: int) -> str:
     return f"chat.member.{member_id}"
 
@@ -201,7 +207,8 @@ def sends_for(event: Event) -> list[Send]:
             leaves = [{"type": ROOM_LEAVE, "conversation": c} for c in event.left]
             return [_to_member(event.member_id, control) for control in joins + leaves]
         case SessionsEnded():
-            return [_to_member(event.member_id, {"type": SESSION_CHECK, "session_key": event.session_key})]
+            ended = session_digest(event.session_key) if event.session_key else None
+            return [_to_member(event.member_id, {"type": SESSION_CHECK, "session": ended})]
     raise TypeError(f"not a messaging event: {event!r}")
 
 

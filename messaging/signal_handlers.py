@@ -1,6 +1,6 @@
 """Lobby rooms follow the spaces a member belongs to: home space and other spaces of the
 profile, and active memberships (plans). Open chat sockets follow the member's sessions: a
-logout, a deactivation or a password change closes those whose session ended.
+logout, a deactivation, a password change or a deletion closes those whose session ended.
 
 Connected in MessagingConfig.ready: profiles does not know that chat exists. Bulk inserts
 (seed_demo) skip signals; `space_room_members_sync` covers them.
@@ -48,6 +48,10 @@ def _sessions_may_have_ended(member: Member, update_fields) -> None:
         sessions_ended(member_id=member.pk)
 
 
+def member_deleted(sender, instance: Member, **kwargs) -> None:
+    sessions_ended(member_id=instance.pk)
+
+
 def member_logged_out(sender, request, user, **kwargs) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if user is not None and session_key:
@@ -81,6 +85,7 @@ def notification_was_stored(sender, notification, **kwargs) -> None:
 def connect() -> None:
     notification_stored.connect(notification_was_stored, dispatch_uid="messaging.notification_stored")
     post_save.connect(member_saved, sender=Member, dispatch_uid="messaging.member_saved")
+    post_delete.connect(member_deleted, sender=Member, dispatch_uid="messaging.member_deleted")
     user_logged_out.connect(member_logged_out, dispatch_uid="messaging.member_logged_out")
     m2m_changed.connect(
         other_spaces_changed, sender=Member.other_spaces.through, dispatch_uid="messaging.other_spaces"

@@ -274,3 +274,13 @@ async def test_a_new_accounts_sixth_message_request_of_the_day_is_an_error_frame
     assert error["code"] == "too_many_new_contacts"
     assert error["client_id"] == "p-5"
     assert await count_messages(sender=spammer) == 5
+
+
+async def test_deleting_a_member_closes_their_sockets():
+    (alice,) = await members(1)
+    laptop, _ = await _open_with_session(alice)
+
+    await database_sync_to_async(alice.delete)()
+
+    assert await _close_code(laptop) == 4001
+    await _disconnect(laptop)
