@@ -328,6 +328,14 @@ else:
     )
 # Seconds a direct message (or request) stays unread before it is emailed.
 MISSED_MESSAGE_EMAIL_DELAY = int(os.environ.get("MISSED_MESSAGE_EMAIL_DELAY", "600"))
+# First-contact spam: how many new people (message requests, group invitations) a member may
+# reach out to per 24 hours, fewer while the account is younger than CHAT_NEW_ACCOUNT_DAYS.
+CHAT_NEW_CONTACTS_PER_DAY = int(os.environ.get("CHAT_NEW_CONTACTS_PER_DAY", "20"))
+CHAT_NEW_CONTACTS_PER_DAY_NEW_ACCOUNT = int(os.environ.get("CHAT_NEW_CONTACTS_PER_DAY_NEW_ACCOUNT", "5"))
+CHAT_NEW_ACCOUNT_DAYS = int(os.environ.get("CHAT_NEW_ACCOUNT_DAYS", "7"))
+# Seconds between the chat's checks that every open socket's session is still valid (a safety
+# net: a logout or deactivation closes the sockets at once, unless the channel layer was down).
+CHAT_SESSION_CHECK_SECONDS = int(os.environ.get("CHAT_SESSION_CHECK_SECONDS", "300"))
 
 # Web push (VAPID, RFC 8292): the key pair that signs every push, so push services know the pushes
 # come from this site. Production sets VAPID_PRIVATE_KEY (base64url: the raw 32-byte key or DER);

@@ -5,7 +5,8 @@ database_sync_to_async) and writes frames, which messaging.delivery builds. The 
 ARCHITECTURE.md; error codes:
 
     invalid_json, invalid_frame, unknown_type, frame_too_large, empty_body, body_too_long,
-    invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
+    invalid_body, invalid_client_id, client_id_reused, not_participant, not_delivered, rate_limited,
+    too_many_new_contacts,
     not_found (no such message, or not in one of the member's conversations), not_author,
     message_deleted, invalid_reaction,
     invalid_attachments, too_many, attachment_unavailable (messaging.attachments),
@@ -14,6 +15,12 @@ ARCHITECTURE.md; error codes:
 A recoverable error never closes the socket. When the channel layer's server goes away the socket
 stays open and sends answer `unavailable`; once it is back, the socket is closed with 4012 so the
 client reconnects and `sync`s what it missed.
+
+A socket lives by the session it was opened with: once that session ends (logged out, member
+deactivated, password changed in another session; the tab where it was changed has a new session
+key and reconnects with it), the socket is closed with 4001, on whatever process holds it, and
+frames still arriving are ignored. The presence heartbeat re-checks every socket's session every
+CHAT_SESSION_CHECK_SECONDS (300) in case the news was lost (the channel layer down).
 """
 
 from __future__ import annotations
@@ -50,6 +57,11 @@ except ImportError:  # pragma: no cover - another ASGI server
     SocketGone = ConnectionError
 # Close code asking the client to reconnect now (the layer is back; groups were re-joined).
 CLOSE_RECONNECT = 4012
+# Close code for a socket whose session ended (logout, deactivated, password changed elsewhere).
+CLOSE_SESSION_ENDED = 4001
+# How many sockets' sessions one trip to the database thread checks (the heartbeat's safety net),
+# so sends of other sockets wait behind a short batch rather than behind a thousand checks.
+SESSION_CHECK_BATCH = 100
 
 # Daphne's own limit (--websocket_max_message_size 65536) closes bigger frames before we see
 # them; this keeps the same bound when the app runs under another server.
@@ -92,9 +104,13 @@ class PresenceKeeper:
         self.consumers: weakref.WeakSet[ChatConsumer] = weakref.WeakSet()
         self.task: asyncio.Task | None = None
         self.relay_refreshed = time.monotonic()
+        self.sessions_checked = time.monotonic()
 
     def interval(self) -> float:
         return float(getattr(settings, "CHAT_PRESENCE_HEARTBEAT_SECONDS", 30))
+
+    def session_check_interval(self) -> float:
+        return float(getattr(settings, "CHAT_SESSION_CHECK_SECONDS", 300))
 
     def add(self, consumer: ChatConsumer) -> None:
         self.consumers.add(consumer)
@@ -116,10 +132,29 @@ class PresenceKeeper:
                 if time.monotonic() - self.relay_refreshed > services.group_refresh_interval():
                     self.relay_refreshed = time.monotonic()
                     await relay.refresh()
+                if time.monotonic() - self.sessions_checked > self.session_check_interval():
+                    self.sessions_checked = time.monotonic()
+                    await self.check_sessions()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a database hiccup must not stop the heartbeat for good
                 logger.exception("chat presence heartbeat failed")
+
+    async def check_sessions(self) -> None:
+        """Close the sockets whose session ended without their hearing of it (the layer was down)."""
+        sockets = [c for c in list(self.consumers) if c.accepted and not c.session_ended]
+        for start in range(0, len(sockets), SESSION_CHECK_BATCH):
+            batch = sockets[start : start + SESSION_CHECK_BATCH]
+            valid = await database_sync_to_async(_sessions_valid)(
+                [(c.session_key, c.member.pk) for c in batch]
+            )
+            for consumer, ok in zip(batch, valid, strict=True):
+                if not ok:
+                    await consumer.end_session()
+
+
+def _sessions_valid(sessions: list[tuple[str | None, int]]) -> list[bool]:
+    return [selectors.session_is_valid(session_key=key, member_id=member_id) for key, member_id in sessions]
 
 
 presence_keeper = PresenceKeeper()
@@ -217,11 +252,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     """One browser tab. Frames for it arrive through the process's relay (messaging.relay).
 
     The consumer has no channel-layer channel of its own: the relay holds the process's one
-    channel and calls the handlers below (chat_frame, chat_room_join, chat_room_leave).
+    channel and calls the handlers below (chat_frame, chat_room_join, chat_room_leave,
+    chat_session_check).
     """
 
     channel_layer_alias = None
     accepted = False
+    session_ended = False
 
     async def layer_recovered(self) -> None:
         # Back (the relay has re-joined its groups): what was broadcast meanwhile is lost, so
@@ -255,6 +292,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.member = user
+        # The session this socket lives by: when it ends, the socket closes (4001).
+        session = self.scope.get("session")
+        self.session_key = session.session_key if session is not None else None
         self.language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
         # Names this socket in the presence table (ChatConnection.channel_name).
         self.connection_id = f"{services.PROCESS_ID}!{uuid.uuid4().hex}"
@@ -318,6 +358,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # --- frames from the browser -------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.session_ended:
+            return  # closing (4001): frames still in flight are not acted on
         client_id = None
         try:
             if text_data is None:
@@ -326,11 +368,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise FrameError("frame_too_large", _("This frame is too large."))
             try:
                 frame = json.loads(text_data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: `[[[[…` nested thousands deep
                 raise FrameError("invalid_json", _("This frame is not JSON.")) from None
             if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
                 raise FrameError("invalid_frame", _("A frame is a JSON object with a type."))
             if isinstance(frame.get("client_id"), str):
+                if not services.is_storable_text(frame["client_id"]):
+                    # Not echoed: a lone surrogate cannot be written back on the socket.
+                    raise FrameError("invalid_client_id", _("client_id must be valid text."))
                 client_id = frame["client_id"]
             kind = frame["type"]
             if kind == "send":
@@ -507,3 +552,27 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if room in self.rooms:
             self.rooms.discard(room)
             await self._leave(room_group(room))
+
+    async def chat_session_check(self, event: dict) -> None:
+        """A session of this member ended: this one (a logout names it), or maybe this one."""
+        if self.session_ended:
+            return
+        ended = event.get("session")
+        if ended is not None:
+            if self.session_key and ended == delivery.session_digest(self.session_key):
+                await self.end_session()
+            return
+        # Checked in a task of its own: the relay hands frames to every socket of the process one
+        # after the other, and must not wait for this one's trip to the database thread.
+        self.session_check = asyncio.ensure_future(self._check_session())
+
+    async def _check_session(self) -> None:
+        valid = await database_sync_to_async(selectors.session_is_valid)(
+            session_key=self.session_key, member_id=self.member.pk
+        )
+        if not valid and not self.session_ended:
+            await self.end_session()
+
+    async def end_session(self) -> None:
+        self.session_ended = True
+        await self.close(code=CLOSE_SESSION_ENDED)

@@ -22,11 +22,13 @@ Groups:
 Layer events carry the frame already serialised (`text`): a room of 200 sockets serialises it
 once. They also name their target (`member` or `room`): each process reads them through one
 relay channel (messaging.relay), which hands them to its local sockets' handlers
-(`chat.frame` -> ChatConsumer.chat_frame, `chat.room_join`, `chat.room_leave`).
+(`chat.frame` -> ChatConsumer.chat_frame, `chat.room_join`, `chat.room_leave`,
+`chat.session_check`: the sockets of a member whose session may have ended check theirs).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -50,6 +52,7 @@ from messaging.events import (
     NotificationsRead,
     PresenceChanged,
     RoomsChanged,
+    SessionsEnded,
     UnreadChanged,
 )
 from messaging.models import REACTIONS
@@ -64,6 +67,7 @@ Send = tuple[str, dict[str, Any]]
 FRAME = "chat.frame"
 ROOM_JOIN = "chat.room_join"
 ROOM_LEAVE = "chat.room_leave"
+SESSION_CHECK = "chat.session_check"
 
 
 # --- frames (the protocol: ARCHITECTURE.md and the README's "WebSocket protocol additions") ---
@@ -166,6 +170,11 @@ def dumps(frame: dict[str, Any]) -> str:
 # --- groups and layer events ------------------------------------------------------------------
 
 
+def session_digest(session_key: str) -> str:
+    """What a layer event names a session by: not the key itself, a credential, kept off Redis."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
 def member_group(member_id: int) -> str:
     return f"chat.member.{member_id}"
 
@@ -240,6 +249,9 @@ def sends_for(event: Event) -> list[Send]:
             joins = [{"type": ROOM_JOIN, "conversation": c} for c in event.joined]
             leaves = [{"type": ROOM_LEAVE, "conversation": c} for c in event.left]
             return [_to_member(event.member_id, control) for control in joins + leaves]
+        case SessionsEnded():
+            ended = session_digest(event.session_key) if event.session_key else None
+            return [_to_member(event.member_id, {"type": SESSION_CHECK, "session": ended})]
     raise TypeError(f"not a messaging event: {event!r}")
 
 

@@ -103,6 +103,15 @@ class RoomsChanged:
     left: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class SessionsEnded:
+    """Sessions of the member ended: the one with `session_key` (a logout), or, with None, any of
+    them may have (deactivated, password changed): each open socket checks its own session."""
+
+    member_id: int
+    session_key: str | None = None
+
+
 Event = (
     MessageSent
     | MessageChanged
@@ -113,4 +122,5 @@ Event = (
     | NotificationCreated
     | NotificationsRead
     | RoomsChanged
+    | SessionsEnded
 )

@@ -65,6 +65,8 @@ class Listener(Protocol):
 
     async def chat_room_leave(self, event: dict) -> None: ...
 
+    async def chat_session_check(self, event: dict) -> None: ...
+
 
 class Health(Protocol):
     """Who is told when the layer's server is away, and decides when it is back."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import connection
 from django.db.models import (
     Count,
@@ -74,6 +76,7 @@ class SendingContext:
     existing_conversation_id: int | None
     other_id: int | None  # direct conversations: the other member
     other_refuses: bool  # ... who declined the conversation or blocked the sender
+    first_contact: bool  # ... who has not accepted and nothing was written yet: a message request
 
 
 def sending_context(
@@ -96,7 +99,8 @@ def sending_context(
             f"  AND r.created >= %s LIMIT %s) AS recent_rows),"
             f" e.id, e.conversation_id, o.member_id,"
             f" CASE WHEN o.status = %s OR EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = o.member_id"
-            f"  AND b.blocked_id = p.member_id) THEN 1 ELSE 0 END"
+            f"  AND b.blocked_id = p.member_id) THEN 1 ELSE 0 END,"
+            f" CASE WHEN c.last_seq = 0 AND o.status = %s THEN 1 ELSE 0 END"
             f" FROM {participant} p JOIN {conversation} c ON c.id = p.conversation_id"
             f" LEFT JOIN {message} e ON e.sender_id = p.member_id AND e.client_id = %s"
             f" LEFT JOIN {participant} o ON c.kind = %s AND o.conversation_id = c.id AND o.member_id <> p.member_id"
@@ -105,6 +109,7 @@ def sending_context(
                 since,
                 recent_cap,
                 Participant.Status.DECLINED.value,
+                Participant.Status.REQUESTED.value,
                 client_id,
                 Conversation.Kind.DIRECT.value,
                 member_id,
@@ -114,10 +119,46 @@ def sending_context(
         row = cursor.fetchone()
     if row is None:
         return None
-    participant_id, kind, recent, existing_id, existing_conversation_id, other_id, other_refuses = row
-    return SendingContext(
-        participant_id, kind, recent, existing_id, existing_conversation_id, other_id, bool(other_refuses)
+    (participant_id, kind, recent, existing_id, existing_conversation_id, other_id, other_refuses, first) = (
+        row
     )
+    return SendingContext(
+        participant_id,
+        kind,
+        recent,
+        existing_id,
+        existing_conversation_id,
+        other_id,
+        bool(other_refuses),
+        bool(first),
+    )
+
+
+def new_contacts_count(*, member_id: int, since: datetime) -> int:
+    """How many new people the member reached out to since `since`: the first message of each
+    direct conversation they started, and each member they invited into a group they created.
+
+    Read from what is stored, so the count holds across processes and restarts. Direct
+    conversations the member started count once they hold a first message by the member (a
+    conversation opened and left empty reached nobody).
+    """
+    first_messages = Message.objects.filter(
+        sender_id=member_id,
+        created__gte=since,
+        seq=1,
+        conversation__kind=Conversation.Kind.DIRECT,
+        conversation__created_by_id=member_id,
+    ).count()
+    invited = (
+        Participant.objects.filter(
+            conversation__kind=Conversation.Kind.GROUP,
+            conversation__created_by_id=member_id,
+            joined__gte=since,  # at creation or added later by the creator
+        )
+        .exclude(member_id=member_id)
+        .count()
+    )
+    return first_messages + invited
 
 
 def readable_conversations(*, member: Member | int):
@@ -544,3 +585,27 @@ def online_contacts(*, member_id: int) -> list[str]:
     """Usernames of the member's contacts who are online now."""
     online = online_member_ids(member_ids=contact_ids(member_id=member_id))
     return list(Member.objects.filter(pk__in=online).values_list("username", flat=True))
+
+
+# --- sessions of open sockets --------------------------------------------------------------
+
+
+class _SessionOnly:
+    """What django.contrib.auth.get_user reads of a request: its session."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+
+def session_is_valid(*, session_key: str | None, member_id: int) -> bool:
+    """Whether the session a socket was opened with still logs `member_id` in.
+
+    Django's own rule for every HTTP request (auth.get_user): the session is still in the store
+    and not expired, its auth hash still matches the member's (a password change elsewhere ends
+    it), and the member may still log in (is_active).
+    """
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(_SessionOnly(store))
+    return user.is_authenticated and user.pk == member_id

@@ -42,6 +42,7 @@ from messaging.events import (
     NotificationsRead,
     PresenceChanged,
     RoomsChanged,
+    SessionsEnded,
     UnreadChanged,
 )
 from messaging.models import (
@@ -181,6 +182,31 @@ def participant_mute(*, member: Member, conversation: Conversation, muted: bool)
     return participant
 
 
+# --- first contacts ------------------------------------------------------------------------
+
+NEW_CONTACTS_WINDOW = timedelta(hours=24)
+
+
+def _new_contacts_allowed(member: Member) -> int:
+    young = member.date_joined > timezone.now() - timedelta(days=settings.CHAT_NEW_ACCOUNT_DAYS)
+    return settings.CHAT_NEW_CONTACTS_PER_DAY_NEW_ACCOUNT if young else settings.CHAT_NEW_CONTACTS_PER_DAY
+
+
+def _check_new_contacts(member: Member, adding: int) -> None:
+    """Refuse reaching `adding` more new people when that goes past the member's daily limit."""
+    allowed = _new_contacts_allowed(member)
+    made = selectors.new_contacts_count(member_id=member.pk, since=timezone.now() - NEW_CONTACTS_WINDOW)
+    if made + adding > allowed:
+        raise MessagingError(
+            "too_many_new_contacts",
+            _(
+                "You can reach out to at most %(n)d new people a day (%(made)d in the last 24 "
+                "hours). Wait for their answers, or try again later."
+            )
+            % {"n": allowed, "made": made},
+        )
+
+
 # --- groups and space rooms ----------------------------------------------------------------
 
 
@@ -230,7 +256,8 @@ def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> C
     Promises: members the creator may not see (hidden, deactivated) are refused with the answer
     for a username nobody has ("unknown_members"); members who blocked the creator are added
     silently as having declined, so the creator learns nothing about the block; at most
-    GROUP_MAX_MEMBERS others.
+    GROUP_MAX_MEMBERS others; each member invited counts as a new contact of the creator (see
+    message_send).
     """
     title = (title or "").strip()
     if not title:
@@ -244,6 +271,8 @@ def group_create(*, creator: Member, title: str, members: Iterable[Member]) -> C
         raise _too_many_members_error()
     _check_invitable(by=creator, others=others)
     with transaction.atomic():
+        # Inside the transaction: on SQLite (BEGIN IMMEDIATE) two tabs cannot both pass the count.
+        _check_new_contacts(creator, len(others))
         conversation = Conversation.objects.create(
             kind=Conversation.Kind.GROUP, title=title, created_by=creator
         )
@@ -272,7 +301,8 @@ def group_members_add(
 
     Promises: the rules of group_create (members the creator may not see are "unknown_members",
     those who blocked the creator are added silently as having declined, at most
-    GROUP_MAX_MEMBERS others counting those already in); members already in (or who declined)
+    GROUP_MAX_MEMBERS others counting those already in, each new one a new contact of the
+    creator); members already in (or who declined)
     stay as they are; the new ones find the group in their requests with its history read.
     """
     _group_managed_by(by=by, conversation=conversation)
@@ -291,6 +321,7 @@ def group_members_add(
         new_ids = [pk for pk in others if pk not in present]
         if len(present) + len(new_ids) > GROUP_MAX_MEMBERS:
             raise _too_many_members_error()
+        _check_new_contacts(by, len(new_ids))
         last = Message.objects.filter(conversation=conversation).aggregate(m=Max("id"))["m"] or 0
         created = Participant.objects.bulk_create(
             _invitations(conversation=conversation, by=by, member_ids=new_ids, last_read_id=last)
@@ -422,8 +453,22 @@ def space_room_members_sync(*, space: Space) -> int:
 # transaction, whose counter UPDATE returns the new seq.
 
 
+def is_storable_text(value: str) -> bool:
+    """False for text holding a lone surrogate ("\\ud800" in JSON): it has no UTF-8 form, so the
+    database driver and the socket would fail on it (a 500, a crashed socket) instead of refusing."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validate_client_id(client_id) -> str:
-    if not isinstance(client_id, str) or not (1 <= len(client_id) <= CLIENT_ID_MAX_LENGTH):
+    if (
+        not isinstance(client_id, str)
+        or not (1 <= len(client_id) <= CLIENT_ID_MAX_LENGTH)
+        or not is_storable_text(client_id)
+    ):
         raise MessagingError(
             "invalid_client_id",
             _("client_id must be a string of 1 to %(n)d characters.") % {"n": CLIENT_ID_MAX_LENGTH},
@@ -443,6 +488,8 @@ def _clean_body(body, *, may_be_empty: bool = False) -> str:
         raise MessagingError(
             "body_too_long", _("A message has at most %(n)d characters.") % {"n": BODY_MAX_LENGTH}
         )
+    if not is_storable_text(body):
+        raise MessagingError("invalid_body", _("This message holds a character that is not valid text."))
     return body
 
 
@@ -551,6 +598,10 @@ def message_send(
     (writing in a conversation they declined or were asked into accepts it); in a direct
     conversation whose other member declined it or blocked the sender, nothing is stored and
     the error says only "not delivered"; a member sends at most 20 messages per 10 seconds;
+    the first message of a direct conversation the other member has not accepted (a message
+    request) counts as a new contact, and a member reaches at most CHAT_NEW_CONTACTS_PER_DAY
+    new people per 24 hours (CHAT_NEW_CONTACTS_PER_DAY_NEW_ACCOUNT while the account is younger
+    than CHAT_NEW_ACCOUNT_DAYS; `too_many_new_contacts`);
     idempotent by `client_id` (a resend returns the stored message and broadcasts nothing,
     even if the limits would refuse it now); `seq` is the previous one plus one, and message
     ids grow in commit order. `attachments`: ids of the sender's own unsent uploads to this
@@ -608,6 +659,9 @@ def message_send_to(*, sender: Member, conversation_id: int, body, client_id, at
         )
     try:
         with transaction.atomic():
+            if context.first_contact:
+                # Only a message request pays for the count; replies and ongoing chats do not.
+                _check_new_contacts(sender, 1)
             message = _insert_message(
                 sender=sender,
                 conversation_id=conversation_id,
@@ -975,6 +1029,17 @@ def connections_heartbeat(*, process: str = PROCESS_ID) -> int:
         still_online = selectors.online_member_ids(member_ids=list(stale_members))
         announce(*(_presence_changed(member_id, False) for member_id in stale_members - still_online))
     return swept
+
+
+def sessions_ended(*, member_id: int, session_key: str | None = None) -> None:
+    """Tell the member's open sockets, on every process, that a session of theirs ended.
+
+    With `session_key` (a logout), the socket of that session closes; with None (deactivated,
+    password changed), each socket checks whether its own session is still valid. Once
+    committed; a channel layer that is down loses the news, and the presence heartbeat's
+    periodic check closes those sockets later.
+    """
+    announce(SessionsEnded(member_id=member_id, session_key=session_key))
 
 
 # --- notifications -------------------------------------------------------------------------

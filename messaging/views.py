@@ -92,7 +92,8 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 form.add_error("attachments", str(error.detail))
             except services.MessagingError as error:
                 form.add_error(
-                    "body" if error.code in ("empty_body", "body_too_long") else None, str(error.detail)
+                    "body" if error.code in ("empty_body", "body_too_long", "invalid_body") else None,
+                    str(error.detail),
                 )
             else:
                 return redirect(f"{conv.get_absolute_url()}#message-{message.pk}")

@@ -42,6 +42,7 @@ async def _connect(member) -> WebsocketCommunicator:
         "/ws/chat/",
         headers=[
             (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
             (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
         ],
     )

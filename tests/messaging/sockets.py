@@ -12,6 +12,8 @@ from community.asgi import application
 from tests.fixtures.daphne import cookie_header
 
 ORIGIN = (b"origin", b"http://localhost")
+# Every browser sends Host (RFC 6455); the origin check compares the Origin with it.
+HOST = (b"host", b"localhost")
 
 
 class Tab:
@@ -75,7 +77,7 @@ class Tab:
 async def open_tab(member, *, headers: Iterable[tuple[bytes, bytes]] | None = None) -> Tab:
     cookie = await database_sync_to_async(cookie_header)(member)
     communicator = WebsocketCommunicator(
-        application, "/ws/chat/", headers=list(headers or [ORIGIN]) + [(b"cookie", cookie.encode())]
+        application, "/ws/chat/", headers=list(headers or [ORIGIN, HOST]) + [(b"cookie", cookie.encode())]
     )
     connected, _ = await communicator.connect()
     assert connected, "the socket was refused"

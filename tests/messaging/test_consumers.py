@@ -628,7 +628,9 @@ async def test_html_in_a_body_travels_as_text(tabs):
 
 
 async def test_an_anonymous_socket_is_refused():
-    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"origin", b"http://localhost")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
 
     connected, _ = await communicator.connect()
 
@@ -653,7 +655,9 @@ async def test_an_inactive_member_is_refused():
     (alice,) = await members(1, is_active=False)
     cookie = await database_sync_to_async(cookie_header)(alice)
     communicator = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie.encode())]
+        application,
+        "/ws/chat/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode())],
     )
 
     connected, _ = await communicator.connect()

@@ -138,3 +138,53 @@ def test_after_a_crash_and_restart_every_message_arrives_exactly_once(daphne_fac
     assert [m.seq for m in Message.objects.filter(conversation=conversation).order_by("id")] == list(
         range(1, 9)
     )
+
+
+def _post_logout(server, cookie: str) -> int:
+    """Log out over HTTP on `server`, as the browser's logout button (a POST with a CSRF token)."""
+    import secrets
+    import urllib.error
+    import urllib.request
+
+    token = secrets.token_hex(16)  # a 32-character CSRF secret, sent as cookie and field alike
+    request = urllib.request.Request(
+        f"{server.http_url}/accounts/logout/",
+        data=f"csrfmiddlewaretoken={token}".encode(),
+        headers={"Cookie": f"{cookie}; csrftoken={token}"},
+        method="POST",
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        return urllib.request.build_opener(NoRedirect).open(request, timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_logout_on_one_server_closes_that_sessions_socket_on_the_other(daphne_factory, redis_url):
+    alice, bob, conversation = _pair()
+    server_a = daphne_factory(redis_url=redis_url)
+    server_b = daphne_factory(redis_url=redis_url)
+    laptop_cookie, phone_cookie = cookie_header(alice), cookie_header(alice)
+    laptop = LiveChatClient(ws_url=server_b.ws_url(), origin=server_b.origin, cookie=laptop_cookie)
+    phone = LiveChatClient(ws_url=server_b.ws_url(), origin=server_b.origin, cookie=phone_cookie)
+
+    async def scenario() -> tuple[int, int | None, dict]:
+        await laptop.connect()
+        await phone.connect()
+        status = await asyncio.to_thread(_post_logout, server_a, laptop_cookie)
+        await asyncio.wait_for(laptop.socket.wait_closed(), 10)
+        client_id = await phone.send(conversation.pk, "still logged in on the phone")
+        ack = await phone.wait_for(lambda f: f["type"] == "ack" and f["client_id"] == client_id)
+        await laptop.close()
+        await phone.close()
+        return status, laptop.socket.close_code, ack
+
+    status, close_code, ack = asyncio.run(scenario())
+
+    assert status == 302
+    assert close_code == 4001
+    assert ack["message"]["body"] == "still logged in on the phone"

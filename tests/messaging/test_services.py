@@ -480,3 +480,22 @@ def test_a_notification_never_links_to_a_script(url):
         notify(recipient=alice, kind="help_match", params={"title": "t"}, url=url)
 
     assert Notification.objects.count() == 0
+
+
+# --- text that cannot be stored ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "client_id", "code"),
+    [("hi \ud800", "c-1", "invalid_body"), ("hi", "c-\udfff", "invalid_client_id")],
+    ids=["body", "client_id"],
+)
+def test_a_lone_surrogate_is_refused_before_it_reaches_the_database(body, client_id, code):
+    alice, bob = MemberFactory(), MemberFactory()
+    conversation = _direct(alice, bob)
+
+    with pytest.raises(MessagingError) as refused:
+        services.message_send(sender=alice, conversation=conversation, body=body, client_id=client_id)
+
+    assert refused.value.code == code
+    assert not Message.objects.exists()

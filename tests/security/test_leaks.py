@@ -127,6 +127,7 @@ async def test_socket_frames_carry_no_email_and_outsiders_hear_nothing():
         "/ws/chat/",
         headers=[
             (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
             (b"cookie", (await database_sync_to_async(cookie_header)(world.peer)).encode()),
         ],
     )
@@ -135,6 +136,7 @@ async def test_socket_frames_carry_no_email_and_outsiders_hear_nothing():
         "/ws/chat/",
         headers=[
             (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
             (b"cookie", (await database_sync_to_async(cookie_header)(world.hidden)).encode()),
         ],
     )
@@ -143,6 +145,7 @@ async def test_socket_frames_carry_no_email_and_outsiders_hear_nothing():
         "/ws/chat/",
         headers=[
             (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
             (b"cookie", (await database_sync_to_async(cookie_header)(world.member)).encode()),
         ],
     )

@@ -614,7 +614,7 @@ async def test_chat_socket_wants_an_active_member_from_an_allowed_origin(who, or
         return cookie_header(member)
 
     cookie = await database_sync_to_async(given)()
-    headers = [(b"origin", origin)] if origin is not None else []
+    headers = [(b"host", b"localhost")] + ([(b"origin", origin)] if origin is not None else [])
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     socket = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
