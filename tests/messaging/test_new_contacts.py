@@ -123,6 +123,19 @@ def test_each_member_invited_to_a_new_group_is_a_new_contact():
     assert Conversation.objects.filter(kind=Conversation.Kind.GROUP).count() == 1
 
 
+@pytest.mark.clock
+def test_members_added_to_a_group_later_are_new_contacts_too():
+    creator = MemberFactory()
+    group = services.group_create(creator=creator, title="Lunch", members=[MemberFactory()])
+    services.group_members_add(by=creator, conversation=group, members=[MemberFactory() for _ in range(3)])
+
+    with pytest.raises(MessagingError) as refused:
+        services.group_members_add(by=creator, conversation=group, members=[MemberFactory(), MemberFactory()])
+
+    assert refused.value.code == "too_many_new_contacts"
+    assert group.participants.count() == 5  # the creator and four: nobody of the refused two
+
+
 def test_a_message_in_an_ongoing_conversation_does_not_count_contacts():
     member, friend = MemberFactory(), MemberFactory()
     conversation = services.conversation_direct_get_or_create(member=member, other=friend)
