@@ -31,6 +31,8 @@ class World:
     help_request: object
     event: Event
     trial: TrialRequest
+    message: object = None  # the member's first message in `conversation`
+    attachment: object = None  # an image the member sent in `conversation`
 
     def user(self, role: str) -> Member | None:
         return None if role == "anonymous" else getattr(self, role)
@@ -73,7 +75,9 @@ def build_world() -> World:
         offers=["translation"],
     )
     conversation = conversation_direct_get_or_create(member=member, other=peer)
-    message_send(sender=member, conversation=conversation, body="Our private plans", client_id="world-1")
+    message = message_send(
+        sender=member, conversation=conversation, body="Our private plans", client_id="world-1"
+    )
     message_send(sender=peer, conversation=conversation, body="Secret reply", client_id="world-2")
     help_request = help_request_create(
         author=member,
@@ -99,7 +103,45 @@ def build_world() -> World:
         date=timezone.localdate() + dt.timedelta(days=2),
         message="I would like to try.",
     )
-    return World(space, member, other, manager, staff, peer, hidden, conversation, help_request, event, trial)
+    attachment = _sent_image(member, conversation)
+    return World(
+        space,
+        member,
+        other,
+        manager,
+        staff,
+        peer,
+        hidden,
+        conversation,
+        help_request,
+        event,
+        trial,
+        message,
+        attachment,
+    )
+
+
+def _sent_image(member, conversation):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from messaging.attachments import attachment_upload
+    from messaging.services import message_send
+
+    data = io.BytesIO()
+    Image.new("RGB", (32, 24), (40, 120, 200)).save(data, "PNG")
+    upload = attachment_upload(
+        uploader=member,
+        conversation_id=conversation.pk,
+        upload=SimpleUploadedFile("plan.png", data.getvalue()),
+    )
+    message_send(
+        sender=member, conversation=conversation, body="", client_id="world-3", attachments=[upload.pk]
+    )
+    upload.refresh_from_db()
+    return upload
 
 
 @pytest.fixture

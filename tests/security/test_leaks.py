@@ -108,7 +108,7 @@ def test_the_participants_do_see_their_conversation(busy_world):
     inbox = client.get("/api/conversations/").content.decode()
     history = client.get(f"/messages/{busy_world.conversation.pk}/").content.decode()
 
-    assert "Secret reply" in inbox
+    assert "plan.png" in inbox  # the last message: the image (see conftest.build_world)
     assert all(text in history for text in PRIVATE_MESSAGES)
 
 

@@ -288,6 +288,48 @@ MATRIX: list[Case] = [
     Case("api/skills/suggest", "/api/skills/suggest?prefix=tra", members(200, anonymous=401)),
     Case("api/conversations/", "/api/conversations/", members(200, anonymous=401)),
     Case(
+        "api/messages/<int:message_id>",
+        "/api/messages/{w.message.pk}",
+        owner_only(200, anonymous=401),
+        method="patch",
+        data={"body": "Our new plans"},
+        headers={"content_type": "application/json"},
+    ),
+    Case(
+        "api/messages/<int:message_id>",
+        "/api/messages/{w.message.pk}",
+        owner_only(200, anonymous=401),
+        method="delete",
+    ),
+    Case(
+        "api/messages/<int:message_id>/reactions",
+        "/api/messages/{w.message.pk}/reactions",
+        owner_only(200, anonymous=401),
+        method="post",
+        data={"emoji": "👍"},
+        headers={"content_type": "application/json"},
+    ),
+    Case(
+        "api/messages/attachments",
+        "/api/messages/attachments",
+        members(400, anonymous=401),
+        method="post",
+        data={"conversation": "1"},
+        label="no file",
+    ),
+    Case("api/messages/search", "/api/messages/search?q=plans", members(200, anonymous=401)),
+    Case("messages/search/", "/messages/search/?q=plans", members(200)),
+    Case(
+        "messages/attachments/<int:attachment_id>/",
+        "/messages/attachments/{w.attachment.pk}/",
+        owner_only(200),
+    ),
+    Case(
+        "messages/attachments/<int:attachment_id>/thumbnail/",
+        "/messages/attachments/{w.attachment.pk}/thumbnail/",
+        owner_only(200),
+    ),
+    Case(
         "api/messages/member-suggestions",
         "/api/messages/member-suggestions?q=ca",
         members(200, anonymous=401),
@@ -498,7 +540,7 @@ def test_api_token_sees_what_the_session_sees(world):
     forged = client.get(path, HTTP_AUTHORIZATION="Token not-a-real-token")
 
     assert owner.status_code == 200
-    assert [m["body"] for m in owner.json()["results"]] == ["Our private plans", "Secret reply"]
+    assert [m["body"] for m in owner.json()["results"]] == ["Our private plans", "Secret reply", ""]  # then an image
     assert stranger.status_code == 404
     assert stranger.json()["error"] == "not_found"
     assert forged.status_code == 401
