@@ -24,7 +24,10 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url=None,
-    auth=[django_auth, TokenAuth()],
+    # The token first: ninja's session auth checks CSRF before it looks for a session, so with it
+    # first a script's token POST or PATCH would be refused for want of a CSRF token. Without a
+    # token header the session (with its CSRF check) answers.
+    auth=[TokenAuth(), django_auth],
 )
 
 

@@ -10,13 +10,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import Field
 
 from community.core.errors import ServiceError
 from messaging import attachments, selectors, services
 from messaging.delivery import message_payload
-from profiles.api_auth import TokenAuth
 
 router = Router(tags=["messaging"])
 
@@ -255,9 +253,6 @@ _MULTIPART_SLACK = 64 * 1024
     url_name="message_attachments",
     summary="Upload a file or an image to send in a conversation",
     openapi_extra=_UPLOAD_SCHEMA,
-    # The token first: ninja's session auth checks CSRF before it looks for a session, so with
-    # it first a script's token POST would be refused for want of a CSRF token.
-    auth=[TokenAuth(), django_auth],
 )
 def attachment_upload(request: HttpRequest):
     """Multipart `file` and `conversation` (its id; the member must receive it). The answer's `id`

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
 
 from community.notifications import selectors, services
 from community.notifications.kinds import TOPICS
@@ -53,7 +53,7 @@ def preferences_get(request: HttpRequest):
 
 
 @router.patch("/notifications/preferences", response=PreferencesOut)
-def preferences_update(request: HttpRequest, changes: dict[str, str]):
+def preferences_update(request: HttpRequest, changes: Body[dict[str, str]]):
     """`{"topic": "delivery", ...}`; an unknown topic or a choice it does not offer is a 400."""
     member = _member(request)
     for topic, delivery in changes.items():

@@ -285,7 +285,9 @@ def test_our_scripts_never_write_html_from_strings():
 def test_templates_mark_safe_only_escaped_highlights():
     # Every `|safe` in a template is either a search highlight or a message snippet (escaped by search.highlight,
     # checked above) or a form help text (written by us, translatable). Anything new gets a look.
-    allowed = re.compile(r"result\.highlights\.\w+\.0\|safe|result\.snippet\|safe|marked\|safe|field\.help_text\|safe")
+    allowed = re.compile(
+        r"result\.highlights\.\w+\.0\|safe|result\.snippet\|safe|marked\|safe|field\.help_text\|safe"
+    )
     offenders = []
     for path in sorted(ROOT.glob("**/templates/**/*.html")):
         if ".venv" in path.parts:

@@ -540,7 +540,11 @@ def test_api_token_sees_what_the_session_sees(world):
     forged = client.get(path, HTTP_AUTHORIZATION="Token not-a-real-token")
 
     assert owner.status_code == 200
-    assert [m["body"] for m in owner.json()["results"]] == ["Our private plans", "Secret reply", ""]  # then an image
+    assert [m["body"] for m in owner.json()["results"]] == [
+        "Our private plans",
+        "Secret reply",
+        "",
+    ]  # then an image
     assert stranger.status_code == 404
     assert stranger.json()["error"] == "not_found"
     assert forged.status_code == 401
@@ -665,3 +669,36 @@ async def test_chat_socket_wants_an_active_member_from_an_allowed_origin(who, or
     await socket.disconnect()
 
     assert connected is accepted
+
+
+def test_a_token_writes_without_csrf_and_a_session_still_needs_it(world):
+    # Browsers send cookies on their own, so a session's write needs its CSRF token; a script's
+    # token is sent on purpose, so it needs none. Checked with CSRF enforced, as in production.
+    from django.test import Client
+
+    from profiles.models import ApiToken
+
+    ApiToken.objects.create(member=world.member, key="token-of-alice-0123456789")
+    path = f"/api/messages/{world.message.pk}"
+    script = Client(enforce_csrf_checks=True)
+    edited = script.patch(
+        path,
+        {"body": "Edited by a script"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Token token-of-alice-0123456789",
+    )
+    preferences = script.patch(
+        "/api/notifications/preferences",
+        {"mentions": "digest"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Token token-of-alice-0123456789",
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.member)
+    forged = browser.patch(path, {"body": "Forged"}, content_type="application/json")
+
+    assert edited.status_code == 200 and edited.json()["body"] == "Edited by a script"
+    assert preferences.status_code == 200
+    assert forged.status_code == 403
+    world.message.refresh_from_db()
+    assert world.message.body == "Edited by a script"
