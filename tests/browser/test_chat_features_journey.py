@@ -3,6 +3,8 @@ a reaction, an edit, a delete, and "Seen" once the other has read. Laptop and ph
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import orm
@@ -89,3 +91,24 @@ def test_mention_react_edit_delete_and_seen(daphne_server, browser_session, view
     other.reload()
     expect(other.locator(".chat-message.deleted .chat-body")).to_have_text("Message deleted")
     expect(other.locator(".chat-message", has_text="pour le logo").locator(".chat-edited")).to_be_visible()
+
+
+def test_a_tab_whose_session_ended_leaves_the_chat_for_the_login_page(daphne_server, browser_session):
+    from playwright.sync_api import expect
+
+    lotte, _karim, url = orm(given_two_members_talking)
+    tab = browser_session(daphne_server, name="lotte")
+    tab.login_as(lotte)
+    tab.goto(url)
+    tab.wait_synced()
+    tab.allow_console("WebSocket")  # the refused reconnection
+
+    # She logs out in another tab of the same browser
+    other_tab = tab.context.new_page()
+    other_tab.goto(daphne_server.http_url + "/")
+    other_tab.locator("form[action$='/logout/'] button").evaluate("button => button.form.requestSubmit()")
+    other_tab.wait_for_url("**/")
+
+    # The conversation's socket is closed (4001), refused again, and the tab reloads into the login
+    expect(tab.page).to_have_url(re.compile(r"/login/"))
+    tab.shot("login")

@@ -106,8 +106,11 @@
     const socket = new WebSocket(scheme + location.host + config.wsPath);
     state.socket = socket;
     state.synced = false;
+    let opened = false;
     socket.addEventListener("open", () => {
+      opened = true;
       state.attempt = 0;
+      state.sessionEnded = false;
       socket.send(JSON.stringify({ type: "sync", after: state.lastId }));
     });
     socket.addEventListener("message", (event) => {
@@ -119,14 +122,28 @@
       }
       handle(frame);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (state.socket !== socket) return;
       state.socket = null;
       state.synced = false;
+      if (!opened && state.sessionEnded) {
+        // The session ended (logout elsewhere, password changed, account closed) and the server
+        // refuses this tab now: reload, which shows the page as it is for them (or the login).
+        window.location.reload();
+        return;
+      }
       showStatus();
+      if (event.code === SESSION_ENDED) {
+        // Maybe only this session's key changed (a password change in this tab): try once at once.
+        state.sessionEnded = true;
+        connect();
+        return;
+      }
       scheduleReconnect();
     });
   }
+
+  const SESSION_ENDED = 4001; // close code: this socket's session is over (README, protocol)
 
   function scheduleReconnect() {
     // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
