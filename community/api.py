@@ -10,15 +10,44 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import django_auth
 
 from community.core.errors import ServiceError
+from community.core.text import is_storable_text
 from community.notifications.api import router as notifications_router
 from messaging.api import router as messaging_router
 from profiles.api_auth import TokenAuth
 from search.api import router as search_router
 
+
+def _all_text_storable(value) -> bool:
+    if isinstance(value, str):
+        return is_storable_text(value)
+    if isinstance(value, dict):
+        return all(_all_text_storable(k) and _all_text_storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_all_text_storable(v) for v in value)
+    return True
+
+
+class StorableJsonParser(Parser):
+    """JSON bodies as ninja reads them, refusing what no endpoint could store or answer: text with
+    a lone surrogate ("\\ud800") and nesting deeper than Python's parser goes (a 400, not a 500)."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            data = super().parse_body(request)
+            storable = _all_text_storable(data)
+        except RecursionError:
+            raise ServiceError("invalid_json", _("This JSON is nested too deeply.")) from None
+        if not storable:
+            raise ServiceError("invalid_text", _("Text must be valid Unicode (no lone surrogates)."))
+        return data
+
+
 api = NinjaAPI(
+    parser=StorableJsonParser(),
     title="Coworking community API",
     version="1",
     urls_namespace="api",

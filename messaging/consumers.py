@@ -41,6 +41,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from community.core.errors import ServiceError
+from community.core.text import is_storable_text
 from messaging import delivery, selectors, services
 from messaging.delivery import dumps, member_group, room_group
 from messaging.layers import LAYER_ERRORS
@@ -373,7 +374,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
                 raise FrameError("invalid_frame", _("A frame is a JSON object with a type."))
             if isinstance(frame.get("client_id"), str):
-                if not services.is_storable_text(frame["client_id"]):
+                if not is_storable_text(frame["client_id"]):
                     # Not echoed: a lone surrogate cannot be written back on the socket.
                     raise FrameError("invalid_client_id", _("client_id must be valid text."))
                 client_id = frame["client_id"]

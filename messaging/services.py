@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.core.errors import ServiceError
+from community.core.text import is_storable_text
 from community.network.models import Space
 from community.network.selectors import member_space_ids, space_member_ids
 from community.notifications import services as notification_services
@@ -451,16 +452,6 @@ def space_room_members_sync(*, space: Space) -> int:
 # for few round trips: one query for everything the checks need (participation, rate window,
 # client_id, the other side of a direct conversation: declined? blocked?), then the insert
 # transaction, whose counter UPDATE returns the new seq.
-
-
-def is_storable_text(value: str) -> bool:
-    """False for text holding a lone surrogate ("\\ud800" in JSON): it has no UTF-8 form, so the
-    database driver and the socket would fail on it (a 500, a crashed socket) instead of refusing."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _validate_client_id(client_id) -> str:

@@ -93,3 +93,27 @@ def test_fuzzed_api_never_answers_5xx_and_always_json(api_world, mode):
         fuzz()
 
     assert checked, "no operation was exercised"
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body"),
+    [
+        ("/api/notifications/push/unsubscribe", "post", '{"endpoint": "https://push.example/\\ud800"}'),
+        ("/api/notifications/preferences", "patch", '{"mentions\\udfff": "never"}'),
+        ("/api/notifications/preferences", "patch", "[" * 3000 + "]" * 3000),
+        ("/api/notifications/preferences", "patch", '{"mentions": ["x", {"b": "\\ud800"}]}'),
+    ],
+)
+@pytest.mark.django_db
+def test_json_no_endpoint_could_store_is_a_400_not_a_500(path, method, body):
+    from django.test import Client
+
+    from tests.factories import MemberFactory
+
+    client = Client(raise_request_exception=False)
+    client.force_login(MemberFactory())
+
+    response = getattr(client, method)(path, body, content_type="application/json")
+
+    assert 400 <= response.status_code < 500, response.content[:200]
+    assert response.json()["error"]
