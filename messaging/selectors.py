@@ -517,18 +517,75 @@ def latest_message_id(*, member: Member) -> int:
 # --- unread --------------------------------------------------------------------------------
 
 
+def _unread_total_sql() -> tuple[str, list]:
+    """Unread messages of one member across their conversations, as SQL (the member's id twice).
+
+    The rule of the nav badge: conversations listened to (not declined) and not muted, messages
+    after the member's read mark, not their own. Plain SQL: every `read` frame asks it.
+    """
+    message = connection.ops.quote_name(Message._meta.db_table)
+    participant = connection.ops.quote_name(Participant._meta.db_table)
+    sql = (
+        f"SELECT COUNT(*) FROM {message} m JOIN {participant} p ON p.conversation_id = m.conversation_id"
+        f" WHERE p.member_id = %s AND p.status IN (%s, %s) AND p.muted = %s AND m.id > p.last_read_id"
+        f" AND m.sender_id <> %s"
+    )
+    return sql, [LISTENING[0].value, LISTENING[1].value, False]
+
+
 def unread_total(*, member) -> int:
     """Unread messages in the member's conversations (not muted, not declined), for the nav badge."""
-    return (
-        Message.objects.filter(
-            conversation__participants__member=member,
-            conversation__participants__status__in=LISTENING,
-            conversation__participants__muted=False,
-            id__gt=F("conversation__participants__last_read_id"),
+    member_id = member if isinstance(member, int) else member.pk
+    sql, (accepted, requested, muted) = _unread_total_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member_id, accepted, requested, muted, member_id])
+        return cursor.fetchone()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingContext:
+    participant_id: int
+    kind: str
+    last_read_id: int
+
+
+def reading_context(*, member_id: int, conversation_id: int) -> ReadingContext | None:
+    """The member's listening participation in the conversation, for marking it read (one query)."""
+    participant = connection.ops.quote_name(Participant._meta.db_table)
+    conversation = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, c.kind, p.last_read_id FROM {participant} p JOIN {conversation} c ON c.id = p.conversation_id"
+            f" WHERE p.member_id = %s AND p.conversation_id = %s AND p.status IN (%s, %s)",
+            [member_id, conversation_id, LISTENING[0].value, LISTENING[1].value],
         )
-        .exclude(sender=member)
-        .count()
-    )
+        row = cursor.fetchone()
+    return ReadingContext(*row) if row else None
+
+
+def unread_after_reading(*, member_id: int, conversation_id: int, last_read_id: int) -> tuple[int, int]:
+    """(unread in this conversation, unread in all of them) once read up to `last_read_id`: one query."""
+    message = connection.ops.quote_name(Message._meta.db_table)
+    total_sql, (accepted, requested, muted) = _unread_total_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {message} WHERE conversation_id = %s AND id > %s AND sender_id <> %s),"
+            f" ({total_sql})",
+            [conversation_id, last_read_id, member_id, member_id, accepted, requested, muted, member_id],
+        )
+        count, total = cursor.fetchone()
+    return count, total
+
+
+def listening_member_ids(*, conversation_id: int) -> list[int]:
+    """Who receives the conversation's messages (and its receipts) now."""
+    participant = connection.ops.quote_name(Participant._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT member_id FROM {participant} WHERE conversation_id = %s AND status IN (%s, %s) ORDER BY id",
+            [conversation_id, LISTENING[0].value, LISTENING[1].value],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def unread_count(*, participant: Participant) -> int:
