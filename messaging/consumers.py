@@ -249,6 +249,15 @@ def _change(member, service, **arguments) -> tuple[int, list[delivery.Send], str
 change = database_sync_to_async(_change)
 
 
+def _mark_read(member, conversation_id: int, message_id: int) -> list[delivery.Send]:
+    with delivery.collecting() as announced:
+        services.conversation_mark_read(member=member, conversation_id=conversation_id, message_id=message_id)
+    return announced
+
+
+mark_read = database_sync_to_async(_mark_read)
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     """One browser tab. Frames for it arrive through the process's relay (messaging.relay).
 
@@ -506,9 +515,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         message_id = frame.get("message")
         if not _is_cursor(message_id):
             raise FrameError("invalid_frame", _("message must be a message id."))
-        await database_sync_to_async(services.conversation_mark_read)(
-            member=self.member, conversation_id=conversation_id, message_id=message_id
-        )
+        # As a send: the receipts are collected on the database thread and delivered from here,
+        # rather than each one hopping from that thread back to the event loop.
+        announced = await mark_read(self.member, conversation_id, message_id)
+        await delivery.deliver(announced)
 
     # --- frames to the browser ---------------------------------------------------------
 
