@@ -134,9 +134,11 @@
       }
       showStatus();
       if (event.code === SESSION_ENDED) {
-        // Maybe only this session's key changed (a password change in this tab): try once at once.
+        // Maybe only this session's key changed (a password change in this tab): try once more,
+        // in a moment, so a tab that is logging out itself has already moved on to the next page.
         state.sessionEnded = true;
-        connect();
+        clearTimeout(state.reconnectTimer);
+        state.reconnectTimer = setTimeout(connect, 1500);
         return;
       }
       scheduleReconnect();
