@@ -19,9 +19,16 @@ from concurrent.futures import ThreadPoolExecutor
 from django.core.cache import cache
 from django.db import transaction
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from search.services import message_outbox_drain, message_outbox_retry_due, messages_reindex_enqueue
+from search.services import (
+    index_rebuild,
+    message_outbox_drain,
+    message_outbox_retry_due,
+    messages_index_rebuild,
+    messages_reindex_enqueue,
+    outbox_drain,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +81,29 @@ def index_messages_pending() -> int:
 def index_messages_due() -> int:
     """Every minute: what failed and is due again, or whose job was lost."""
     return message_outbox_retry_due().done
+
+
+@db_task(retries=2, retry_delay=30)
+@lock_task("search-index-repair")
+def index_repair() -> dict[str, object]:
+    """Rebuild what is broken in the database backend's index, then send the whole outbox.
+
+    Enqueued once by search.health.repair_soon; locked, so two workers never rebuild at once, and
+    checked first (thoroughly), so a job that comes after another's repair changes nothing. The
+    rebuild keeps the outbox (backend_name given): an edit made while the index was broken or
+    being rebuilt is sent again after it, so none is lost. Returns what it did."""
+    from search import health
+
+    try:
+        before = {result.index: result for result in health.index_health(thorough=True)}
+        done: dict[str, object] = {name: result.state for name, result in before.items()}
+        if not before[health.MEMBERS].ok and before[health.MEMBERS].state != health.MISSING_INDEX:
+            done["members_rebuilt"] = index_rebuild(backend_name="database")["database"]
+        if not before[health.MESSAGES].ok and before[health.MESSAGES].state != health.MISSING_INDEX:
+            done["messages_rebuilt"] = messages_index_rebuild(backend_name="database")["database"]
+        done["members_sent"] = outbox_drain(force=True).done
+        done["messages_sent"] = message_outbox_drain(force=True).done
+        logger.warning("search index repaired: %s", done)
+        return done
+    finally:
+        cache.delete(health.REPAIR_KEY)
