@@ -83,6 +83,7 @@ def _integrity_check(table: str) -> None:
 
 def members_health(*, thorough: bool = False) -> IndexHealth:
     """The members index of the database backend. Cheap unless `thorough` (FTS5 integrity-check)."""
+    expected = indexed = 0
     try:
         expected = searchable_members().count()
         indexed = IndexedMember.objects.count()
@@ -113,7 +114,7 @@ def members_health(*, thorough: bool = False) -> IndexHealth:
                 if cursor.fetchone()[0]:
                     return IndexHealth(MEMBERS, MISSING_INDEX, indexed, expected, "no GIN index on document")
     except DatabaseError as error:
-        return IndexHealth(MEMBERS, CORRUPT, detail=str(error)[:300])
+        return IndexHealth(MEMBERS, CORRUPT, indexed, expected, str(error)[:300])
     if expected and not indexed:
         return IndexHealth(MEMBERS, EMPTY, indexed, expected)
     if abs(expected - indexed) > pending:
@@ -126,6 +127,7 @@ def messages_health(*, thorough: bool = False) -> IndexHealth:
     (counting millions of messages is no startup work)."""
     from messaging.models import Message
 
+    expected = indexed = 0
     try:
         indexed = IndexedMessage.objects.count() if thorough else int(IndexedMessage.objects.exists())
         messages = Message.objects.exclude(body="")
@@ -147,7 +149,7 @@ def messages_health(*, thorough: bool = False) -> IndexHealth:
             if blank:
                 return IndexHealth(MESSAGES, CORRUPT, indexed, expected, f"{blank} empty documents")
     except DatabaseError as error:
-        return IndexHealth(MESSAGES, CORRUPT, detail=str(error)[:300])
+        return IndexHealth(MESSAGES, CORRUPT, indexed, expected, str(error)[:300])
     if expected and not indexed:
         return IndexHealth(MESSAGES, EMPTY, indexed, expected)
     if thorough and abs(expected - indexed) > pending:
