@@ -10,13 +10,13 @@ States of an index (members, messages), from `index_health`:
                   is still to send)
   missing_index   (PostgreSQL) the GIN index is gone: right answers, slowly
 
-Checked at web process start (`startup_check`, cheap: a few counts and one canary query, no
+Checked at web process start (search.tasks.index_check_at_startup, cheap: a few counts and one canary query, no
 table scan) and on errors (a DatabaseError out of a search, or a search that found nobody while
 the canary says the index lost its rows). A corrupt or empty index is marked in this process:
 searches answer from search.backends.fallback with `incomplete` set (the page says "results may
 be incomplete") until the index was rebuilt (its generation changed) or MARK_SECONDS passed.
-One repair job (search.tasks.index_repair) is enqueued, deduplicated by the cache and locked in
-the queue; it checks thoroughly (FTS5 'integrity-check'), rebuilds what is broken and sends
+One repair job (search.tasks.index_repair, by index_repair_soon) is enqueued, deduplicated by
+the cache and locked in the queue; it checks thoroughly (FTS5 'integrity-check'), rebuilds what is broken and sends
 everything the outbox holds. `search_index --check` prints the same states.
 """
 
@@ -27,7 +27,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import DatabaseError, connection
 
 from search.documents import searchable_members
@@ -49,8 +48,6 @@ MEMBERS, MESSAGES = "members", "messages"
 MARK_SECONDS = 120.0
 # A search that finds nobody asks the canary at most this often per process.
 CANARY_SECONDS = 30.0
-REPAIR_KEY = "search:index-repair-queued"
-REPAIR_DEDUPE_SECONDS = 600
 SQLITE_FTS_TABLES = {MEMBERS: ("search_member_fts", "search_term_trgm"), MESSAGES: ("search_message_fts",)}
 
 
@@ -177,11 +174,10 @@ def _generation() -> str:
 
 def index_mark(index: str, state: str, reason: str) -> None:
     """This process stops asking `index` (state UNUSABLE) or flags its results as incomplete,
-    until a rebuild; and one repair job is on its way."""
+    until a rebuild. The caller enqueues the repair (search.tasks.index_repair_soon)."""
     logger.warning("search index %s is %s, answering from the fallback: %s", index, state, reason[:300])
     with _lock:
         _marks[index] = (_generation(), time.monotonic() + MARK_SECONDS, state)
-    repair_soon()
 
 
 def index_marked(index: str) -> str | None:
@@ -223,46 +219,3 @@ def forget() -> None:
     with _lock:
         _marks.clear()
     _canary_after = 0.0
-
-
-def repair_soon() -> bool:
-    """Enqueue the repair job once (after the commit, if inside a transaction); whether it did."""
-    if not cache.add(REPAIR_KEY, 1, timeout=REPAIR_DEDUPE_SECONDS):
-        return False
-    from community.core.jobs import enqueue_after_commit
-    from search.tasks import index_repair
-
-    try:
-        enqueue_after_commit(index_repair)
-    except Exception:  # noqa: BLE001 - the queue down: the next start or `search_index --rebuild`
-        logger.warning("could not enqueue the search index repair", exc_info=True)
-        cache.delete(REPAIR_KEY)
-        return False
-    return True
-
-
-def startup_check() -> list[IndexHealth]:
-    """At web process start: the cheap check; a broken index is marked and its repair enqueued."""
-    try:
-        results = index_health()
-    except Exception:  # noqa: BLE001 - a database not migrated yet must not stop the process
-        logger.warning("search index check at startup failed", exc_info=True)
-        return []
-    for health in results:
-        if not health.ok and health.state != MISSING_INDEX:
-            index_mark(health.index, health.state, health.describe())
-    return results
-
-
-def startup_check_in_background() -> threading.Thread:
-    """`startup_check` on a thread of its own (a web process starts without waiting for it)."""
-
-    def run() -> None:
-        try:
-            startup_check()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name="search-index-check", daemon=True)
-    thread.start()
-    return thread

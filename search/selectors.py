@@ -48,6 +48,7 @@ from search.backends.base import (
 )
 from search.highlight import highlight_skill, highlight_terms, highlight_text
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, message_query, taxonomy, understand
+from search.tasks import index_repair_soon
 
 logger = logging.getLogger(__name__)
 
@@ -395,8 +396,10 @@ def _database_search(request: SearchRequest) -> tuple[BackendResult, str, bool]:
             result = get_backend("database").search(request)
     except DatabaseError as error:
         health.index_failed(health.MEMBERS, error)
+        index_repair_soon()
         return _fallback_search(request), "fallback", True
     if not result.hits and not request.query.is_empty and request.page == 1 and health.canary_says_broken():
+        index_repair_soon()
         return _fallback_search(request), "fallback", True
     return result, "database", marked is not None
 
@@ -698,6 +701,7 @@ def _database_message_search(request: MessageSearchRequest, page: MessageSearchP
                 return get_backend("database").search_messages(request)
         except DatabaseError as error:
             health.index_failed(health.MESSAGES, error)
+            index_repair_soon()
     page.backend, page.incomplete, page.notice = "fallback", True, _incomplete_notice()
     try:
         with _savepoint():
