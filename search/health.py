@@ -25,9 +25,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 from search.documents import searchable_members
 from search.models import IndexedMember, IndexedMessage, IndexState, MessageOutboxEntry, OutboxEntry
@@ -72,6 +73,12 @@ class IndexHealth:
         return f"{text}: {self.detail}" if self.detail else text
 
 
+def savepoint():
+    """Inside a transaction, a savepoint: on PostgreSQL a failed statement spoils the whole
+    transaction, and what comes after (the fallback, the rest of a check) must still read."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
 def _integrity_check(table: str) -> None:
     """FTS5's own check of every segment against the content: reads the whole index."""
     with connection.cursor() as cursor:
@@ -84,32 +91,11 @@ def members_health(*, thorough: bool = False) -> IndexHealth:
     try:
         expected = searchable_members().count()
         indexed = IndexedMember.objects.count()
+        with savepoint():
+            found_problem = _members_problem(thorough, indexed, expected)
+        if found_problem is not None:
+            return found_problem
         pending = OutboxEntry.objects.values("member_id").distinct().count()
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                if thorough:
-                    for table in SQLITE_FTS_TABLES[MEMBERS]:
-                        _integrity_check(table)
-                # Every row carries the token `zall` (its meta column): zeroed blocks lose it.
-                cursor.execute(
-                    "SELECT count(*) FROM search_member_fts WHERE search_member_fts MATCH 'meta : zall'"
-                )
-                found = int(cursor.fetchone()[0])
-                cursor.execute("SELECT count(*) FROM search_member_fts")
-                rows = int(cursor.fetchone()[0])
-                if found != rows or rows != indexed:
-                    return IndexHealth(
-                        MEMBERS, CORRUPT, indexed, expected, f"{rows} full-text rows, {found} of them found"
-                    )
-            else:
-                # Every indexed member has a name: an empty document is one the index lost.
-                cursor.execute("SELECT count(*) FROM search_indexedmember WHERE document = ''::tsvector")
-                blank = int(cursor.fetchone()[0])
-                if blank:
-                    return IndexHealth(MEMBERS, CORRUPT, indexed, expected, f"{blank} empty documents")
-                cursor.execute("SELECT to_regclass('search_indexedmember_document') IS NULL")
-                if cursor.fetchone()[0]:
-                    return IndexHealth(MEMBERS, MISSING_INDEX, indexed, expected, "no GIN index on document")
     except DatabaseError as error:
         return IndexHealth(MEMBERS, CORRUPT, indexed, expected, str(error)[:300])
     if expected and not indexed:
@@ -117,6 +103,36 @@ def members_health(*, thorough: bool = False) -> IndexHealth:
     if abs(expected - indexed) > pending:
         return IndexHealth(MEMBERS, COUNT_MISMATCH, indexed, expected, f"{pending} members in the outbox")
     return IndexHealth(MEMBERS, OK, indexed, expected)
+
+
+def _members_problem(thorough: bool, indexed: int, expected: int) -> IndexHealth | None:
+    """What the full-text part says, None when it agrees with the table of indexed members."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            if thorough:
+                for table in SQLITE_FTS_TABLES[MEMBERS]:
+                    _integrity_check(table)
+            # Every row carries the token `zall` (its meta column): zeroed blocks lose it.
+            cursor.execute(
+                "SELECT count(*) FROM search_member_fts WHERE search_member_fts MATCH 'meta : zall'"
+            )
+            found = int(cursor.fetchone()[0])
+            cursor.execute("SELECT count(*) FROM search_member_fts")
+            rows = int(cursor.fetchone()[0])
+            if found != rows or rows != indexed:
+                return IndexHealth(
+                    MEMBERS, CORRUPT, indexed, expected, f"{rows} full-text rows, {found} of them found"
+                )
+            return None
+        # Every indexed member has a name: an empty document is one the index lost.
+        cursor.execute("SELECT count(*) FROM search_indexedmember WHERE document = ''::tsvector")
+        blank = int(cursor.fetchone()[0])
+        if blank:
+            return IndexHealth(MEMBERS, CORRUPT, indexed, expected, f"{blank} empty documents")
+        cursor.execute("SELECT to_regclass('search_indexedmember_document') IS NULL")
+        if cursor.fetchone()[0]:
+            return IndexHealth(MEMBERS, MISSING_INDEX, indexed, expected, "no GIN index on document")
+    return None
 
 
 def messages_health(*, thorough: bool = False) -> IndexHealth:
@@ -132,19 +148,10 @@ def messages_health(*, thorough: bool = False) -> IndexHealth:
             messages = messages.filter(deleted_at__isnull=True)
         expected = messages.count() if thorough else int(messages.exists())
         pending = MessageOutboxEntry.objects.values("message_id").distinct().count()
-        if connection.vendor == "sqlite" and thorough:
-            _integrity_check("search_message_fts")
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM search_message_fts")
-                rows = int(cursor.fetchone()[0])
-            if rows != indexed:
-                return IndexHealth(MESSAGES, CORRUPT, indexed, expected, f"{rows} full-text rows")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM search_indexedmessage WHERE document = ''::tsvector")
-                blank = int(cursor.fetchone()[0])
-            if blank:
-                return IndexHealth(MESSAGES, CORRUPT, indexed, expected, f"{blank} empty documents")
+        with savepoint():
+            problem = _messages_problem(thorough, indexed, expected)
+        if problem is not None:
+            return problem
     except DatabaseError as error:
         return IndexHealth(MESSAGES, CORRUPT, indexed, expected, str(error)[:300])
     if expected and not indexed:
@@ -152,6 +159,26 @@ def messages_health(*, thorough: bool = False) -> IndexHealth:
     if thorough and abs(expected - indexed) > pending:
         return IndexHealth(MESSAGES, COUNT_MISMATCH, indexed, expected, f"{pending} messages in the outbox")
     return IndexHealth(MESSAGES, OK, indexed, expected)
+
+
+def _messages_problem(thorough: bool, indexed: int, expected: int) -> IndexHealth | None:
+    """What the full-text part of the messages index says, None when nothing is wrong."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            if thorough:
+                _integrity_check("search_message_fts")
+                cursor.execute("SELECT count(*) FROM search_message_fts")
+                rows = int(cursor.fetchone()[0])
+                if rows != indexed:
+                    return IndexHealth(MESSAGES, CORRUPT, indexed, expected, f"{rows} full-text rows")
+            return None
+        if not thorough:  # a scan of every message: no startup work
+            return None
+        cursor.execute("SELECT count(*) FROM search_indexedmessage WHERE document = ''::tsvector")
+        blank = int(cursor.fetchone()[0])
+        if blank:
+            return IndexHealth(MESSAGES, CORRUPT, indexed, expected, f"{blank} empty documents")
+    return None
 
 
 def index_health(*, thorough: bool = False) -> list[IndexHealth]:

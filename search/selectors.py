@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 import math
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import translation
@@ -379,12 +378,6 @@ def _incomplete_notice() -> str:
     return _("The search index is being repaired: results may be incomplete.")
 
 
-def _savepoint():
-    # On PostgreSQL a failed statement spoils the transaction it is in: the fallback must still
-    # be able to read after it.
-    return transaction.atomic() if connection.in_atomic_block else nullcontext()
-
-
 def _database_search(request: SearchRequest) -> tuple[BackendResult, str, bool]:
     """The database backend's answer, or the fallback's when its index cannot be trusted:
     (result, "database" or "fallback", whether the results may be incomplete)."""
@@ -392,7 +385,7 @@ def _database_search(request: SearchRequest) -> tuple[BackendResult, str, bool]:
     if marked in health.UNUSABLE:
         return _fallback_search(request), "fallback", True
     try:
-        with _savepoint():
+        with health.savepoint():
             result = get_backend("database").search(request)
     except DatabaseError as error:
         health.index_failed(health.MEMBERS, error)
@@ -406,7 +399,7 @@ def _database_search(request: SearchRequest) -> tuple[BackendResult, str, bool]:
 
 def _fallback_search(request: SearchRequest) -> BackendResult:
     try:
-        with _savepoint():
+        with health.savepoint():
             return fallback.search(request)
     except DatabaseError as error:
         logger.error("search fallback failed too: %s", error)
@@ -697,14 +690,14 @@ def _database_message_search(request: MessageSearchRequest, page: MessageSearchP
     be trusted."""
     if health.index_marked(health.MESSAGES) not in health.UNUSABLE:
         try:
-            with _savepoint():
+            with health.savepoint():
                 return get_backend("database").search_messages(request)
         except DatabaseError as error:
             health.index_failed(health.MESSAGES, error)
             index_repair_soon()
     page.backend, page.incomplete, page.notice = "fallback", True, _incomplete_notice()
     try:
-        with _savepoint():
+        with health.savepoint():
             return fallback.search_messages(request)
     except DatabaseError as error:
         logger.error("message search fallback failed too: %s", error)

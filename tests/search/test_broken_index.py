@@ -112,8 +112,9 @@ def test_the_note_is_translated(translators, member, member_client):
 def test_many_failing_requests_enqueue_one_repair_that_restores_the_index(
     translators, member, member_client, django_capture_on_commit_callbacks
 ):
-    # given a corrupt index and twenty searches meeting it
-    corrupt("random")
+    # given a corrupt index and twenty searches meeting it (on PostgreSQL wiped documents: a
+    # dropped column is a migration to run, not an index to rebuild)
+    corrupt("random" if connection.vendor == "sqlite" else "zero")
     for _ in range(20):
         with django_capture_on_commit_callbacks(execute=True):
             assert api(member_client, "translator")["incomplete"] is True
@@ -212,7 +213,7 @@ def test_no_profile_edit_is_lost_while_the_index_is_broken_or_being_rebuilt(spac
         for i in range(30)
     ]
     index_rebuild()
-    corrupt("random")
+    corrupt("random" if connection.vendor == "sqlite" else "zero")
     # when profiles change while the index is broken (the index write fails: the outbox keeps it)
     while_broken = people[:15]
     for i, person in enumerate(while_broken):
