@@ -17,6 +17,7 @@ from messaging.origin import SameOriginValidator  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 from messaging.startup import configure as configure_messaging  # noqa: E402
 from search.services import outbox_retrier_start  # noqa: E402
+from search.tasks import index_check_at_startup_in_background  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -28,6 +29,8 @@ application = ProtocolTypeRouter(
 # Startup of a web process, explicitly here rather than as a side effect of an import.
 configure_messaging()
 outbox_retrier_start()
+# A corrupt or empty search index is found now, not by the first member who searches.
+index_check_at_startup_in_background()
 
 # Everything loaded so far (Django, the apps, the URL map) lives as long as the process: moved
 # out of the garbage collector's sight, full collections no longer walk it each time. With a

@@ -4,7 +4,8 @@ GET /api/messages/search (in the caller's own conversations).
 Session or token auth (the API default): anonymous callers get 401. Bad input answers 400 with
 {"error": code, "detail": text}: a query over 500 characters ("query_too_long"), an unknown
 filter value ("unknown_filter"), a malformed number or boolean ("invalid"), an empty message
-search ("query_required").
+search ("query_required"). A broken index is no error: a plain query answers with
+"incomplete": true and a notice (search.health); 503 "search_unavailable" only if that fails too.
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class SearchOut(Schema):
     results: list[MemberHitOut]
     facets: FacetsOut
     notice: str | None = None
+    # The index could not be trusted and a plain query answered (or it lacks members): the
+    # results may be incomplete; `notice` says so in words.
+    incomplete: bool = False
 
 
 class SuggestionOut(Schema):
@@ -155,6 +159,7 @@ def search_members_endpoint(request: HttpRequest, params: Query[SearchParams]):
         "results": results,
         "facets": {kind: [_facet(value) for value in values] for kind, values in page.facets.items()},
         "notice": page.notice,
+        "incomplete": page.incomplete,
     }
 
 
@@ -183,6 +188,7 @@ class MessageSearchOut(Schema):
     count: int
     results: list[MessageHitOut]
     notice: str | None = None
+    incomplete: bool = False
 
 
 @router.get("/messages/search", response=MessageSearchOut, url_name="search_messages")
@@ -204,4 +210,5 @@ def search_messages_endpoint(request: HttpRequest, q: str = "", limit: int = 20,
             for result in page.results
         ],
         "notice": page.notice,
+        "incomplete": page.incomplete,
     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 
+from django.db import DatabaseError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import translation
@@ -31,7 +32,8 @@ from messaging.models import Message
 from messaging.selectors import conversation_names, readable_conversation_ids
 from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, Skill, SkillTag
 from profiles.visibility import visibility_levels
-from search.backends import SearchUnavailable, get_backend
+from search import health
+from search.backends import SearchUnavailable, fallback, get_backend
 from search.backends.base import (
     AREA_RADIUS_KM,
     PLACE_RADIUS_KM,
@@ -45,6 +47,7 @@ from search.backends.base import (
 )
 from search.highlight import highlight_skill, highlight_terms, highlight_text
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, message_query, taxonomy, understand
+from search.tasks import index_repair_soon
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +114,9 @@ class SearchPage:
     facets: dict[str, list[FacetValue]]
     backend: str
     notice: str | None = None
+    # The index could not be trusted (search.health): a plain query answered, or the index
+    # holds fewer members than it should. The notice says so.
+    incomplete: bool = False
     # Honest counts: `strong_count` members offer or are what is asked (skills, headline,
     # profession, name); `weak_count` only mention a word of it in their bio. count = both.
     strong_count: int = 0
@@ -301,7 +307,7 @@ def search_members(
         page=page,
         page_size=page_size,
     )
-    result, backend_name, notice = _run_search(request)
+    result, backend_name, notice, incomplete = _run_search(request)
     strong_count = result.count if result.strong_count is None else min(result.strong_count, result.count)
     facets = _facets(result, parsed_filters)
     return SearchPage(
@@ -316,6 +322,7 @@ def search_members(
         facets=facets,
         backend=backend_name,
         notice=notice,
+        incomplete=incomplete,
         related_skills=_related_skills(parsed, facets) if not parsed.is_empty and not strong_count else [],
     )
 
@@ -363,23 +370,63 @@ def read_text_for_listing(
         page_size=MAX_TEXT_MATCHES,
         hits_only=True,
     )
-    result, _backend, _notice = _run_search(request)
+    result, _backend, _notice, _incomplete = _run_search(request)
     return TextReading(member_ids=[hit.member_id for hit in result.hits])
 
 
-def _run_search(request: SearchRequest) -> tuple[BackendResult, str, str | None]:
-    backend = get_backend()
+def _incomplete_notice() -> str:
+    return _("The search index is being repaired: results may be incomplete.")
+
+
+def _database_search(request: SearchRequest) -> tuple[BackendResult, str, bool]:
+    """The database backend's answer, or the fallback's when its index cannot be trusted:
+    (result, "database" or "fallback", whether the results may be incomplete)."""
+    marked = health.index_marked(health.MEMBERS)
+    if marked in health.UNUSABLE:
+        return _fallback_search(request), "fallback", True
     try:
-        result = backend.search(request)
-    except SearchUnavailable as error:
-        if backend.name == "database":
-            raise
-        logger.warning("search backend %s unavailable, answering from the database: %s", backend.name, error)
-        notice = _(
-            "The search server is not answering right now: these results come from the built-in search."
-        )
-        return get_backend("database").search(request), "database", notice
-    return result, backend.name, None
+        with health.savepoint():
+            result = get_backend("database").search(request)
+    except DatabaseError as error:
+        health.index_failed(health.MEMBERS, error)
+        index_repair_soon()
+        return _fallback_search(request), "fallback", True
+    if not result.hits and not request.query.is_empty and request.page == 1 and health.canary_says_broken():
+        index_repair_soon()
+        return _fallback_search(request), "fallback", True
+    return result, "database", marked is not None
+
+
+def _fallback_search(request: SearchRequest) -> BackendResult:
+    try:
+        with health.savepoint():
+            return fallback.search(request)
+    except DatabaseError as error:
+        logger.error("search fallback failed too: %s", error)
+        raise InvalidSearch(
+            "search_unavailable",
+            _("Search is unavailable right now. Please try again in a minute."),
+            status=503,
+        ) from error
+
+
+def _run_search(request: SearchRequest) -> tuple[BackendResult, str, str | None, bool]:
+    """(result, what answered, notice, incomplete). Elasticsearch unreachable: the database
+    backend; its index broken: the fallback (search.health)."""
+    backend = get_backend()
+    notice = None
+    if backend.name != "database":
+        try:
+            return backend.search(request), backend.name, None, False
+        except SearchUnavailable as error:
+            logger.warning(
+                "search backend %s unavailable, answering from the database: %s", backend.name, error
+            )
+            notice = _(
+                "The search server is not answering right now: these results come from the built-in search."
+            )
+    result, answered_by, incomplete = _database_search(request)
+    return result, answered_by, _incomplete_notice() if incomplete else notice, incomplete
 
 
 MEMBER_FIELDS = (
@@ -621,6 +668,7 @@ class MessageSearchPage:
     offset: int
     backend: str = "database"
     notice: str | None = None
+    incomplete: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -635,6 +683,29 @@ def message_search_url(*, conversation_id: int, message_id: int) -> str:
     """The message in its conversation: the history page that ends with it, scrolled to it."""
     base = reverse("messaging:conversation", kwargs={"conversation_id": conversation_id})
     return f"{base}?before={message_id + 1}#message-{message_id}"
+
+
+def _database_message_search(request: MessageSearchRequest, page: MessageSearchPage):
+    """The database backend's hits, or the fallback's (noted on `page`) when its index cannot
+    be trusted."""
+    if health.index_marked(health.MESSAGES) not in health.UNUSABLE:
+        try:
+            with health.savepoint():
+                return get_backend("database").search_messages(request)
+        except DatabaseError as error:
+            health.index_failed(health.MESSAGES, error)
+            index_repair_soon()
+    page.backend, page.incomplete, page.notice = "fallback", True, _incomplete_notice()
+    try:
+        with health.savepoint():
+            return fallback.search_messages(request)
+    except DatabaseError as error:
+        logger.error("message search fallback failed too: %s", error)
+        raise InvalidSearch(
+            "search_unavailable",
+            _("Search is unavailable right now. Please try again in a minute."),
+            status=503,
+        ) from error
 
 
 def search_messages(*, member: Member, query: str, limit: int = 20, offset: int = 0) -> MessageSearchPage:
@@ -670,18 +741,20 @@ def search_messages(*, member: Member, query: str, limit: int = 20, offset: int 
         query=parsed, conversation_ids=conversation_ids, limit=limit, offset=offset
     )
     backend = get_backend()
-    try:
-        hits = backend.search_messages(request)
-    except SearchUnavailable as error:
-        if backend.name == "database":
-            raise
-        logger.warning("search backend %s unavailable, answering from the database: %s", backend.name, error)
-        hits = get_backend("database").search_messages(request)
-        page.notice = _(
-            "The search server is not answering right now: these results come from the built-in search."
-        )
-    else:
-        page.backend = backend.name
+    hits = None
+    if backend.name != "database":
+        try:
+            hits = backend.search_messages(request)
+            page.backend = backend.name
+        except SearchUnavailable as error:
+            logger.warning(
+                "search backend %s unavailable, answering from the database: %s", backend.name, error
+            )
+            page.notice = _(
+                "The search server is not answering right now: these results come from the built-in search."
+            )
+    if hits is None:
+        hits = _database_message_search(request, page)
     page.count = hits.count
     # The index may lag a deletion or a member leaving: the database has the last word.
     messages = Message.objects.filter(pk__in=hits.message_ids, conversation_id__in=conversation_ids)

@@ -120,6 +120,18 @@ def outbox_process(
     return OutboxReport(failed=len(ids), errors=errors)
 
 
+def outbox_drain(*, force: bool = False) -> OutboxReport:
+    """outbox_process batch after batch until nothing is due or a backend fails."""
+    total = OutboxReport()
+    while True:
+        report = outbox_process(limit=RETRY_BATCH * 5, force=force)
+        total.done += report.done
+        total.failed += report.failed
+        total.errors += report.errors
+        if report.failed or not report.done:
+            return total
+
+
 def outbox_retry_due() -> OutboxReport:
     """Send a bounded batch of the entries whose retry is due (what the retrier runs), members'
     and messages' (those whose job was lost too)."""

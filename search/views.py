@@ -87,7 +87,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             )
         except InvalidSearch as error:
             context["error"] = error.detail
-            status = 400
+            status = error.status
         else:
             context["page"] = page
             context["facet_groups"] = [

@@ -123,6 +123,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _trusted_search_index():
+    """A search index one test marked broken (search.health, per process) is not the next one's."""
+    from search import health
+
+    health.forget()
+    yield
+    health.forget()
+
+
+@pytest.fixture(autouse=True)
 def _empty_job_queue():
     """No job outlives its test: a later test's rows may reuse the ids an old job names."""
     from tests.fixtures.jobs import flush_queue

@@ -81,6 +81,10 @@ SQLITE_MEMBER_FTS = """CREATE VIRTUAL TABLE search_member_fts USING fts5(
         canon, skills, headline, profession, bio, name, meta,
         tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4'
     )"""
+# The same statement as migration 0005.
+SQLITE_MESSAGE_FTS = """CREATE VIRTUAL TABLE search_message_fts USING fts5(
+        terms, tokenize = 'unicode61 remove_diacritics 2'
+    )"""
 
 
 def facet_token(kind: str, value: str) -> str:
@@ -915,8 +919,11 @@ class DatabaseBackend(SearchBackend):
         with transaction.atomic():
             IndexedMessage.objects.all().delete()
             if self.vendor == "sqlite":
+                # Dropped rather than emptied: a DELETE reads the old segments, and a rebuild is
+                # also what repairs a corrupt table (search.health).
                 with connection.cursor() as cursor:
-                    cursor.execute("DELETE FROM search_message_fts")
+                    cursor.execute("DROP TABLE search_message_fts")
+                    cursor.execute(SQLITE_MESSAGE_FTS)
             for documents in batches:
                 self._insert_message_rows(documents)
                 total += len(documents)

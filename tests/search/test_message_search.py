@@ -187,6 +187,7 @@ def test_the_api_answers_the_documented_shape(client, chat):
             }
         ],
         "notice": None,
+        "incomplete": False,
     }
     assert body["results"][0]["created"].startswith(str(meeting.created.year))
 

@@ -3,7 +3,10 @@
 --rebuild  rebuild the index from the database (progress bar, bulk writes), members then chat
            messages; on Elasticsearch a fresh index is filled and the alias swapped, so search
            keeps answering meanwhile.
---check    report members missing from the index, stale in it, or in it but not to be.
+--check    the state of the database backend's members and messages indices (ok, corrupt,
+           empty, count_mismatch, missing_index: search.health, with FTS5's integrity check),
+           then members missing from each backend's index, stale in it, or in it but not to be.
+           Exits non-zero when anything is wrong.
 --retry    send every pending outbox entry now, members' and messages' (after the search server
            came back).
 """
@@ -15,6 +18,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from search import health
 from search.backends import SearchUnavailable, index_backends
 from search.documents import searchable_members
 from search.models import OutboxEntry
@@ -86,6 +90,16 @@ class Command(BaseCommand):
 
     def _check(self, backend: str | None) -> None:
         problems = 0
+        if backend in (None, "database"):
+            for state in health.index_health(thorough=True):
+                self.stdout.write(f"database {state.describe()}")
+                problems += 0 if state.ok else 1
+            if problems:
+                # Hashes cannot be read from an index that is broken; the states say enough.
+                raise CommandError(
+                    "The search index is broken: run `python manage.py search_index --rebuild` "
+                    "(the web processes also enqueue a repair job when they meet it)."
+                )
         for result in index_check(backend_name=backend):
             self.stdout.write(
                 f"{result.backend}: {result.indexed} documents for {result.expected} searchable members; "
