@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Cache-Control: no-store on the pages of one member's private data (the list is there).
+    "community.core.private_pages.PrivatePagesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "profiles.i18n.MemberLanguageMiddleware",
@@ -307,6 +309,13 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Password logins (members' and admin's, profiles/login_throttle.py): this many wrong passwords
+# on one account from one address lock it there, this many from anywhere lock it everywhere,
+# for LOGIN_LOCKOUT_SECONDS. Counted in the cache above: shared by every process with REDIS_URL.
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5"))
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "20"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", str(15 * 60)))
 
 # The job queue (Huey, community/core/jobs.py): a SQLite file beside the project by default, so
 # nothing else needs to run; on Redis with REDIS_URL, for workers on any number of machines.

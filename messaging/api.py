@@ -151,7 +151,7 @@ def conversation_messages(request: HttpRequest, conversation_id: int, params: Qu
     if params.before is not None and params.after is not None and params.after >= params.before:
         raise ServiceError("invalid", _("after must be smaller than before."))
     messages, has_more = selectors.messages_page(
-        conversation=participant.conversation, before=params.before, after=params.after, limit=params.limit
+        participant=participant, before=params.before, after=params.after, limit=params.limit
     )
     return {"results": [message_payload(m) for m in messages], "has_more": has_more}
 

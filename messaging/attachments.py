@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -396,7 +396,12 @@ def attachment_for_viewer(*, member: Member, attachment_id: int) -> Attachment |
     return (
         Attachment.objects.filter(pk=attachment_id)
         .filter(
-            Q(message__isnull=False, conversation__participants__member=member)
+            # The history the member reads (messaging.selectors.readable_messages' bound).
+            Q(
+                message__isnull=False,
+                conversation__participants__member=member,
+                message_id__gt=F("conversation__participants__history_after_id"),
+            )
             | Q(message__isnull=True, uploader=member)
         )
         .first()

@@ -309,10 +309,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Names this socket in the presence table (ChatConnection.channel_name).
         self.connection_id = f"{services.PROCESS_ID}!{uuid.uuid4().hex}"
         self.rooms: set[int] = set()
+        # Lobby room -> the message id its history starts after for this member (readable_messages).
+        self.room_history: dict[int, int] = {}
         self.joined: list[str] = []
         self.registered = False
         self.frame_times: list[float] = []
-        rooms = await database_sync_to_async(selectors.room_ids_for)(member=user)
+        self.room_history = await database_sync_to_async(selectors.room_history_starts)(member=user)
+        rooms = list(self.room_history)
         try:
             await self._join(member_group(user.pk))
             for room in rooms:
@@ -548,6 +551,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room = event.get("room")
         if room is not None and room not in self.rooms:
             return  # left the room while the frame was on its way
+        if room is not None and event.get("message_id", 1 << 62) <= self.room_history.get(room, 0):
+            return  # a change to a message from before this member joined the room
         if event.get("exclude_member") == self.member.pk or event.get("exclude_socket") == self.connection_id:
             return
         await self.send(text_data=event["text"])
@@ -556,6 +561,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room = event["conversation"]
         if room not in self.rooms:
             self.rooms.add(room)
+            starts = await database_sync_to_async(selectors.room_history_starts)(member=self.member)
+            self.room_history[room] = starts.get(room, 0)
             await self._join(room_group(room))
 
     async def chat_room_leave(self, event: dict) -> None:

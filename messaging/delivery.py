@@ -217,7 +217,9 @@ def sends_for(event: Event) -> list[Send]:
         case MessageSent(message=message, member_ids=member_ids):
             return _to_members(member_ids, _frame(message_frame(message)))
         case MessageChanged(message=message, room=True):
-            return [_to_room(message.conversation_id, _frame(message_updated_frame(message)))]
+            # `message_id`: a socket whose lobby history starts later does not get the change.
+            changed = {**_frame(message_updated_frame(message)), "message_id": message.pk}
+            return [_to_room(message.conversation_id, changed)]
         case MessageChanged(message=message, member_ids=member_ids):
             return _to_members(member_ids, _frame(message_updated_frame(message)))
         case ConversationRead():

@@ -92,6 +92,10 @@ class Participant(models.Model):
     emailed_up_to_id = models.BigIntegerField(default=0, editable=False)
     muted = models.BooleanField(_("muted"), default=False)
     joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # The member reads the messages with a greater id (0: the whole history). A lobby room's
+    # history starts when the member joined the space's community: the room's newest message
+    # then (messaging.selectors.readable_messages and messages_page apply it).
+    history_after_id = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("participant")

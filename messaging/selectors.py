@@ -169,6 +169,32 @@ def readable_conversations(*, member: Member | int):
     return Participant.objects.filter(member_id=member_id, status__in=LISTENING).values("conversation_id")
 
 
+def readable_messages(*, member: Member | int):
+    """The messages the member may read: those of the conversations they listen to
+    (readable_conversations), after the point their history starts (`history_after_id`: a lobby
+    room's from when they joined the space's community). The one rule for sync, changes, the
+    newest id a page starts from, reactions and edits, and message search."""
+    member_id = member if isinstance(member, int) else member.pk
+    # One filter() call: the three conditions are on the same participation row (one join).
+    return Message.objects.filter(
+        conversation__participants__member_id=member_id,
+        conversation__participants__status__in=LISTENING,
+        id__gt=F("conversation__participants__history_after_id"),
+    )
+
+
+def readable_history_starts(*, member: Member | int) -> dict[int, int]:
+    """{conversation id: the id after which the member reads it} for the readable conversations
+    whose history starts later than their first message (lobby rooms joined later): what a
+    search backend filters on besides the conversation ids (readable_messages' rule)."""
+    member_id = member if isinstance(member, int) else member.pk
+    return dict(
+        Participant.objects.filter(
+            member_id=member_id, status__in=LISTENING, history_after_id__gt=0
+        ).values_list("conversation_id", "history_after_id")
+    )
+
+
 def readable_conversation_ids(*, member: Member | int) -> list[int]:
     """readable_conversations as a list, for a search backend's filter."""
     return sorted(readable_conversations(member=member).values_list("conversation_id", flat=True))
@@ -421,12 +447,13 @@ def member_suggestions(
     return [m for m in candidates if m.username.casefold() not in excluded][:limit]
 
 
-def room_ids_for(*, member: Member) -> list[int]:
-    """The lobby rooms whose group the member's sockets join."""
-    return list(
+def room_history_starts(*, member: Member) -> dict[int, int]:
+    """{lobby room id: the id after which the member reads it} of the rooms their sockets join
+    (room_ids_for): a change to an older message there is not theirs to hear (readable_messages)."""
+    return dict(
         Participant.objects.filter(
             member=member, status__in=LISTENING, conversation__kind=Conversation.Kind.ROOM
-        ).values_list("conversation_id", flat=True)
+        ).values_list("conversation_id", "history_after_id")
     )
 
 
@@ -464,14 +491,20 @@ def _shown(messages) -> list[Message]:
 
 
 def messages_page(
-    *, conversation: Conversation, before: int | None = None, after: int | None = None, limit: int = 50
+    *, participant: Participant, before: int | None = None, after: int | None = None, limit: int = 50
 ) -> tuple[list[Message], bool]:
-    """Up to `limit` messages, oldest first, and whether more exist in the direction read.
+    """Up to `limit` messages the participant may read, oldest first, and whether more exist in
+    the direction read (a lobby room's history from when they joined, as readable_messages; a
+    declined conversation still shows what was said).
 
     Without `after`: the newest ones (before `before` if given), for history scrolled upwards.
     With `after`: the oldest ones after it (up to `before`), for catching up.
     """
-    qs = _with_what_is_shown(Message.objects.filter(conversation=conversation))
+    qs = _with_what_is_shown(
+        Message.objects.filter(
+            conversation_id=participant.conversation_id, id__gt=participant.history_after_id
+        )
+    )
     if before is not None:
         qs = qs.filter(id__lt=before)
     if after is not None:
@@ -485,9 +518,7 @@ def messages_page(
 def messages_after(*, member: Member, after: int, limit: int) -> list[Message]:
     """Messages of the member's conversations with id > after, oldest first (for `sync`)."""
     return _shown(
-        _with_what_is_shown(
-            Message.objects.filter(conversation_id__in=readable_conversations(member=member), id__gt=after)
-        ).order_by("id")[:limit]
+        _with_what_is_shown(readable_messages(member=member).filter(id__gt=after)).order_by("id")[:limit]
     )
 
 
@@ -499,9 +530,7 @@ def messages_changed_since(
     In change order; `cursor` is the (changed_at_id, id) of the last one of the previous batch. A
     client that knew everything up to `after` gets the newest state of each.
     """
-    changed = Message.objects.filter(
-        conversation_id__in=readable_conversations(member=member), id__lte=after, changed_at_id__gte=after
-    )
+    changed = readable_messages(member=member).filter(id__lte=after, changed_at_id__gte=after)
     if cursor is not None:
         mark, last_id = cursor
         changed = changed.filter(Q(changed_at_id__gt=mark) | Q(changed_at_id=mark, id__gt=last_id))
@@ -510,8 +539,7 @@ def messages_changed_since(
 
 def latest_message_id(*, member: Member) -> int:
     """The newest message id the member can see: where a fresh page's socket starts its sync."""
-    readable = readable_conversations(member=member)
-    return Message.objects.filter(conversation_id__in=readable).aggregate(m=Max("id"))["m"] or 0
+    return readable_messages(member=member).aggregate(m=Max("id"))["m"] or 0
 
 
 # --- unread --------------------------------------------------------------------------------

@@ -418,8 +418,10 @@ def space_rooms_sync(*, member: Member, space_ids: Iterable[int] | None = None) 
         for space in Space.objects.filter(pk__in=wanted - set(current)):
             room = space_room_for(space)
             last = Message.objects.filter(conversation=room).aggregate(m=Max("id"))["m"] or 0
+            # The room's history starts now for them: what was said before they joined the
+            # space's community stays with those who were there.
             _participant, created = Participant.objects.get_or_create(
-                conversation=room, member=member, defaults={"last_read_id": last}
+                conversation=room, member=member, defaults={"last_read_id": last, "history_after_id": last}
             )
             if created:
                 joined.append(room.pk)
@@ -439,7 +441,10 @@ def space_room_members_sync(*, space: Space) -> int:
     present = set(Participant.objects.filter(conversation=room).values_list("member_id", flat=True))
     missing = member_ids - present
     Participant.objects.bulk_create(
-        [Participant(conversation=room, member_id=pk, last_read_id=last) for pk in sorted(missing)],
+        [
+            Participant(conversation=room, member_id=pk, last_read_id=last, history_after_id=last)
+            for pk in sorted(missing)
+        ],
         ignore_conflicts=True,
         batch_size=500,
     )
@@ -776,12 +781,10 @@ def _message_for_change(*, member: Member, message_id, own: bool) -> Message:
     if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id <= 0:
         raise MessagingError("invalid_frame", _("message must be a message id."))
     message = (
-        Message.objects.select_related("sender", "conversation", "conversation__space")
-        .filter(
-            # `id` rather than `pk=`: an id too large for the column is "no such message", not a 500.
-            id=message_id,
-            conversation_id__in=selectors.readable_conversations(member=member),
-        )
+        selectors.readable_messages(member=member)
+        .select_related("sender", "conversation", "conversation__space")
+        # `id` rather than `pk=`: an id too large for the column is "no such message", not a 500.
+        .filter(id=message_id)
         .first()
     )
     if message is None:

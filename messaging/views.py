@@ -107,7 +107,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     before = _int_param(request, "before")
     # Read before the history: chat.js syncs from here, so nothing committed meanwhile is missed.
     sync_from = selectors.latest_message_id(member=request.user)
-    history, has_older = selectors.messages_page(conversation=conv, before=before, limit=HISTORY_PAGE)
+    history, has_older = selectors.messages_page(participant=participant, before=before, limit=HISTORY_PAGE)
     if history and before is None and participant.status != Participant.Status.DECLINED:
         # Opening the page reads the conversation (requests too: reading is not accepting).
         services.conversation_mark_read(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from community.core.ratelimit import client_ip, rate_limit_allow, rate_limit_exceeded
+from community.core.ratelimit import client_ip
+from profiles import login_throttle
 from profiles.models import Member
 
 
@@ -70,31 +76,52 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-LOGIN_FAILURES_PER_ACCOUNT = 5
-LOGIN_FAILURES_PER_IP = 30
-LOGIN_WINDOW_SECONDS = 15 * 60
+class ThrottledLoginMixin:
+    """Refuses a locked account before checking its password, and counts wrong passwords
+    (profiles.login_throttle: per account, and per account from one address)."""
+
+    request: HttpRequest | None
+    user_cache: Member | None
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = client_ip(self.request) if self.request else "unknown"
+        if username:
+            remaining = login_throttle.lockout_remaining(username=username, address=address)
+            if remaining:
+                minutes = max(1, math.ceil(remaining / 60))
+                raise forms.ValidationError(
+                    ngettext(
+                        "Too many failed attempts for this account. Try again in %(minutes)d minute, "
+                        "or reset your password.",
+                        "Too many failed attempts for this account. Try again in %(minutes)d minutes, "
+                        "or reset your password.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    code="throttled",
+                )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            # Only a wrong password counts: a right one refused for another reason (an inactive
+            # account, a member who is not staff at the admin) is no guess.
+            if username and self.user_cache is None:
+                login_throttle.login_failed(username=username, address=address)
+            raise
+        if username:
+            login_throttle.login_succeeded(username=username, address=address)
+        return cleaned
 
 
-class MemberLoginForm(AuthenticationForm):
-    """Django's login form, throttled against brute force per account and per address."""
+class MemberLoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """Django's login form, throttled against brute force."""
 
     error_messages = {
         "invalid_login": _("Wrong username or password. Both are case-sensitive."),
         "inactive": _("This account is inactive."),
-        "throttled": _("Too many failed attempts. Wait 15 minutes, or reset your password."),
     }
 
-    def clean(self):
-        username = (self.cleaned_data.get("username") or "").lower()
-        ip = client_ip(self.request) if self.request else "unknown"
-        account_key, ip_key = f"login:user:{username}", f"login:ip:{ip}"
-        if rate_limit_exceeded(
-            account_key, limit=LOGIN_FAILURES_PER_ACCOUNT, window=LOGIN_WINDOW_SECONDS
-        ) or (rate_limit_exceeded(ip_key, limit=LOGIN_FAILURES_PER_IP, window=LOGIN_WINDOW_SECONDS)):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            rate_limit_allow(account_key, limit=LOGIN_FAILURES_PER_ACCOUNT, window=LOGIN_WINDOW_SECONDS)
-            rate_limit_allow(ip_key, limit=LOGIN_FAILURES_PER_IP, window=LOGIN_WINDOW_SECONDS)
-            raise
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login form (admin.site.login_form), throttled as the members' login."""

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from profiles.accounts_forms import AdminLoginForm
 from profiles.models import (
     ApiToken,
     Language,
@@ -312,3 +313,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["member__username", "name"]
     raw_id_fields = ["member"]
     readonly_fields = ["created"]
+
+
+# The admin's login is throttled against brute force as the members' is (profiles.login_throttle).
+admin.site.login_form = AdminLoginForm

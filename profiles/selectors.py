@@ -34,7 +34,7 @@ from django.db.models.functions import Lower
 from profiles.models import Member, OfferedSkill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, slugs_for_prefix
 from profiles.terms import normalize_term
-from profiles.visibility import Viewer, member_is_visible, visible_members
+from profiles.visibility import Viewer, listed_members_q, member_is_visible, visible_members
 
 SORTS = ("relevance", "newest", "name")
 PAGE_SIZE = 24
@@ -530,12 +530,17 @@ def skill_matches(*, viewer: Member, member: Member) -> tuple[list[SkillTag], li
 
 
 def skill_usage(tag_ids: Iterable[int]) -> dict[int, int]:
-    """How many members offer or want each tag (two grouped queries, no join between them)."""
+    """How many listed members offer or want each tag (two grouped queries).
+
+    Hidden and deactivated members do not count (profiles.visibility.listed_members_q, the rule
+    of the search index and so of the API's suggestions): a tag only they use is in use by nobody.
+    """
     ids = list(tag_ids)
     usage: dict[int, int] = dict.fromkeys(ids, 0)
     for through in (OfferedSkill, WantedSkill):
         for tag_id, count in (
             through.objects.filter(tag_id__in=ids)
+            .filter(listed_members_q(prefix="content_object__"))
             .values("tag_id")
             .annotate(n=Count("id"))
             .values_list("tag_id", "n")

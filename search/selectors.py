@@ -29,7 +29,12 @@ from community.network.models import CheckIn, Region, Space
 from community.network.places import distance_km
 from community.network.selectors import checked_in_member_ids, space_points
 from messaging.models import Message
-from messaging.selectors import conversation_names, readable_conversation_ids
+from messaging.selectors import (
+    conversation_names,
+    readable_conversation_ids,
+    readable_history_starts,
+    readable_messages,
+)
 from profiles.models import LANGUAGE_NAMES, Language, Member, OfferedSkill, Skill, SkillTag
 from profiles.visibility import visibility_levels
 from search import health
@@ -711,8 +716,8 @@ def _database_message_search(request: MessageSearchRequest, page: MessageSearchP
 def search_messages(*, member: Member, query: str, limit: int = 20, offset: int = 0) -> MessageSearchPage:
     """The messages of the member's conversations with every word of `query`, best first.
 
-    Promises: only messages of conversations the member may read now (messaging.selectors.
-    readable_conversation_ids: not one they declined or left), never a deleted one (checked
+    Promises: only messages the member may read now (messaging.selectors.readable_messages: not
+    in a conversation they declined or left, not from before they joined a lobby room), never a deleted one (checked
     against the database, whatever the index still holds); words folded (accents, case) and
     stemmed as search.text does (FR/NL/EN); snippets from the message as stored now, not from
     the index (an edit shows at once); ranked by relevance, newest first among equals;
@@ -738,7 +743,11 @@ def search_messages(*, member: Member, query: str, limit: int = 20, offset: int 
     if parsed.is_empty or not conversation_ids:
         return page
     request = MessageSearchRequest(
-        query=parsed, conversation_ids=conversation_ids, limit=limit, offset=offset
+        query=parsed,
+        conversation_ids=conversation_ids,
+        history_after=tuple(sorted(readable_history_starts(member=member).items())),
+        limit=limit,
+        offset=offset,
     )
     backend = get_backend()
     hits = None
@@ -757,7 +766,7 @@ def search_messages(*, member: Member, query: str, limit: int = 20, offset: int 
         hits = _database_message_search(request, page)
     page.count = hits.count
     # The index may lag a deletion or a member leaving: the database has the last word.
-    messages = Message.objects.filter(pk__in=hits.message_ids, conversation_id__in=conversation_ids)
+    messages = readable_messages(member=member).filter(pk__in=hits.message_ids)
     if any(f.name == "deleted_at" for f in Message._meta.get_fields()):
         messages = messages.filter(deleted_at__isnull=True)
     found = {message.pk: message for message in messages.select_related("sender")}

@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.core.text import validate_single_line
+
 # ---------------------------------------------------------------------------------------------
 # The coworking network: free trials, events, hours
 # ---------------------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ class TrialRequestForm(forms.Form):
 
 
 class EventForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=160)
+    title = forms.CharField(label=_("Title"), max_length=160, validators=[validate_single_line])
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -62,6 +64,7 @@ class EventForm(forms.Form):
         label=_("Place"),
         max_length=200,
         required=False,
+        validators=[validate_single_line],
         help_text=_("Leave empty to use the space's address."),
     )
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput)

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from community.core.text import validate_single_line
+
 
 class Region(models.TextChoices):
     BRUSSELS = "brussels", _("Brussels")
@@ -238,10 +240,11 @@ class Event(models.Model):
         verbose_name=_("space"),
         help_text=_("Leave empty for an event of the whole network."),
     )
-    title = models.CharField(_("title"), max_length=160)
+    # One line: calendars (iCalendar SUMMARY, LOCATION) and page titles have no room for breaks.
+    title = models.CharField(_("title"), max_length=160, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
-    place = models.CharField(_("place"), max_length=200, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True, validators=[validate_single_line])
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(

@@ -21,6 +21,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from community.core.ratelimit import rate_limit_allow, rate_limit_exceeded
+from community.core.text import validate_single_line
 from community.core.timeutils import midnight_after, start_of_today
 from community.network.models import RSVP, CheckIn, Event, Membership, Plan, Space, TrialRequest
 from community.network.selectors import can_manage_space
@@ -298,6 +299,11 @@ def event_create(
         raise _field_error("ends_at", _("An event cannot end before it starts."), "ends_before_start")
     if capacity is not None and capacity < 1:
         raise _field_error("capacity", _("Leave empty for no limit, or give at least one seat."), "capacity")
+    for field, value in (("title", title.strip()), ("place", place.strip())):
+        try:
+            validate_single_line(value)
+        except ValidationError as error:
+            raise _field_error(field, error.messages[0], "single_line") from None
     return Event.objects.create(
         space=space,
         title=title.strip(),

@@ -5,7 +5,6 @@ Thin views: who is asking, parse the input, call one service or selector, render
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from community.core.csv_export import csv_writer
 from community.core.ratelimit import client_ip
 from community.core.timeutils import start_of_today
 from community.network import ical, selectors, services
@@ -256,7 +256,7 @@ def space_hours_csv(request: HttpRequest, slug: str) -> HttpResponse:
     rows = selectors.space_hours(space=space, year=year, month=month)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{space.slug}-hours-{year:04d}-{month:02d}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(["month", "username", "name", "email", "visits", "hours"])
     for row in rows:
         writer.writerow(

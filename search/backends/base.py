@@ -124,6 +124,9 @@ class MessageSearchRequest:
 
     query: MessageQuery
     conversation_ids: tuple[int, ...]
+    # (conversation id, message id): in that conversation only messages with a greater id (a
+    # lobby room's history from when the searcher joined: messaging.selectors.readable_messages).
+    history_after: tuple[tuple[int, int], ...] = ()
     limit: int = 20
     offset: int = 0
 

@@ -834,11 +834,16 @@ class DatabaseBackend(SearchBackend):
             return MessageHits(count=0, message_ids=[])
         ids = list(request.conversation_ids)
         marks = ", ".join(["%s"] * len(ids))
+        # Histories that start later (see MessageSearchRequest.history_after), then the ids.
+        later = "".join(
+            " AND NOT (m.conversation_id = %s AND m.message_id <= %s)" for _ in request.history_after
+        )
+        ids += [value for pair in request.history_after for value in pair]
         if self.vendor == "sqlite":
             match = " ".join(f'"{term}"' for term in request.query.terms)
             where = (
                 "FROM search_message_fts f JOIN search_indexedmessage m ON m.message_id = f.rowid"
-                f" WHERE search_message_fts MATCH %s AND m.conversation_id IN ({marks})"
+                f" WHERE search_message_fts MATCH %s AND m.conversation_id IN ({marks}){later}"
             )
             page_sql = (
                 f"SELECT m.message_id {where}"
@@ -851,7 +856,7 @@ class DatabaseBackend(SearchBackend):
             tsquery = " & ".join(request.query.terms)
             where = (
                 f"FROM search_indexedmessage m WHERE m.document @@ to_tsquery('simple', %s)"
-                f" AND m.conversation_id IN ({marks})"
+                f" AND m.conversation_id IN ({marks}){later}"
             )
             page_sql = (
                 f"SELECT m.message_id {where}"

@@ -726,6 +726,11 @@ class ElasticsearchBackend(SearchBackend):
             # Every term, as the database backend; the conversations the searcher may read.
             must=[Q("match", terms=term) for term in request.query.terms],
             filter=[Q("terms", conversation_id=list(request.conversation_ids))],
+            # Histories that start later (MessageSearchRequest.history_after).
+            must_not=[
+                Q("bool", filter=[Q("term", conversation_id=cid), Q("range", message_id={"lte": after})])
+                for cid, after in request.history_after
+            ],
         )
         search = (
             Search(index=self.messages)

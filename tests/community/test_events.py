@@ -384,3 +384,80 @@ def test_a_multi_day_event_keeps_its_days_in_the_calendar(client):
 
     (vevent,) = calendar.walk("VEVENT")
     assert vevent.decoded("DTEND") - vevent.decoded("DTSTART") == dt.timedelta(hours=32)
+
+
+# Line breaks and control characters ------------------------------------------------------------
+
+CONTROL_TEXTS = [
+    "Apéro\nde rentrée",
+    "Apéro\r\nde rentrée",
+    "Apéro\rde rentrée",
+    "Apéro\x00",
+    "Apé\x1bro",
+    "Apéro\u2028bis",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", CONTROL_TEXTS)
+@pytest.mark.parametrize("field", ["title", "place"])
+def test_an_event_title_or_place_on_several_lines_is_a_form_error(manager_client, space, field, text):
+    response = manager_client.post(
+        reverse("community:event_create", kwargs={"slug": space.slug}), event_form(**{field: text})
+    )
+
+    assert response.status_code == 400
+    # (a NUL is also refused by Django's own check)
+    assert "single_line" in [e.code for e in response.context["form"].errors.as_data()[field]]
+    assert "Keep this on one line" in response.content.decode()
+    assert not Event.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_event_service_refuses_a_title_on_several_lines(manager, space):
+    with pytest.raises(ValidationError) as refused:
+        services.event_create(
+            by=manager, space=space, title="One\ntwo", starts_at=timezone.now(), ends_at=timezone.now()
+        )
+
+    assert refused.value.error_dict["title"][0].code == "single_line"
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_an_event_title_on_several_lines(staff_client):
+    staff_client.force_login(MemberFactory(username="root", is_staff=True, is_superuser=True))
+    starts = timezone.localtime() + dt.timedelta(days=3)
+    response = staff_client.post(
+        reverse("admin:community_event_add"),
+        {
+            "title": "One\ntwo",
+            "language": "en",
+            "starts_at_0": starts.strftime("%Y-%m-%d"),
+            "starts_at_1": "18:00:00",
+            "ends_at_0": starts.strftime("%Y-%m-%d"),
+            "ends_at_1": "20:00:00",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "title" in response.context["adminform"].form.errors
+    assert not Event.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", CONTROL_TEXTS)
+def test_an_event_stored_with_control_characters_still_downloads_as_icalendar(client, text):
+    # Stored before the forms refused them, or written by a script: the file is cleaned, not a 500.
+    event = make_event(title=text, place=f"Rue {text}", description=f"Line one\r\n{text}\x07 end")
+
+    single = client.get(reverse("community:event_ics", kwargs={"pk": event.pk}))
+    feed = client.get(reverse("community:events_feed"))
+
+    assert single.status_code == 200 and feed.status_code == 200
+    for body in (single.content, feed.content):
+        assert all(line.isprintable() for line in body.decode().split("\r\n"))
+        (vevent,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+        assert "\n" not in str(vevent["SUMMARY"]) and str(vevent["SUMMARY"]).startswith("Apé")
+        assert "\n" not in str(vevent["LOCATION"]) and str(vevent["LOCATION"]).startswith("Rue Apé")
+        assert str(vevent["DESCRIPTION"]).startswith("Line one\n")
+        assert "\x07" not in str(vevent["DESCRIPTION"]) and "\r" not in str(vevent["DESCRIPTION"])

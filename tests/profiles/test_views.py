@@ -412,6 +412,27 @@ def test_skill_suggestions_endpoint(member_client):
     assert member_client.get("/members/skills/suggest/?prefix=" + "%C3" * 40).status_code == 200
 
 
+@pytest.mark.parametrize("viewer", ["anonymous", "member"])
+def test_skill_suggestions_never_show_or_count_a_hidden_members_tags(
+    viewer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_member(offers=["Xylographie secrète", "translation"], visibility=Member.Visibility.HIDDEN)
+        make_member(offers=["translation"], visibility=Member.Visibility.PUBLIC)
+    client, api_client = Client(), Client()
+    api_client.force_login(MemberFactory())  # the API answers members only
+    if viewer == "member":
+        client = api_client
+
+    page = client.get("/members/skills/suggest/", {"prefix": "xylo"}).json()
+    api = api_client.get("/api/skills/suggest", {"prefix": "xylo"}).json()
+    translation = client.get("/members/skills/suggest/", {"prefix": "transl"}).json()
+    api_translation = api_client.get("/api/skills/suggest", {"prefix": "transl"}).json()
+
+    assert page == api == {"results": []}
+    assert translation["results"][0]["count"] == api_translation["results"][0]["count"] == 1
+
+
 def test_own_profile_queries_do_not_grow_with_the_matches(
     member, django_assert_max_num_queries, django_assert_num_queries
 ):

@@ -22,7 +22,7 @@ from tests.fixtures.daphne import cookie_header
 from tests.security.conftest import build_world
 
 PRIVATE_MESSAGES = ("Our private plans", "Secret reply")
-HIDDEN_MARKERS = ("Hugo Hidden", "/members/hugo/", "hugo.secret")
+HIDDEN_MARKERS = ("Hugo Hidden", "/members/hugo/", "hugo.secret", "Xylographie")
 EMAIL = re.compile(r"[\w.+-]+@example\.org")
 
 
@@ -39,6 +39,9 @@ def busy_world(db, django_capture_on_commit_callbacks):
     )
     world.hidden.home_space = world.space
     world.hidden.save(update_fields=["home_space"])
+    # ... and a skill of their own, a free tag nobody else uses.
+    with django_capture_on_commit_callbacks(execute=True):
+        world.hidden.skills_offered.add("Xylographie secrète")
     return world
 
 
@@ -58,6 +61,8 @@ def pages(world) -> list[str]:
         "/api/search/members?q=hugo",
         "/api/search/members?q=private",
         "/api/skills/suggest?prefix=tra",
+        "/api/skills/suggest?prefix=xylo",
+        "/members/skills/suggest/?prefix=xylo",
         "/help/",
         f"/help/{w.help_request.pk}/",
         "/events/",

@@ -176,7 +176,8 @@ def test_login_is_throttled_even_for_the_right_password_after_failures(db):
     assert member.last_login is None
 
 
-def test_login_throttle_per_address_spans_accounts(db):
+def test_login_failures_from_one_address_do_not_lock_its_other_accounts(db):
+    # A coworking space is one public address: a guesser among its members must not lock them out.
     client = Client()
     for n in range(30):
         client.post("/accounts/login/", {"username": f"someone{n}", "password": "guess"})
@@ -184,4 +185,4 @@ def test_login_throttle_per_address_spans_accounts(db):
 
     response = client.post("/accounts/login/", {"username": "fresh", "password": DEFAULT_PASSWORD})
 
-    assert "Too many failed attempts" in response.content.decode()
+    assert response.status_code == 302
