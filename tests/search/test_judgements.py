@@ -23,7 +23,6 @@ from django.db import transaction
 from django.test import override_settings
 
 from community.demo import members as demo_members
-from search.backends import get_backend
 from search.services import index_rebuild
 from tests.search.conftest import BACKENDS
 from tests.search.grading import PLACES, figures, grades, load_people, misses, run_needs, table
@@ -99,17 +98,15 @@ def backend(request, people, django_db_blocker):
                 override_settings(
                     SEARCH_BACKEND="elasticsearch",
                     ELASTICSEARCH_URL=server.url,
-                    ELASTICSEARCH_CLIENT_OPTIONS={**server.client_options, "request_timeout": 60},
+                    ELASTICSEARCH_CLIENT_OPTIONS={"request_timeout": 60},
                     ELASTICSEARCH_INDEX_PREFIX=f"judge-{uuid.uuid4().hex[:10]}",
-                    SEARCH_INDEX_REFRESH=True,
                 )
             )
             reset_circuit()
             stack.callback(reset_circuit)
             stack.callback(lambda: ElasticsearchBackend().drop_indices())
             with django_db_blocker.unblock():
-                index_rebuild(backend_name="elasticsearch")
-                get_backend().refresh()
+                index_rebuild(backend_name="elasticsearch")  # refreshed before the alias swap
         else:
             stack.enter_context(override_settings(SEARCH_BACKEND="database"))
         yield name
