@@ -79,7 +79,11 @@ DOWN_SECONDS = 10
 # the interval also keeps a shard nobody searched for 30 s refreshing (no "search idle" wait).
 REFRESH_SECONDS = 1
 CANON_BOOST_FACTOR = 1.25
-HIGHLIGHT_PRE, HIGHLIGHT_POST = "\x02", "\x03"
+# Highlight markers the engine puts around matches, turned into <mark> after escaping: two
+# private-use characters. Not control characters: Lucene's highlighter trims a fragment of
+# everything up to U+0020, so a marker at the very start or end of a field was lost ("Paige</mark>
+# Jordan", "Amandine <mark>Lucas"), and a page would show an unclosed <mark>.
+HIGHLIGHT_PRE, HIGHLIGHT_POST = "\ue000", "\ue001"
 TEXT_FIELDS = ("skills", "headline", "profession", "bio", "name")
 STRONG_FIELDS = ("headline", "profession", "name")
 PREFIX_FIELDS = ("skills", "headline", "profession", "name")
