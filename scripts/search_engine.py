@@ -165,7 +165,9 @@ def main() -> int:
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
 
+    # SIGINT too: a shell starting this in the background would otherwise leave it ignored.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         wait_ready(engine)
         print(
