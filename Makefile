@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup test-setup venv messages migrate seed system-packages check test-sqlite test-postgres bench lint
+.PHONY: run test setup test-setup venv messages migrate seed system-packages check test-sqlite test-postgres bench lint search-engine search-engine-artifacts
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Installing Python 3.11 and venv from Debian packages"; $(MAKE) --no-print-directory system-packages PACKAGES="python3 python3-venv"; }
@@ -46,9 +46,22 @@ system-packages:
 	fi
 
 test-setup: venv
-	$(MAKE) --no-print-directory system-packages PACKAGES="redis-server postgresql chromium gettext fonts-dejavu-core fonts-noto-color-emoji"
+	$(MAKE) --no-print-directory system-packages PACKAGES="redis-server postgresql chromium gettext fonts-dejavu-core fonts-noto-color-emoji openjdk-17-jdk-headless maven"
 	$(PY) -m pip install --quiet -e ".[test]"
 	$(MAKE) --no-print-directory messages
+	$(MAKE) --no-print-directory search-engine-artifacts
+
+# The search engine of the tests and of `make search-engine`: OpenSearch 2.19 from Maven Central,
+# resolved once (a minute, the first time) into ~/.m2 and scripts/search-engine/target/.
+search-engine-artifacts:
+	@$(MAKE) --no-print-directory system-packages PACKAGES="openjdk-17-jdk-headless maven"
+	@python3 scripts/search_engine.py --resolve
+
+# A real OpenSearch in the foreground, on a free port (SEARCH_ENGINE_PORT=9200 to choose). It
+# prints its URL on a line of its own: `ELASTICSEARCH_URL=<that URL> make run` in another terminal.
+# Ctrl-C stops it and deletes its data.
+search-engine: search-engine-artifacts
+	@python3 scripts/search_engine.py $(if $(SEARCH_ENGINE_PORT),--port $(SEARCH_ENGINE_PORT))
 
 test-sqlite:
 	$(PY) -m pytest $(PYTEST_ARGS)

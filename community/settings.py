@@ -195,7 +195,10 @@ SEARCH_OUTBOX_RETRY_SECONDS = float(os.environ.get("SEARCH_OUTBOX_RETRY_SECONDS"
 # Seconds a help request stays open before its author is asked "Solved?" even with no reply
 # (a reply or an offer asks at once).
 HELP_SOLVED_PROMPT_AFTER = int(os.environ.get("HELP_SOLVED_PROMPT_AFTER", str(24 * 3600)))
-# Extra keyword arguments for the Elasticsearch client (the tests pass a node class for osmem).
+# Which server ELASTICSEARCH_URL is: "auto" asks it (GET /, once), "elasticsearch" (8.x) or
+# "opensearch" (2.x) say so. OpenSearch gets the client adapted in search/backends/elasticsearch.py.
+ELASTICSEARCH_FLAVOR = os.environ.get("ELASTICSEARCH_FLAVOR", "auto").strip().lower()
+# Extra keyword arguments for the Elasticsearch client (basic_auth, ca_certs, request_timeout...).
 ELASTICSEARCH_CLIENT_OPTIONS: dict = {}
 
 LANGUAGE_CODE = "en"

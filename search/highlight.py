@@ -8,13 +8,14 @@ unescaped, so a bio containing markup cannot inject anything through a highlight
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 
 from search.query import ParsedQuery
 from search.text import is_stop_word, stem, tokenize
 
 FRAGMENT_CHARS = 160
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_MARK_RE = re.compile(r"</?mark>")
 
 
 def _matches(word: str, terms: frozenset[str], prefix: str | None) -> bool:
@@ -92,3 +93,23 @@ def highlight_skill(label: str, key: str, parsed: ParsedQuery) -> str | None:
     if key in parsed.skill_slugs:
         return f"<mark>{escape(label)}</mark>"
     return highlight_text(label, parsed)
+
+
+def engine_fragment_fits(fragment: str, text: str) -> bool:
+    """Whether a highlight the search engine made may reach a page for this field's `text`.
+
+    It must be escaped text with <mark>...</mark> pairs only (none left open, none nested, no
+    other markup) whose text, marks removed, is part of the member's own text as the database
+    has it now (not an older version still in the index, not another field's)."""
+    depth = 0
+    for tag in _MARK_RE.findall(fragment):
+        depth += 1 if tag == "<mark>" else -1
+        if depth not in (0, 1):
+            return False
+    if depth:
+        return False
+    bare = _MARK_RE.sub("", fragment)
+    if "<" in bare or ">" in bare:
+        return False
+    plain = unescape(bare).strip()
+    return bool(plain) and plain in text

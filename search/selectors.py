@@ -50,7 +50,7 @@ from search.backends.base import (
     SearchFilters,
     SearchRequest,
 )
-from search.highlight import highlight_skill, highlight_terms, highlight_text
+from search.highlight import engine_fragment_fits, highlight_skill, highlight_terms, highlight_text
 from search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, message_query, taxonomy, understand
 from search.tasks import index_repair_soon
 
@@ -505,7 +505,11 @@ def _results(result: BackendResult, parsed: ParsedQuery, context: SearchContext)
         member = members.get(hit.member_id)
         if member is None:  # changed since it was indexed (hidden, deleted): never shown
             continue
-        highlights = dict(hit.highlights) if hit.highlights is not None else _text_highlights(member, parsed)
+        highlights = (
+            _text_highlights(member, parsed)
+            if hit.highlights is None
+            else _engine_highlights(hit.highlights, member, parsed)
+        )
         skills = [
             (key, label, highlight_skill(label, key, parsed) if not parsed.is_empty else None)
             for key, label in member.search_skills
@@ -532,19 +536,40 @@ def _results(result: BackendResult, parsed: ParsedQuery, context: SearchContext)
     return results
 
 
-def _text_highlights(member: Member, parsed: ParsedQuery) -> dict[str, list[str]]:
+HIGHLIGHTED_FIELDS = (("display_name", False), ("headline", False), ("profession", False), ("bio", True))
+
+
+def _text_highlights(
+    member: Member, parsed: ParsedQuery, only: set[str] | None = None
+) -> dict[str, list[str]]:
     if parsed.is_empty:
         return {}
     highlights = {}
-    for name, text, fragment in (
-        ("display_name", member.display_name, False),
-        ("headline", member.headline, False),
-        ("profession", member.profession, False),
-        ("bio", member.bio, True),
-    ):
-        marked = highlight_text(text, parsed, fragment=fragment)
+    for name, fragment in HIGHLIGHTED_FIELDS:
+        if only is not None and name not in only:
+            continue
+        marked = highlight_text(getattr(member, name), parsed, fragment=fragment)
         if marked:
             highlights[name] = [marked]
+    return highlights
+
+
+def _engine_highlights(
+    found: dict[str, list[str]], member: Member, parsed: ParsedQuery
+) -> dict[str, list[str]]:
+    """The search engine's highlights, each checked against the member's text before a page shows
+    it (pages render them unescaped); a field whose fragment does not fit is highlighted here."""
+    highlights, redo = {}, set()
+    for name, fragments in found.items():
+        if all(engine_fragment_fits(fragment, getattr(member, name, "") or "") for fragment in fragments):
+            highlights[name] = list(fragments)
+        else:
+            logger.warning(
+                "search engine highlight of %s for member %s refused: %r", name, member.pk, fragments
+            )
+            redo.add(name)
+    if redo:
+        highlights.update(_text_highlights(member, parsed, only=redo))
     return highlights
 
 

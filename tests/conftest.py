@@ -1,4 +1,4 @@
-"""Shared fixtures. Servers (osmem, Redis, Daphne, Chromium) live in tests/fixtures/."""
+"""Shared fixtures. Servers (the search engine, Redis, Daphne, Chromium) live in tests/fixtures/."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.test import Client
 
 from tests.factories import MemberFactory, SpaceFactory
 
-# Real servers for the tests that need them: `redis_server`/`redis_url`, `daphne_factory`.
+# Real servers for the tests that need them: `redis_server`/`redis_url`, `daphne_factory`,
+# `search_server`/`elasticsearch_settings`/`search_outage` (a real OpenSearch, started once).
 pytest_plugins = [
+    "tests.fixtures.search_engine",
     "tests.fixtures.redis",
     "tests.fixtures.daphne",
     "tests.fixtures.smtp",

@@ -8,14 +8,14 @@ tests/search/grading.py (from the demo data only), MRR, nDCG@5 and P@5 per kind 
 but outside pytest, for the README:
 
     .venv/bin/python tests/bench/bench_relevance.py                 # database backend
-    .venv/bin/python tests/bench/bench_relevance.py --osmem         # + Elasticsearch on osmem
+    .venv/bin/python tests/bench/bench_relevance.py --engine         # + the Elasticsearch backend on a real OpenSearch
     ELASTICSEARCH_URL=http://localhost:9200 .venv/bin/python tests/bench/bench_relevance.py
     .venv/bin/python tests/bench/bench_relevance.py --misses        # + the needs that miss
 
 The database is an SQLite file in --workdir, seeded once with
 `manage.py seed_demo --members 1300 --skip-features` (kept for the next run; --reseed starts over),
 as in the test: no check-ins, so no "checked in here" boost depends on the hour. Elasticsearch
-(ELASTICSEARCH_URL, or an osmem started with --osmem) gets its own index prefix, dropped at the end.
+(ELASTICSEARCH_URL, or an OpenSearch started with --engine) gets its own index prefix, dropped at the end.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ PYTHON = sys.executable
 DEMO_SIZE = 1300  # the size the judgements were written for (their searchers are demo members)
 
 
-def run(db: Path, *, with_osmem: bool, show_misses: bool) -> None:
+def run(db: Path, *, with_engine: bool, show_misses: bool) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
@@ -64,12 +64,11 @@ def run(db: Path, *, with_osmem: bool, show_misses: bool) -> None:
 
     backends = ["database"]
     server = None
-    if with_osmem and not settings.ELASTICSEARCH_URL:
-        from tests.fixtures.osmem import start_osmem
+    if with_engine and not settings.ELASTICSEARCH_URL:
+        from tests.fixtures.search_engine import start_engine
 
-        server = start_osmem()
+        server = start_engine()
         settings.ELASTICSEARCH_URL = server.url
-        settings.ELASTICSEARCH_CLIENT_OPTIONS = {**server.client_options}
     if settings.ELASTICSEARCH_URL:
         settings.ELASTICSEARCH_CLIENT_OPTIONS = {
             **settings.ELASTICSEARCH_CLIENT_OPTIONS,
@@ -117,14 +116,14 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/coworking-relevance-bench"))
     parser.add_argument("--reseed", action="store_true", help="Seed the demo database again.")
     parser.add_argument(
-        "--osmem", action="store_true", help="Also Elasticsearch, on an osmem started for the run."
+        "--engine", action="store_true", help="Also Elasticsearch, on an OpenSearch started for the run."
     )
     parser.add_argument("--misses", action="store_true", help="Print the needs that miss, per backend.")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / f"demo-{DEMO_SIZE}.sqlite3"
     prepare(db, DEMO_SIZE, args.reseed)
-    run(db, with_osmem=args.osmem, show_misses=args.misses)
+    run(db, with_engine=args.engine, show_misses=args.misses)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Search benchmark: the database backend, the Elasticsearch backend (osmem) and the naive
+"""Search benchmark: the database backend, the Elasticsearch backend (OpenSearch) and the naive
 `icontains` search most Django apps start with, side by side, at 10,000 and 100,000 members.
 
     .venv/bin/python tests/bench/bench_search.py                 # 10k and 100k, seeds if needed
@@ -8,11 +8,11 @@
 Each size gets its own SQLite file in --workdir, seeded once with
 `manage.py seed_demo --members N --skip-features` (kept for the next run; --reseed starts over).
 A worker process per size then times, for the 50 fixed requests of search_queries.py (each run
-`--repeat` times after one warm-up pass; `--es-repeat` times on osmem, which is slow), as the
+`--repeat` times after one warm-up pass; `--es-repeat` times on the engine), as the
 demo member (Brussels hub):
   - database: search.query.understand + DatabaseBackend.search (page of 20, exact count, all facets)
   - database, end to end: search.selectors.search_members (adds loading the 20 members and highlights)
-  - elasticsearch (osmem): understand + ElasticsearchBackend.search (same contract)
+  - elasticsearch (OpenSearch): understand + ElasticsearchBackend.search (same contract)
   - naive: Q(display_name|headline|bio|skills_offered__name __icontains=q), distinct, count + first 20
 and the rebuild throughput of both backends. Wall-clock times, with the process CPU time beside
 them (the machine may be shared: CPU time shows what the search itself costs).
@@ -82,11 +82,11 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
 
     server = None
     if with_es:
-        from tests.fixtures.osmem import start_osmem
+        from tests.fixtures.search_engine import start_engine
 
-        server = start_osmem()
+        server = start_engine(full_jit=True)
         settings.ELASTICSEARCH_URL = server.url
-        settings.ELASTICSEARCH_CLIENT_OPTIONS = {**server.client_options, "request_timeout": 120}
+        settings.ELASTICSEARCH_CLIENT_OPTIONS = {"request_timeout": 120}
         settings.ELASTICSEARCH_INDEX_PREFIX = "bench"
         counts, wall, cpu = timed(lambda: index_rebuild(backend_name="elasticsearch"))
         report["rebuild_elasticsearch"] = {
@@ -133,7 +133,7 @@ def worker(size: int, repeat: int, with_es: bool, es_repeat: int) -> dict:
         "database, end to end": lambda q: search_members(query=q, searcher=searcher),
     }
     if with_es:
-        approaches["elasticsearch (osmem)"] = run_backend("elasticsearch")
+        approaches["elasticsearch (OpenSearch)"] = run_backend("elasticsearch")
     approaches["naive icontains"] = naive
 
     results = {}
@@ -206,7 +206,7 @@ def print_report(reports: list[dict]) -> None:
     for report in reports:
         for key, label in (
             ("rebuild_database", "database"),
-            ("rebuild_elasticsearch", "elasticsearch (osmem)"),
+            ("rebuild_elasticsearch", "elasticsearch (OpenSearch)"),
         ):
             if key in report:
                 row = report[key]
@@ -222,9 +222,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--es-repeat", type=int, default=1, help="Passes over the requests on osmem (slow).")
+    parser.add_argument("--es-repeat", type=int, default=1, help="Passes over the requests on the engine.")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/coworking-search-bench"))
-    parser.add_argument("--no-es", action="store_true", help="Skip the Elasticsearch (osmem) backend.")
+    parser.add_argument("--no-es", action="store_true", help="Skip the Elasticsearch (OpenSearch) backend.")
     parser.add_argument("--reseed", action="store_true", help="Seed the databases again.")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="Also print the raw figures as JSON.")

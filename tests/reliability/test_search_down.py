@@ -1,12 +1,12 @@
-"""The search server goes down and comes back (a real osmem-server, stopped and restarted on the
-same address): search keeps answering from the database backend, index updates made meanwhile
-wait in the outbox, and they reach the search server once it is back, by themselves.
+"""The search server goes down and comes back (the session's real engine made unreachable: its
+address swapped for one where nobody listens, then back): search keeps answering from the
+database backend, index updates made meanwhile wait in the outbox, and they reach the search
+server once it is back, by themselves.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 from django.core.management import call_command
@@ -17,27 +17,19 @@ from search.models import OutboxEntry
 from search.selectors import search_members
 from search.services import OutboxRetrier, outbox_retry_due
 from tests.factories import MemberFactory, SpaceFactory
-from tests.fixtures.osmem import start_osmem
+from tests.fixtures.search_engine import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture
-def own_search_server(settings):
-    """An osmem of this test's own (the session's shared one must not be stopped)."""
-    from search.backends.elasticsearch import ElasticsearchBackend, reset_circuit
+def own_search_server(search_outage):
+    """The search engine, with indices of this test's own, that the test can take down and back."""
+    from search.backends.elasticsearch import ElasticsearchBackend
 
-    server = start_osmem()
-    settings.ELASTICSEARCH_URL = server.url
-    settings.ELASTICSEARCH_CLIENT_OPTIONS = dict(server.client_options)
-    settings.ELASTICSEARCH_INDEX_PREFIX = f"reliability-{uuid.uuid4().hex[:8]}"
-    settings.SEARCH_BACKEND = "elasticsearch"
-    settings.SEARCH_INDEX_REFRESH = True
-    reset_circuit()
     ElasticsearchBackend().ensure_indices()
-    yield server
-    reset_circuit()
-    server.stop()
+    yield search_outage
+    search_outage.end()
 
 
 def translator(username: str, display_name: str, space, commit) -> object:
@@ -67,12 +59,16 @@ def test_search_falls_back_while_down_and_the_outbox_delivers_when_back(
     space = SpaceFactory(slug="la-ruche")
     translator("jan", "Jan Peeters", space, django_capture_on_commit_callbacks)
     searcher = MemberFactory(username="searcher", home_space=space)
-    up = search_members(query="traducteur", searcher=searcher, page_size=10)
-    assert up.backend == "elasticsearch" and up.notice is None
-    assert "jan" in usernames(up)
+
+    def jan_found() -> None:
+        up = search_members(query="traducteur", searcher=searcher, page_size=10)
+        assert up.backend == "elasticsearch" and up.notice is None
+        assert "jan" in usernames(up)
+
+    eventually(jan_found)  # once the index refreshed
 
     # When the search server dies
-    own_search_server.stop()
+    own_search_server.begin()
 
     # Then search still answers, from the database backend, and says so
     down = search_members(query="traducteur", searcher=searcher, page_size=10)
@@ -93,38 +89,43 @@ def test_search_falls_back_while_down_and_the_outbox_delivers_when_back(
     assert waiting and all(entry.attempts >= 1 and entry.last_error for entry in waiting)
     assert "anke" in usernames(search_members(query="traducteur", searcher=searcher, page_size=10))
 
-    # When the server is back (an in-memory server comes back empty) and time passes, the
-    # outbox retrier's next round sends it what it missed (a search only reads)
-    own_search_server.restart()
+    # When the server is back and time passes, the outbox retrier's next round sends it what
+    # it missed (a search only reads)
+    own_search_server.end()
     time_passes()
     search_members(query="traducteur", searcher=searcher, page_size=10)
     assert OutboxEntry.objects.filter(member_id=anke.pk).exists()
     outbox_retry_due()
     assert not OutboxEntry.objects.filter(member_id=anke.pk).exists()
-    back = search_members(query="vertaalster", searcher=searcher, page_size=10)
-    assert back.backend == "elasticsearch" and back.notice is None
-    assert "anke" in usernames(back)
+
+    def anke_found() -> None:
+        back = search_members(query="vertaalster", searcher=searcher, page_size=10)
+        assert back.backend == "elasticsearch" and back.notice is None
+        assert "anke" in usernames(back)
+
+    eventually(anke_found)
 
 
 def test_search_index_retry_sends_what_waited(own_search_server, django_capture_on_commit_callbacks):
     space = SpaceFactory(slug="la-ruche")
-    own_search_server.stop()
+    own_search_server.begin()
     members = [
         translator(f"t{n}", f"Traductrice {n}", space, django_capture_on_commit_callbacks) for n in range(3)
     ]
     assert OutboxEntry.objects.filter(member_id__in=[m.pk for m in members]).count() >= 3
 
-    own_search_server.restart()
-    from search.backends.elasticsearch import reset_circuit
-
-    reset_circuit()
+    own_search_server.end()
     call_command("search_index", "--retry", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert OutboxEntry.objects.count() == 0
     reader = MemberFactory(username="reader", home_space=space)
-    found = search_members(query="traductrice", searcher=reader, page_size=10)
-    assert found.backend == "elasticsearch" and found.notice is None
-    assert usernames(found) == {"t0", "t1", "t2"}
+
+    def all_found() -> None:
+        found = search_members(query="traductrice", searcher=reader, page_size=10)
+        assert found.backend == "elasticsearch" and found.notice is None
+        assert usernames(found) == {"t0", "t1", "t2"}
+
+    eventually(all_found)
 
 
 @pytest.mark.django_db(transaction=True)

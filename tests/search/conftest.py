@@ -6,17 +6,15 @@ import pytest
 
 from community.network.models import Region
 from profiles.models import Language, Member, SkillTag
-from search.backends import get_backend
 from search.services import index_rebuild
 from tests.factories import MemberFactory, SpaceFactory
-from tests.fixtures.osmem import elasticsearch_settings, search_server  # noqa: F401 - fixtures
 
 BACKENDS = ["database", pytest.param("elasticsearch", marks=pytest.mark.slow)]
 
 
 @pytest.fixture(params=BACKENDS)
 def backend_name(request, settings) -> str:
-    """Each test using it runs twice: on the database backend and on Elasticsearch (osmem)."""
+    """Each test using it runs twice: on the database backend and on the real search engine."""
     if request.param == "elasticsearch":
         request.getfixturevalue("elasticsearch_settings")
     else:
@@ -26,12 +24,12 @@ def backend_name(request, settings) -> str:
 
 @pytest.fixture
 def reindex(backend_name):
-    """Rebuild the index of the backend under test from the database (what a test just created)."""
+    """Rebuild the index of the backend under test from the database (what a test just created).
+
+    A rebuild refreshes its new index before the alias moves onto it: searchable at once."""
 
     def run() -> None:
         index_rebuild()
-        if backend_name == "elasticsearch":
-            get_backend().refresh()
 
     return run
 

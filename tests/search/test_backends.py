@@ -1,5 +1,5 @@
 """The results contract, the same on both backends (each test runs on the database backend and
-on Elasticsearch/osmem): who may appear, filters and facets, highlights, paging, boosts,
+on the real search engine): who may appear, filters and facets, highlights, paging, boosts,
 suggestions."""
 
 from __future__ import annotations

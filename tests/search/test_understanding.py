@@ -1,5 +1,5 @@
 """What a request asks for, honoured by both backends (each test runs on the database backend and
-on Elasticsearch/osmem): spoken languages, places, several skills, everyday words, honest counts."""
+on the real search engine): spoken languages, places, several skills, everyday words, honest counts."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from community.network.models import Event, Space, TrialRequest
 from profiles.models import Member
 from tests.factories import MemberFactory, SpaceFactory
-from tests.fixtures.osmem import elasticsearch_settings, search_server  # noqa: F401 - fixtures (osmem)
 
 ROLES = ("anonymous", "other", "manager", "staff", "member")
 

@@ -196,7 +196,7 @@ def test_search_api_highlights_hold_only_mark_tags(evil):
 
 @pytest.mark.slow
 def test_elasticsearch_highlights_hold_only_mark_tags(elasticsearch_settings, evil):
-    # Mallory was indexed into the search server (osmem) too: its highlighter's output is checked.
+    # Mallory was indexed into the real search engine too: its highlighter's output is checked.
     from search.selectors import search_members
 
     assert search_members(query="logo", searcher=evil["victim"], page_size=5).backend == "elasticsearch"
