@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from profiles.models import Member
 from search.backends import get_backend
 from search.selectors import search_members
+from tests.fixtures.search_engine import eventually
 from tests.search.conftest import make_person
 
 
@@ -90,4 +91,8 @@ def test_a_change_during_an_elasticsearch_rebuild_reaches_the_new_index(
 
     index_rebuild(backend_name="elasticsearch", progress=meanwhile)
     assert changed
-    assert [r.username for r in search_members(query="photographe", searcher=member).results] == ["anne"]
+
+    def found() -> None:  # sent again after the swap: searchable after the refresh interval
+        assert [r.username for r in search_members(query="photographe", searcher=member).results] == ["anne"]
+
+    eventually(found)
