@@ -63,11 +63,17 @@ search-engine-artifacts:
 search-engine: search-engine-artifacts
 	@python3 scripts/search_engine.py $(if $(SEARCH_ENGINE_PORT),--port $(SEARCH_ENGINE_PORT))
 
+# The suite on every core (pytest-xdist): each worker has its own test database and servers;
+# whole files go to one worker, so a module's fixtures are built once. TEST_WORKERS=0 runs in
+# this process (a debugger, -x on the first failure in order).
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test-sqlite:
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-postgres:
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" $(XDIST) $(PYTEST_ARGS)
 
 # Gates before any test: lint and format, migrations that match the models, clean catalogues.
 # (A new import cycle fails tests/test_architecture.py inside the suite.)

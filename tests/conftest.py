@@ -135,6 +135,35 @@ def _trusted_search_index():
 
 
 @pytest.fixture(autouse=True)
+def _full_text_tables_flushed_too(request: pytest.FixtureRequest):
+    """Django's flush after a transactional test empties the model tables only: SQLite's FTS5
+    tables are no models, and rows left there would make the next test's index look corrupt
+    (search.health compares them with the indexed members)."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL keeps its documents in model tables, which the flush empties
+    from search.backends.database import SQLITE_MEMBER_FTS, SQLITE_MESSAGE_FTS
+
+    # Dropped and created again rather than emptied: a test may have left them corrupt on purpose.
+    with connection.cursor() as cursor:
+        for table, create in (
+            ("search_member_fts", SQLITE_MEMBER_FTS),
+            ("search_message_fts", SQLITE_MESSAGE_FTS),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(create)
+        cursor.execute("INSERT INTO search_term_trgm (search_term_trgm) VALUES ('delete-all')")
+
+
+@pytest.fixture(autouse=True)
 def _empty_job_queue():
     """No job outlives its test: a later test's rows may reuse the ids an old job names."""
     from tests.fixtures.jobs import flush_queue
