@@ -135,7 +135,7 @@ def _trusted_search_index():
 
 
 @pytest.fixture(autouse=True)
-def _full_text_tables_flushed_too(request: pytest.FixtureRequest):
+def _full_text_tables_flushed_too(request: pytest.FixtureRequest, django_db_blocker):
     """Django's flush after a transactional test empties the model tables only: SQLite's FTS5
     tables are no models, and rows left there would make the next test's index look corrupt
     (search.health compares them with the indexed members)."""
@@ -153,7 +153,8 @@ def _full_text_tables_flushed_too(request: pytest.FixtureRequest):
     from search.backends.database import SQLITE_MEMBER_FTS, SQLITE_MESSAGE_FTS
 
     # Dropped and created again rather than emptied: a test may have left them corrupt on purpose.
-    with connection.cursor() as cursor:
+    # (Unblocked: this teardown may run after the test's database fixture ended.)
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
         for table, create in (
             ("search_member_fts", SQLITE_MEMBER_FTS),
             ("search_message_fts", SQLITE_MESSAGE_FTS),
