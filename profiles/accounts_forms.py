@@ -98,3 +98,13 @@ class MemberLoginForm(AuthenticationForm):
             rate_limit_allow(account_key, limit=LOGIN_FAILURES_PER_ACCOUNT, window=LOGIN_WINDOW_SECONDS)
             rate_limit_allow(ip_key, limit=LOGIN_FAILURES_PER_IP, window=LOGIN_WINDOW_SECONDS)
             raise
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting the account asks for the password again: a session left open is not enough."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

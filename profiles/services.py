@@ -7,6 +7,7 @@ m2m_changed), after the transaction commits.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,8 +17,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from community.core.jobs import enqueue_after_commit
 from profiles.avatars import avatar_resize, avatar_validate
-from profiles.models import Language, Member, OfferedSkill, Skill, SkillTag, WantedSkill
+from profiles.models import DataExport, Language, Member, OfferedSkill, Skill, SkillTag, WantedSkill
+from profiles.tasks import build_data_export
 from profiles.taxonomy import canonical_slug
 from profiles.terms import normalize_term
 
@@ -280,3 +283,39 @@ def skill_tags_merge(*, tags: Iterable[SkillTag], skill: Skill) -> MergeResult:
             skill.save(update_fields=["synonyms"])  # post_save drops the cached term index
         SkillTag.objects.filter(pk__in=source_ids).delete()
     return MergeResult(moved=moved, duplicates_dropped=dropped, tags_deleted=len(sources))
+
+
+# The account that stands in for members who deleted theirs, where what they did must keep its
+# place in others' history (a message in a conversation). "~" cannot be typed in a username at
+# signup (UnicodeUsernameValidator), so no one can sign up as it; inactive and hidden, it is
+# never listed, searched or logged into.
+FORMER_MEMBER_USERNAME = "~former"
+
+
+def member_former() -> Member:
+    """The "former member" account (created the first time a member leaves)."""
+    member, created = Member.objects.get_or_create(
+        username=FORMER_MEMBER_USERNAME,
+        defaults={
+            "email": "former-member@invalid",
+            "display_name": "Former member",
+            "is_active": False,
+            "visibility": Member.Visibility.HIDDEN,
+        },
+    )
+    if created:
+        member.set_unusable_password()
+        member.save(update_fields=["password"])
+    return member
+
+
+def data_export_request(*, member: Member) -> DataExport:
+    """A new "download my data" export, built by the job queue after commit (profiles.privacy);
+    the pending one if the member already asked and it is not ready yet."""
+    with transaction.atomic():
+        pending = DataExport.objects.filter(member=member, status=DataExport.Status.PENDING).first()
+        if pending is not None:
+            return pending
+        export = DataExport.objects.create(member=member, token=secrets.token_urlsafe(32))
+        enqueue_after_commit(build_data_export, export.pk)
+    return export
