@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,7 @@ from community.core.errors import ServiceError
 from community.core.ratelimit import client_ip, rate_limit_allow
 from profiles.accounts_forms import AccountDeleteForm, MemberLoginForm, SignupForm
 from profiles.privacy import data_export_for_download, data_exports_of, export_storage, member_erase
+from profiles.selectors import legal_text_current
 from profiles.services import data_export_request, member_create
 
 SIGNUPS_PER_IP_PER_HOUR = 10
@@ -35,6 +37,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             display_name=form.cleaned_data["display_name"],
             password=form.cleaned_data["password1"],
+            consented=form.cleaned_data["accept_terms"],
         )
         login(request, member, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
@@ -131,3 +134,11 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         status=400,
     )
     return _no_store(response)
+
+
+def legal_text(request: HttpRequest, kind: str) -> HttpResponse:
+    """The current terms or privacy notice, in the reader's language when written in it."""
+    text = legal_text_current(kind=kind, language=get_language() or "en")
+    return render(
+        request, "registration/legal_text.html", {"text": text, "kind": kind}, status=200 if text else 404
+    )

@@ -30,6 +30,11 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of use and the privacy notice"),
+        error_messages={"required": _("Please accept the terms and the privacy notice to join.")},
+    )
+
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         if Member.objects.filter(username__iexact=username).exists():

@@ -17,7 +17,9 @@ from django.utils.translation import ngettext
 
 from profiles.models import (
     ApiToken,
+    Consent,
     Language,
+    LegalText,
     Member,
     OfferedSkill,
     Skill,
@@ -312,3 +314,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["member__username", "name"]
     raw_id_fields = ["member"]
     readonly_fields = ["created"]
+
+
+@admin.register(LegalText)
+class LegalTextAdmin(admin.ModelAdmin):
+    """The terms and the privacy notice, per language. A change that members must accept again is
+    a new version (a new row): consents name the version that was read."""
+
+    list_display = ("kind", "version", "language", "title", "published_at")
+    list_filter = ("kind", "language")
+    ordering = ("kind", "-version", "language")
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ("member", "kind", "version", "accepted_at")
+    list_filter = ("kind", "version")
+    readonly_fields = ("member", "kind", "version", "accepted_at")
+    search_fields = ("member__username",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a consent is what a member did, never written for them

@@ -15,11 +15,22 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.core.jobs import enqueue_after_commit
 from profiles.avatars import avatar_resize, avatar_validate
-from profiles.models import DataExport, Language, Member, OfferedSkill, Skill, SkillTag, WantedSkill
+from profiles.models import (
+    Consent,
+    DataExport,
+    Language,
+    LegalText,
+    Member,
+    OfferedSkill,
+    Skill,
+    SkillTag,
+    WantedSkill,
+)
 from profiles.tasks import build_data_export
 from profiles.taxonomy import canonical_slug
 from profiles.terms import normalize_term
@@ -51,13 +62,36 @@ PROFILE_FIELDS = (
 )
 
 
-def member_create(*, username: str, email: str, display_name: str, password: str) -> Member:
-    """Create an active member with a usable password. Validation is the caller's form's job."""
+def member_create(
+    *, username: str, email: str, display_name: str, password: str, consented: bool = False
+) -> Member:
+    """Create an active member with a usable password. Validation is the caller's form's job.
+
+    With `consented` (the signup form's box), the member accepted the current terms and privacy
+    notice: which versions, and when, are recorded with the account."""
     with transaction.atomic():
         member = Member(username=username, email=email.strip().lower(), display_name=display_name.strip())
         member.set_password(password)
         member.save()
+        if consented:
+            consents_record(member=member)
     return member
+
+
+def consents_record(*, member: Member) -> list[Consent]:
+    """Record that the member accepted the current version of the terms and of the privacy notice
+    (version 0 when the managers have written none yet)."""
+    now = timezone.now()
+    consents = []
+    for kind in LegalText.Kind.values:
+        newest = (
+            LegalText.objects.filter(kind=kind, published_at__lte=now)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        consents.append(Consent(member=member, kind=kind, version=newest or 0, accepted_at=now))
+    return Consent.objects.bulk_create(consents)
 
 
 def split_skill_terms(text: str) -> list[str]:

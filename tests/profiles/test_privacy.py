@@ -259,3 +259,60 @@ def test_the_data_page_is_for_members_only_and_not_cached(member_client):
     assert Client().get("/accounts/data/").status_code == 302
     response = member_client.get("/accounts/data/")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+
+
+# --- consent to the terms and the privacy notice ------------------------------------------------
+
+SIGNUP = {
+    "username": "lotte",
+    "email": "lotte@example.be",
+    "display_name": "Lotte Claes",
+    "password1": "tuinarchitect-gent-2026",
+    "password2": "tuinarchitect-gent-2026",
+}
+
+
+@pytest.mark.django_db
+def test_signup_without_accepting_the_terms_is_a_form_error(client):
+    response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 200
+    assert response.context["form"].errors["accept_terms"] == [
+        "Please accept the terms and the privacy notice to join."
+    ]
+    assert not Member.objects.filter(username="lotte").exists()
+
+
+@pytest.mark.django_db
+def test_signup_records_the_versions_accepted_and_when(client):
+    from profiles.models import Consent, LegalText
+
+    # given version 2 of the privacy notice published (the first migration wrote version 1 of both)
+    LegalText.objects.create(kind="privacy", version=2, language="en", title="Privacy v2", body="New.")
+    # when someone signs up accepting them
+    response = client.post("/accounts/signup/", {**SIGNUP, "accept_terms": "on"})
+    # then the account holds which versions, and when
+    assert response.status_code == 302
+    consents = {c.kind: c for c in Consent.objects.filter(member__username="lotte")}
+    assert {kind: c.version for kind, c in consents.items()} == {"terms": 1, "privacy": 2}
+    assert all(abs((timezone.now() - c.accepted_at).total_seconds()) < 60 for c in consents.values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("en", "Privacy notice"), ("fr", "Politique de confidentialité"), ("nl", "Privacyverklaring")],
+)
+def test_the_privacy_notice_is_shown_in_the_readers_language(client, language, title):
+    response = client.get("/accounts/privacy/", headers={"accept-language": language})
+    assert response.status_code == 200
+    assert f"<h1>{title}</h1>" in response.content.decode()
+    assert "former member" in response.content.decode() or language != "en"
+
+
+@pytest.mark.django_db
+def test_a_new_version_in_english_only_is_shown_to_every_reader(client):
+    from profiles.models import LegalText
+
+    LegalText.objects.create(kind="terms", version=5, language="en", title="Terms v5", body="Be nice.")
+    response = client.get("/accounts/terms/", headers={"accept-language": "nl"})
+    assert "<h1>Terms v5</h1>" in response.content.decode()
