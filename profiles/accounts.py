@@ -131,7 +131,6 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         request,
         "registration/account_data.html",
         {"exports": data_exports_of(request.user), "delete_form": form},
-        status=400,
     )
     return _no_store(response)
 
