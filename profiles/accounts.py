@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from community.core.errors import ServiceError
 from community.core.ratelimit import client_ip, rate_limit_allow
 from profiles.accounts_forms import AccountDeleteForm, MemberLoginForm, SignupForm
-from profiles.privacy import data_export_for_download, data_exports_of, export_storage, member_erase
+from profiles.privacy import data_export_for_download, data_exports_of, export_storage, member_delete_own
 from profiles.selectors import legal_text_current
 from profiles.services import data_export_request, member_create
 
@@ -120,7 +120,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST)
     if form.is_valid():
         try:
-            member_erase(member=request.user, password=form.cleaned_data["password"])
+            member_delete_own(member=request.user, password=form.cleaned_data["password"])
         except ServiceError as error:
             form.add_error("password", error.detail)
         else:

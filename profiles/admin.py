@@ -27,6 +27,7 @@ from profiles.models import (
     SkillTag,
     WantedSkill,
 )
+from profiles.privacy import member_erase
 from profiles.services import skill_ensure_tag, skill_tags_merge
 
 
@@ -85,6 +86,15 @@ class WantsSkillFilter(OffersSkillFilter):
 
 @admin.register(Member)
 class MemberAdmin(UserAdmin):
+    # Deleting a member here erases them as their own deletion does (messages kept as a former
+    # member's, indices and queue cleaned), not by the database's cascade.
+    def delete_model(self, request: HttpRequest, obj: Member) -> None:
+        member_erase(member=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for member in queryset:
+            member_erase(member=member)
+
     list_display = [
         "username",
         "display_name",

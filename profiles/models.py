@@ -151,6 +151,13 @@ LANGUAGE_NAMES = {
 }
 
 
+# The account that stands in for members who deleted theirs, where what they did must keep its
+# place in others' history (a message in a conversation). "~" cannot be typed in a username at
+# signup (UnicodeUsernameValidator), so no one can sign up as it; inactive and hidden, it is
+# never listed, searched or logged into.
+FORMER_MEMBER_USERNAME = "~former"
+
+
 class Member(AbstractUser):
     class Kind(models.TextChoices):
         FREELANCER = "freelancer", _("Freelancer")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import posixpath
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
@@ -79,6 +81,10 @@ def profile_erase(member: Member) -> None:
     member.languages.clear()
     member.other_spaces.clear()
     sessions_erase(member)
+    # The admin's history keeps that staff changed or deleted member #id, not their name.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk)
+    ).update(object_repr=f"#{member.pk}", change_message="")
 
 
 def skills_erase(member: Member) -> None:

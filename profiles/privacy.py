@@ -7,7 +7,7 @@ Promises:
 - `profiles.services.data_export_request` records a pending export and builds it in the job queue after commit
   (one pending export per member at a time); `data_export_build` is idempotent (a ready export
   is not built again) and tells the member (a notification in the site and an email).
-- `member_erase` checks the password (ServiceError "wrong_password"), then in one transaction
+- `member_delete_own` checks the password (ServiceError "wrong_password"), then in one transaction
   erases every source and deletes the member; on commit the search index forgets them (its own
   receivers), their sockets close (messaging's receivers), and queued jobs that name them go.
 """
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from community.core.errors import ServiceError
 from community.core.jobs import jobs_forget
 from community.core.personal_data import personal_data_erase, personal_data_export, personal_data_files
-from profiles.models import DataExport, Member
+from profiles.models import FORMER_MEMBER_USERNAME, DataExport, Member
 
 ARCHIVE_FORMAT_VERSION = 1
 
@@ -118,10 +118,18 @@ def data_exports_expire(*, now=None) -> int:
     return len(expired)
 
 
-def member_erase(*, member: Member, password: str) -> None:
-    """Delete the account for good, once the password is right (see the module's promises)."""
+def member_delete_own(*, member: Member, password: str) -> None:
+    """The member deletes their account, once the password is right (see the module's promises)."""
     if not member.check_password(password or ""):
         raise ServiceError("wrong_password", _("That is not your password."))
+    member_erase(member=member)
+
+
+def member_erase(*, member: Member) -> None:
+    """Erase the member and everything the sources list (the member's own deletion, or the admin's)."""
+    if member.username == FORMER_MEMBER_USERNAME:
+        # It holds every leaver's placeholders: deleting it would cascade them out of the history.
+        raise ServiceError("former_member", _("The former members' account cannot be deleted."))
     names = {member.username, member.email, member.display_name} - {""}
     archives = list(DataExport.objects.filter(member=member).exclude(path="").values_list("path", flat=True))
     with transaction.atomic():

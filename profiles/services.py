@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from community.core.jobs import enqueue_after_commit
 from profiles.avatars import avatar_resize, avatar_validate
 from profiles.models import (
+    FORMER_MEMBER_USERNAME,
     Consent,
     DataExport,
     Language,
@@ -317,13 +318,6 @@ def skill_tags_merge(*, tags: Iterable[SkillTag], skill: Skill) -> MergeResult:
             skill.save(update_fields=["synonyms"])  # post_save drops the cached term index
         SkillTag.objects.filter(pk__in=source_ids).delete()
     return MergeResult(moved=moved, duplicates_dropped=dropped, tags_deleted=len(sources))
-
-
-# The account that stands in for members who deleted theirs, where what they did must keep its
-# place in others' history (a message in a conversation). "~" cannot be typed in a username at
-# signup (UnicodeUsernameValidator), so no one can sign up as it; inactive and hidden, it is
-# never listed, searched or logged into.
-FORMER_MEMBER_USERNAME = "~former"
 
 
 def member_former() -> Member:

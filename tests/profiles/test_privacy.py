@@ -31,7 +31,7 @@ from messaging import services as chat
 from messaging.attachments import attachment_upload
 from messaging.models import Message
 from profiles.models import DataExport, Member
-from profiles.privacy import member_erase
+from profiles.privacy import member_delete_own
 from profiles.services import data_export_request
 from search.selectors import search_members
 from tests.factories import DEFAULT_PASSWORD, MemberFactory, PlanFactory, SpaceFactory
@@ -226,7 +226,7 @@ def test_member_erase_refuses_a_wrong_password(member):
     from community.core.errors import ServiceError
 
     with pytest.raises(ServiceError) as refused:
-        member_erase(member=member, password="")
+        member_delete_own(member=member, password="")
     assert refused.value.code == "wrong_password"
 
 
@@ -317,3 +317,31 @@ def test_a_new_version_in_english_only_is_shown_to_every_reader(client):
     LegalText.objects.create(kind="terms", version=5, language="en", title="Terms v5", body="Be nice.")
     response = client.get("/accounts/terms/", headers={"accept-language": "nl"})
     assert "<h1>Terms v5</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_member_in_the_admin_erases_them_the_same_way(admin_client):
+    # given a member who wrote to a friend
+    friend = MemberFactory()
+    leaver = MemberFactory(username="leaver", display_name="Leaving Soon")
+    conversation = chat.conversation_direct_get_or_create(member=leaver, other=friend)
+    chat.request_accept(member=friend, conversation=conversation)
+    sent = chat.message_send(sender=leaver, conversation=conversation, body="Bye now", client_id="b1")
+    # when staff delete them in the admin
+    response = admin_client.post(f"/admin/profiles/member/{leaver.pk}/delete/", {"post": "yes"})
+    # then the message keeps its place, emptied, under the former member
+    assert response.status_code == 302
+    assert not Member.objects.filter(username="leaver").exists()
+    kept = Message.objects.get(pk=sent.pk)
+    assert kept.body == "" and kept.sender.username == "~former"
+    assert rows_naming(["Leaving Soon", "Bye now"]) == []
+
+
+@pytest.mark.django_db
+def test_the_former_members_account_cannot_be_erased():
+    from community.core.errors import ServiceError
+    from profiles.privacy import member_erase
+    from profiles.services import member_former
+
+    with pytest.raises(ServiceError):
+        member_erase(member=member_former())
