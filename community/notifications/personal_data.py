@@ -66,10 +66,16 @@ def push_subscriptions_export(member: Any) -> list[dict]:
     ]
 
 
+MIN_NAME_MATCH = 5
+
+
 def _emails_naming(member: Any):
     """Emails to the member, and those written to others that name them (a missed message)."""
     names = Q(recipient=member) | Q(to__iexact=member.email)
-    for word in {member.username, member.display_name, member.email} - {""}:
+    # A short name ("Jo") would match words in strangers' emails ("bonjour"): names from five
+    # characters on, the email address always.
+    words = {w for w in (member.username, member.display_name) if len(w) >= MIN_NAME_MATCH} | {member.email}
+    for word in words - {""}:
         names |= Q(subject__icontains=word) | Q(text__icontains=word) | Q(html__icontains=word)
     return OutgoingEmail.objects.filter(names)
 
