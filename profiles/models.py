@@ -267,6 +267,8 @@ class Member(AbstractUser):
         ]
 
     def __str__(self) -> str:
+        if self.username == FORMER_MEMBER_USERNAME:
+            return str(_("Former member"))  # in the reader's language, wherever a sender shows
         return self.display_name or self.username
 
     def save(self, *args, **kwargs) -> None:

@@ -345,3 +345,17 @@ def test_the_former_members_account_cannot_be_erased():
 
     with pytest.raises(ServiceError):
         member_erase(member=member_former())
+
+
+@pytest.mark.django_db
+def test_the_former_member_reads_in_the_readers_language():
+    from django.utils import translation
+
+    from profiles.services import member_former
+
+    former = member_former()
+    with translation.override("fr"):
+        assert str(former) == "Ancien membre"
+    with translation.override("nl"):
+        assert str(former) == "Voormalig lid"
+    assert not former.is_active and former.is_hidden and not former.has_usable_password()
