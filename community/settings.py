@@ -259,6 +259,20 @@ else:
         "BACKEND": "messaging.attachments.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(CHAT_ATTACHMENT_ROOT)},
     }
+# "Download my data" archives (profiles/data_export.py): private like the attachments, fetched
+# only by their member through the view, deleted when they expire.
+DATA_EXPORT_ROOT = Path(os.environ.get("DATA_EXPORT_ROOT", BASE_DIR / "private" / "exports"))
+DATA_EXPORT_EXPIRY_HOURS = int(os.environ.get("DATA_EXPORT_EXPIRY_HOURS", "72"))
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["exports"] = {
+        "BACKEND": STORAGES["attachments"]["BACKEND"],
+        "OPTIONS": {**STORAGES["attachments"]["OPTIONS"], "location": "exports"},
+    }
+else:
+    STORAGES["exports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_EXPORT_ROOT)},
+    }
 CHAT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CHAT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 CHAT_ATTACHMENTS_PER_MESSAGE = int(os.environ.get("CHAT_ATTACHMENTS_PER_MESSAGE", "5"))
 CHAT_ATTACHMENT_TYPES = env_list(

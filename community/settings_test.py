@@ -17,6 +17,9 @@ if "AWS_STORAGE_BUCKET_NAME" not in os.environ and "CHAT_ATTACHMENT_ROOT" not in
     # A folder of its own per run, outside MEDIA_ROOT as in production.
     CHAT_ATTACHMENT_ROOT = Path(tempfile.mkdtemp(prefix="coworking-test-attachments-"))
     STORAGES["attachments"]["OPTIONS"]["location"] = str(CHAT_ATTACHMENT_ROOT)  # noqa: F405
+if "AWS_STORAGE_BUCKET_NAME" not in os.environ and "DATA_EXPORT_ROOT" not in os.environ:
+    DATA_EXPORT_ROOT = Path(tempfile.mkdtemp(prefix="coworking-test-exports-"))
+    STORAGES["exports"]["OPTIONS"]["location"] = str(DATA_EXPORT_ROOT)  # noqa: F405
 # No background thread reading the test database between tests: the tests that need the outbox
 # retrier start one themselves.
 SEARCH_OUTBOX_RETRY_SECONDS = 0

@@ -11,3 +11,6 @@ class MessagingConfig(AppConfig):
         from messaging import signal_handlers
 
         signal_handlers.connect()
+        from messaging import personal_data
+
+        personal_data.register()

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import CharField, F, Max, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -854,6 +855,36 @@ def message_delete(*, member: Member, message_id: int) -> Message:
         message = _record_change(message, body="", deleted_at=timezone.now())
         message.attachment_list = []
     return message
+
+
+def messages_erase_sender(*, member: Member, former: Member) -> list[int]:
+    """Erase a leaving member's messages from every conversation: each keeps its place (id, seq,
+    time) under `former` (the "former member" account) with its text, reactions and files gone.
+
+    Promises: inside the caller's transaction; every changed message gets a new version and the
+    change mark, so a `sync` replays the placeholder; the search index drops them (messages_changed).
+    Returns the ids erased.
+    """
+    ids = list(Message.objects.filter(sender=member).values_list("id", flat=True))
+    if not ids:
+        return []
+    _serialise_message_ids()
+    mark = Message.objects.aggregate(m=Max("id"))["m"]
+    now = timezone.now()
+    Reaction.objects.filter(message_id__in=ids).delete()
+    Attachment.objects.filter(message_id__in=ids).delete()
+    # client_id is the sender's idempotency key, unique per sender: under the former member each
+    # message takes its own id as key (the old keys would collide with other leavers' ones).
+    Message.objects.filter(sender=member).update(
+        sender=former,
+        body="",
+        client_id=Concat(Value("erased:"), Cast("id", output_field=CharField())),
+        deleted_at=now,
+        version=F("version") + 1,
+        changed_at_id=mark,
+    )
+    messages_changed.send(sender=Message, message_ids=tuple(ids))
+    return ids
 
 
 def message_react(*, member: Member, message_id: int, emoji, on: bool = True) -> Message:

@@ -36,6 +36,11 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of use and the privacy notice"),
+        error_messages={"required": _("Please accept the terms and the privacy notice to join.")},
+    )
+
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         if Member.objects.filter(username__iexact=username).exists():
@@ -125,3 +130,13 @@ class MemberLoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     """The admin's login form (admin.site.login_form), throttled as the members' login."""
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting the account asks for the password again: a session left open is not enough."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -16,5 +16,11 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("terms/", accounts_views.legal_text, {"kind": "terms"}, name="terms"),
+    path("privacy/", accounts_views.legal_text, {"kind": "privacy"}, name="privacy"),
+    path("data/", accounts_views.account_data, name="account_data"),
+    path("data/export/", accounts_views.data_export_ask, name="data_export_ask"),
+    path("data/export/<str:token>/", accounts_views.data_export_download, name="data_export_download"),
+    path("delete/", accounts_views.account_delete, name="account_delete"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

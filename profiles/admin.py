@@ -18,7 +18,9 @@ from django.utils.translation import ngettext
 from profiles.accounts_forms import AdminLoginForm
 from profiles.models import (
     ApiToken,
+    Consent,
     Language,
+    LegalText,
     Member,
     OfferedSkill,
     Skill,
@@ -26,6 +28,7 @@ from profiles.models import (
     SkillTag,
     WantedSkill,
 )
+from profiles.privacy import member_erase
 from profiles.services import skill_ensure_tag, skill_tags_merge
 
 
@@ -84,6 +87,15 @@ class WantsSkillFilter(OffersSkillFilter):
 
 @admin.register(Member)
 class MemberAdmin(UserAdmin):
+    # Deleting a member here erases them as their own deletion does (messages kept as a former
+    # member's, indices and queue cleaned), not by the database's cascade.
+    def delete_model(self, request: HttpRequest, obj: Member) -> None:
+        member_erase(member=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for member in queryset:
+            member_erase(member=member)
+
     list_display = [
         "username",
         "display_name",
@@ -313,6 +325,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["member__username", "name"]
     raw_id_fields = ["member"]
     readonly_fields = ["created"]
+
+
+@admin.register(LegalText)
+class LegalTextAdmin(admin.ModelAdmin):
+    """The terms and the privacy notice, per language. A change that members must accept again is
+    a new version (a new row): consents name the version that was read."""
+
+    list_display = ("kind", "version", "language", "title", "published_at")
+    list_filter = ("kind", "language")
+    ordering = ("kind", "-version", "language")
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ("member", "kind", "version", "accepted_at")
+    list_filter = ("kind", "version")
+    readonly_fields = ("member", "kind", "version", "accepted_at")
+    search_fields = ("member__username",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a consent is what a member did, never written for them
 
 
 # The admin's login is throttled against brute force as the members' is (profiles.login_throttle).

@@ -10,3 +10,6 @@ class ProfilesConfig(AppConfig):
         from profiles import signals
 
         signals.connect()
+        from profiles import personal_data
+
+        personal_data.register()

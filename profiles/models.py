@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
@@ -151,6 +151,13 @@ LANGUAGE_NAMES = {
 }
 
 
+# The account that stands in for members who deleted theirs, where what they did must keep its
+# place in others' history (a message in a conversation). "~" cannot be typed in a username at
+# signup (UnicodeUsernameValidator), so no one can sign up as it; inactive and hidden, it is
+# never listed, searched or logged into.
+FORMER_MEMBER_USERNAME = "~former"
+
+
 class Member(AbstractUser):
     class Kind(models.TextChoices):
         FREELANCER = "freelancer", _("Freelancer")
@@ -260,6 +267,8 @@ class Member(AbstractUser):
         ]
 
     def __str__(self) -> str:
+        if self.username == FORMER_MEMBER_USERNAME:
+            return str(_("Former member"))  # in the reader's language, wherever a sender shows
         return self.display_name or self.username
 
     def save(self, *args, **kwargs) -> None:
@@ -329,3 +338,87 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}: {self.name or self.key[:6]}"
+
+
+# --- privacy (issue #18): "download my data", the terms and the privacy notice ----------------
+
+
+class DataExport(models.Model):
+    """One "download my data" archive: built by a job, fetched only by its member, until it expires.
+
+    The archive lives in the private "exports" storage (no URL serves it); `token` is part of the
+    download link, which also checks that the member asking is its member.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="data_exports")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    path = models.CharField(max_length=300, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(default=0)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.status}"
+
+
+class LegalText(models.Model):
+    """One version of the terms or the privacy notice, in one language, as the managers wrote it.
+
+    A new version is a new row (the old ones stay: a member's consent names the version they
+    read). The current version of a kind is the highest published one.
+    """
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("Terms of use")
+        PRIVACY = "privacy", _("Privacy notice")
+
+    kind = models.CharField(_("document"), max_length=10, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    language = models.CharField(
+        _("language"), max_length=8, choices=[("en", "English"), ("fr", "Français"), ("nl", "Nederlands")]
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), help_text=_("Plain text; blank lines separate paragraphs."))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("terms or privacy notice")
+        verbose_name_plural = _("terms and privacy notice")
+        ordering = ["kind", "-version", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "version", "language"], name="one_legal_text_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} ({self.language})"
+
+
+class Consent(models.Model):
+    """A member accepted this version of the terms or the privacy notice, at this time."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=10, choices=LegalText.Kind.choices)
+    version = models.PositiveIntegerField()
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.kind} v{self.version}"

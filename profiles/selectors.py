@@ -30,8 +30,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from profiles.models import Member, OfferedSkill, SkillTag, WantedSkill
+from profiles.models import LegalText, Member, OfferedSkill, SkillTag, WantedSkill
 from profiles.taxonomy import canonical_slug, slugs_for_prefix
 from profiles.terms import normalize_term
 from profiles.visibility import Viewer, listed_members_q, member_is_visible, visible_members
@@ -569,3 +570,18 @@ def skill_suggestions(*, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
     free = sorted((t for t in free if usage[t.pk] > 0), key=lambda t: (-usage[t.pk], t.normalized))
     tags.extend(free[: max(limit - len(tags), 0)])
     return [{"name": tag.label, "slug": tag.slug, "count": usage.get(tag.pk, 0)} for tag in tags]
+
+
+def legal_text_current(*, kind: str, language: str) -> LegalText | None:
+    """The newest published version of the terms or the privacy notice, in `language` if that
+    version was written in it, else in English, else in any language it has."""
+    newest = (
+        LegalText.objects.filter(kind=kind, published_at__lte=timezone.now())
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    if newest is None:
+        return None
+    texts = {t.language: t for t in LegalText.objects.filter(kind=kind, version=newest)}
+    return texts.get(language) or texts.get("en") or next(iter(texts.values()), None)

@@ -7,6 +7,7 @@ m2m_changed), after the transaction commits.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,10 +15,24 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.core.jobs import enqueue_after_commit
 from profiles.avatars import avatar_resize, avatar_validate
-from profiles.models import Language, Member, OfferedSkill, Skill, SkillTag, WantedSkill
+from profiles.models import (
+    FORMER_MEMBER_USERNAME,
+    Consent,
+    DataExport,
+    Language,
+    LegalText,
+    Member,
+    OfferedSkill,
+    Skill,
+    SkillTag,
+    WantedSkill,
+)
+from profiles.tasks import build_data_export
 from profiles.taxonomy import canonical_slug
 from profiles.terms import normalize_term
 
@@ -48,13 +63,36 @@ PROFILE_FIELDS = (
 )
 
 
-def member_create(*, username: str, email: str, display_name: str, password: str) -> Member:
-    """Create an active member with a usable password. Validation is the caller's form's job."""
+def member_create(
+    *, username: str, email: str, display_name: str, password: str, consented: bool = False
+) -> Member:
+    """Create an active member with a usable password. Validation is the caller's form's job.
+
+    With `consented` (the signup form's box), the member accepted the current terms and privacy
+    notice: which versions, and when, are recorded with the account."""
     with transaction.atomic():
         member = Member(username=username, email=email.strip().lower(), display_name=display_name.strip())
         member.set_password(password)
         member.save()
+        if consented:
+            consents_record(member=member)
     return member
+
+
+def consents_record(*, member: Member) -> list[Consent]:
+    """Record that the member accepted the current version of the terms and of the privacy notice
+    (version 0 when the managers have written none yet)."""
+    now = timezone.now()
+    consents = []
+    for kind in LegalText.Kind.values:
+        newest = (
+            LegalText.objects.filter(kind=kind, published_at__lte=now)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        consents.append(Consent(member=member, kind=kind, version=newest or 0, accepted_at=now))
+    return Consent.objects.bulk_create(consents)
 
 
 def split_skill_terms(text: str) -> list[str]:
@@ -280,3 +318,32 @@ def skill_tags_merge(*, tags: Iterable[SkillTag], skill: Skill) -> MergeResult:
             skill.save(update_fields=["synonyms"])  # post_save drops the cached term index
         SkillTag.objects.filter(pk__in=source_ids).delete()
     return MergeResult(moved=moved, duplicates_dropped=dropped, tags_deleted=len(sources))
+
+
+def member_former() -> Member:
+    """The "former member" account (created the first time a member leaves)."""
+    member, created = Member.objects.get_or_create(
+        username=FORMER_MEMBER_USERNAME,
+        defaults={
+            "email": "former-member@invalid",
+            "display_name": "Former member",
+            "is_active": False,
+            "visibility": Member.Visibility.HIDDEN,
+        },
+    )
+    if created:
+        member.set_unusable_password()
+        member.save(update_fields=["password"])
+    return member
+
+
+def data_export_request(*, member: Member) -> DataExport:
+    """A new "download my data" export, built by the job queue after commit (profiles.privacy);
+    the pending one if the member already asked and it is not ready yet."""
+    with transaction.atomic():
+        pending = DataExport.objects.filter(member=member, status=DataExport.Status.PENDING).first()
+        if pending is not None:
+            return pending
+        export = DataExport.objects.create(member=member, token=secrets.token_urlsafe(32))
+        enqueue_after_commit(build_data_export, export.pk)
+    return export

@@ -332,6 +332,17 @@ def message_outbox_drain(*, force: bool = False) -> OutboxReport:
             return total
 
 
+def index_forget_now() -> None:
+    """After a member's erasure (committed): every index follows the outboxes now, not in a batch
+    job a second later, and the database backend drops the deleted terms from its files."""
+    outbox_drain(force=True)
+    message_outbox_drain(force=True)
+    for backend in index_backends():
+        purge = getattr(backend, "purge_deleted", None)
+        if purge is not None:
+            purge()
+
+
 def message_outbox_retry_due() -> OutboxReport:
     """Entries that failed and are due again, or whose job never ran (older than the grace)."""
     now = timezone.now()

@@ -16,7 +16,8 @@ from community.network.models import Membership, Space
 from community.network.selectors import space_member_ids
 from messaging.signals import messages_changed
 from profiles.models import Member, OfferedSkill, Skill, SkillTag, WantedSkill
-from search.services import members_reindex_enqueue
+from profiles.privacy import member_erased
+from search.services import index_forget_now, members_reindex_enqueue
 from search.tasks import messages_reindex_later
 
 # Saving only these fields changes nothing the index holds (a login, a password change).
@@ -113,8 +114,13 @@ def messages_were_changed(sender, message_ids, **kwargs) -> None:
     messages_reindex_later(message_ids=message_ids)
 
 
+def member_was_erased(sender, **kwargs) -> None:
+    index_forget_now()
+
+
 def connect() -> None:
     uid = "search.index"
+    member_erased.connect(member_was_erased, dispatch_uid=f"{uid}.member_erased")
     messages_changed.connect(messages_were_changed, dispatch_uid=f"{uid}.messages_changed")
     post_save.connect(member_saved, sender=Member, dispatch_uid=f"{uid}.member_saved")
     post_delete.connect(member_deleted, sender=Member, dispatch_uid=f"{uid}.member_deleted")

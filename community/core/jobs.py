@@ -26,3 +26,31 @@ def enqueue_after_commit(task: TaskWrapper, *args, delay: float | None = None) -
             task(*args)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+def jobs_forget(words: set[str]) -> int:
+    """Drop the queued and scheduled jobs whose arguments contain one of `words` (a deleted
+    member's names: a push that would quote them). How many were dropped.
+
+    The queue is read and written back without the dropped jobs; a worker taking a job meanwhile
+    may run it twice, which jobs allow (they are idempotent, see above).
+    """
+    from huey.contrib.djhuey import HUEY
+
+    def names_one(task) -> bool:
+        text = repr((task.args, task.kwargs)).lower()
+        return any(word.lower() in text for word in words if word)
+
+    pending, scheduled = HUEY.pending(), HUEY.scheduled()
+    dropped = [t for t in pending + scheduled if names_one(t)]
+    if not dropped:
+        return 0
+    HUEY.storage.flush_queue()
+    HUEY.storage.flush_schedule()
+    for task in pending:
+        if not names_one(task):
+            HUEY.enqueue(task)
+    for task in scheduled:
+        if not names_one(task):
+            HUEY.add_schedule(task)
+    return len(dropped)

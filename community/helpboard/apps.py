@@ -7,3 +7,8 @@ class HelpBoardConfig(AppConfig):
     name = "community.helpboard"
     label = "helpboard"
     verbose_name = _("Help board")
+
+    def ready(self) -> None:
+        from community.helpboard import personal_data
+
+        personal_data.register()

@@ -11,3 +11,9 @@ class NetworkConfig(AppConfig):
     name = "community.network"
     label = "community"
     verbose_name = _("Coworking network")
+
+    def ready(self) -> None:
+        # What the network holds about a member, for the export and the erasure (issue #18).
+        from community.network import personal_data
+
+        personal_data.register()

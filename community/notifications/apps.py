@@ -8,3 +8,8 @@ class NotificationsConfig(AppConfig):
     name = "community.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from community.notifications import personal_data
+
+        personal_data.register()

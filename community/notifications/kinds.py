@@ -78,6 +78,12 @@ KINDS: dict[str, Kind] = {
         _("A seat was freed and given to you from the waiting list: %(when)s at %(space)s."),
     ),
     "welcome": Kind(None, _("Welcome to Coworking Belgium! Your space's lobby room is in Messages.")),
+    "data_export_ready": Kind(
+        None,
+        _("Your data is ready to download."),
+        _("Download my data"),
+        _("The archive can be downloaded for a few days, by you only."),
+    ),
 }
 
 

@@ -821,6 +821,20 @@ class DatabaseBackend(SearchBackend):
                 cursor.execute("ANALYZE search_indexedfacet")
         return total
 
+    def purge_deleted(self) -> None:
+        """Rewrite the SQLite full-text indices without what was deleted from them.
+
+        FTS5 records a deletion as a marker and keeps the old terms in its segments until they
+        merge: an erased member's words would still be in the file. 'optimize' merges every
+        segment into one, dropping them (seconds on a large index; run after an erasure only).
+        PostgreSQL's dead tuples are invisible, and autovacuum reclaims them.
+        """
+        if self.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            for table in ("search_member_fts", "search_message_fts", "search_term_trgm"):
+                cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+
     def indexed_hashes(self) -> dict[int, str]:
         return dict(IndexedMember.objects.values_list("member_id", "content_hash"))
 

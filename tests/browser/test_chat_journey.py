@@ -56,6 +56,7 @@ def test_newcomer_finds_translator_and_they_chat_live(daphne_server, browser_ses
     page.get_by_label("Display name").fill("Sofie Dubois")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_label("I accept the terms of use and the privacy notice").check()
     sofie.shot("signup")
     page.get_by_role("button", name="Create my account").click()
 

@@ -13,6 +13,7 @@ GOOD_SIGNUP = {
     "display_name": "Anke Peeters",
     "password1": "tuinarchitect-gent-2026",
     "password2": "tuinarchitect-gent-2026",
+    "accept_terms": "on",
 }
 
 

@@ -144,6 +144,16 @@ MATRIX: list[Case] = [
     Case("accounts/password/reset/done/", "/accounts/password/reset/done/", everyone(200)),
     Case("accounts/reset/<uidb64>/<token>/", "/accounts/reset/MQ/bad-token/", everyone(200)),
     Case("accounts/reset/done/", "/accounts/reset/done/", everyone(200)),
+    # Privacy (issue #18): one's own data page, archive and account; the texts for everyone.
+    Case("accounts/terms/", "/accounts/terms/", everyone(200)),
+    Case("accounts/privacy/", "/accounts/privacy/", everyone(200)),
+    Case("accounts/data/", "/accounts/data/", members(200)),
+    Case("accounts/data/export/", "/accounts/data/export/", members(REDIRECT), method="post"),
+    Case("accounts/data/export/", "/accounts/data/export/", members(405), label="GET"),
+    Case("accounts/data/export/<str:token>/", "/accounts/data/export/not-a-token/", members(404)),
+    # Without the password: the form answers with its error, and nobody is deleted.
+    Case("accounts/delete/", "/accounts/delete/", members(200), method="post"),
+    Case("accounts/delete/", "/accounts/delete/", members(405), label="GET"),
     # --- profiles --------------------------------------------------------------------------------
     Case("members/", "/members/", everyone(200)),
     Case("members/me/edit/", "/members/me/edit/", members(200)),

@@ -62,6 +62,7 @@ FLOODS = [
             "display_name": f"Bot {n}",
             "password1": "a-long-pass-phrase-77",
             "password2": "a-long-pass-phrase-77",
+            "accept_terms": "on",
         },
         _count("profiles.Member", email__endswith="@spam.example"),
         limit=10,
