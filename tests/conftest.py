@@ -135,36 +135,6 @@ def _trusted_search_index():
 
 
 @pytest.fixture(autouse=True)
-def _full_text_tables_flushed_too(request: pytest.FixtureRequest, django_db_blocker):
-    """Django's flush after a transactional test empties the model tables only: SQLite's FTS5
-    tables are no models, and rows left there would make the next test's index look corrupt
-    (search.health compares them with the indexed members)."""
-    yield
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server")
-    )
-    if not transactional:
-        return
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL keeps its documents in model tables, which the flush empties
-    from search.backends.database import SQLITE_MEMBER_FTS, SQLITE_MESSAGE_FTS
-
-    # Dropped and created again rather than emptied: a test may have left them corrupt on purpose.
-    # (Unblocked: this teardown may run after the test's database fixture ended.)
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        for table, create in (
-            ("search_member_fts", SQLITE_MEMBER_FTS),
-            ("search_message_fts", SQLITE_MESSAGE_FTS),
-        ):
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            cursor.execute(create)
-        cursor.execute("INSERT INTO search_term_trgm (search_term_trgm) VALUES ('delete-all')")
-
-
-@pytest.fixture(autouse=True)
 def _empty_job_queue():
     """No job outlives its test: a later test's rows may reuse the ids an old job names."""
     from tests.fixtures.jobs import flush_queue
@@ -192,17 +162,38 @@ def _is_transactional(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem):
-    """A transactional test ends with a flush that also empties what data migrations loaded:
-    put the skill taxonomy back once that flush is done, so every later test finds it."""
+    """A transactional test ends with a flush that empties the model tables, what data migrations
+    loaded included, and nothing else: put back the skill taxonomy and the first terms and privacy
+    notice, and empty SQLite's FTS5 tables (no models: rows left there would make the next test's
+    index look corrupt to search.health), so every later test starts as from the migrations."""
     yield
     if not _is_transactional(item) or nextitem is None:
         return  # (after the last test the test database is already gone: nothing to restore)
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
     from pytest_django.plugin import blocking_manager_key
 
-    from profiles.models import Skill, SkillCategory, SkillTag
+    from profiles.models import LegalText, Skill, SkillCategory, SkillTag
     from profiles.taxonomy import clear_term_index, load_taxonomy
+    from search.backends.database import SQLITE_MEMBER_FTS, SQLITE_MESSAGE_FTS
 
     with item.config.stash[blocking_manager_key].unblock():
         if not Skill.objects.exists():
             load_taxonomy(skill_model=Skill, category_model=SkillCategory, tag_model=SkillTag)
             clear_term_index()
+        if not LegalText.objects.exists():
+            importlib.import_module("profiles.migrations.0007_first_terms_and_privacy_notice").create(
+                apps, None
+            )
+        if connection.vendor == "sqlite":
+            # Dropped and created again rather than emptied: a test may have left them corrupt.
+            with connection.cursor() as cursor:
+                for table, create in (
+                    ("search_member_fts", SQLITE_MEMBER_FTS),
+                    ("search_message_fts", SQLITE_MESSAGE_FTS),
+                ):
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                    cursor.execute(create)
+                cursor.execute("INSERT INTO search_term_trgm (search_term_trgm) VALUES ('delete-all')")
