@@ -120,16 +120,21 @@ def outbox_process(
     return OutboxReport(failed=len(ids), errors=errors)
 
 
-def outbox_drain(*, force: bool = False) -> OutboxReport:
-    """outbox_process batch after batch until nothing is due or a backend fails."""
+def _drain(process: Callable[..., OutboxReport], *, force: bool) -> OutboxReport:
+    """`process` (one of the two outboxes) batch after batch until nothing is due or a backend fails."""
     total = OutboxReport()
     while True:
-        report = outbox_process(limit=RETRY_BATCH * 5, force=force)
+        report = process(limit=RETRY_BATCH * 5, force=force)
         total.done += report.done
         total.failed += report.failed
         total.errors += report.errors
         if report.failed or not report.done:
             return total
+
+
+def outbox_drain(*, force: bool = False) -> OutboxReport:
+    """The member outbox, sent until nothing is due or a backend fails."""
+    return _drain(outbox_process, force=force)
 
 
 def outbox_retry_due() -> OutboxReport:
@@ -321,15 +326,8 @@ def message_outbox_process(*, limit: int = 1000, force: bool = False) -> OutboxR
 
 
 def message_outbox_drain(*, force: bool = False) -> OutboxReport:
-    """message_outbox_process batch after batch until nothing is due or a backend fails."""
-    total = OutboxReport()
-    while True:
-        report = message_outbox_process(limit=RETRY_BATCH * 5, force=force)
-        total.done += report.done
-        total.failed += report.failed
-        total.errors += report.errors
-        if report.failed or not report.done:
-            return total
+    """The message outbox, sent until nothing is due or a backend fails."""
+    return _drain(message_outbox_process, force=force)
 
 
 def index_forget_now() -> None:
