@@ -4,6 +4,7 @@ import icalendar
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -448,6 +449,8 @@ def test_the_admin_refuses_an_event_title_on_several_lines(staff_client):
 @pytest.mark.parametrize("text", CONTROL_TEXTS)
 def test_an_event_stored_with_control_characters_still_downloads_as_icalendar(client, text):
     # Stored before the forms refused them, or written by a script: the file is cleaned, not a 500.
+    if "\x00" in text and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL text cannot hold NUL: no such row can exist there")
     event = make_event(title=text, place=f"Rue {text}", description=f"Line one\r\n{text}\x07 end")
 
     single = client.get(reverse("community:event_ics", kwargs={"pk": event.pk}))
