@@ -132,9 +132,7 @@ def _refuse_a_restricted_account(username: str, password: str) -> None:
     if member is None or not member.is_active or not member.check_password(password):
         return
     if member.banned:
-        raise forms.ValidationError(
-            _("This account has been banned by the moderators."), code="banned"
-        )
+        raise forms.ValidationError(_("This account has been banned by the moderators."), code="banned")
     if member.is_suspended():
         until = formats.date_format(timezone.localtime(member.suspended_until), "DATETIME_FORMAT")
         raise forms.ValidationError(

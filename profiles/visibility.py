@@ -39,7 +39,11 @@ def visibility_levels(viewer: Viewer) -> tuple[str, ...]:
 
 def _levels_q(levels: tuple[str, ...], prefix: str) -> Q:
     return Q(
-        **{f"{prefix}is_active": True, f"{prefix}visibility__in": levels, f"{prefix}hidden_by_moderators": False}
+        **{
+            f"{prefix}is_active": True,
+            f"{prefix}visibility__in": levels,
+            f"{prefix}hidden_by_moderators": False,
+        }
     )
 
 

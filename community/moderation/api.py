@@ -31,11 +31,17 @@ class ReportOut(Schema):
     state: str
 
 
-@router.post("/moderation/reports", response={201: ReportOut}, url_name="moderation_reports", summary="Report an item")
+@router.post(
+    "/moderation/reports", response={201: ReportOut}, url_name="moderation_reports", summary="Report an item"
+)
 def report_create(request: HttpRequest, payload: ReportIn):
     """One report per member and item: reporting again updates it. Refusals: invalid_kind,
     invalid_reason, note_too_long, own_content (400), not_found (404)."""
     report = services.report_create(
-        reporter=_member(request), kind=payload.kind, object_id=payload.object_id, reason=payload.reason, note=payload.note
+        reporter=_member(request),
+        kind=payload.kind,
+        object_id=payload.object_id,
+        reason=payload.reason,
+        note=payload.note,
     )
     return Status(201, report)

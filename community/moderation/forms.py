@@ -8,7 +8,9 @@ from community.moderation.services import NOTE_MAX_LENGTH, RESOLUTIONS
 
 
 class ReportForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Why are you reporting this?"), choices=Reason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        label=_("Why are you reporting this?"), choices=Reason.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(
         label=_("Anything the moderators should know (optional)"),
         required=False,
@@ -31,7 +33,9 @@ class QueueFilterForm(forms.Form):
 
 class ResolveForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Action"), choices=[(a.value, a.label) for a in Action if a in RESOLUTIONS], widget=forms.RadioSelect
+        label=_("Action"),
+        choices=[(a.value, a.label) for a in Action if a in RESOLUTIONS],
+        widget=forms.RadioSelect,
     )
     until = forms.DateTimeField(
         label=_("Suspended until"),

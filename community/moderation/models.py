@@ -37,7 +37,10 @@ class Report(models.Model):
         RESOLVED = "resolved", _("Resolved")
 
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made", verbose_name=_("reporter")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_made",
+        verbose_name=_("reporter"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     object_id = models.PositiveBigIntegerField(_("item"))
@@ -72,7 +75,9 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["reporter", "kind", "object_id"], name="one_report_per_member_and_item")
+            models.UniqueConstraint(
+                fields=["reporter", "kind", "object_id"], name="one_report_per_member_and_item"
+            )
         ]
         indexes = [models.Index(fields=["state", "-created_at"]), models.Index(fields=["kind", "object_id"])]
 
@@ -84,7 +89,11 @@ class ModerationAction(models.Model):
     """One line of the audit trail: who did what, when, on what, and why. Never edited."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("moderator")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("moderator"),
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     report = models.ForeignKey(
@@ -93,7 +102,11 @@ class ModerationAction(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     object_id = models.PositiveBigIntegerField(_("item"))
     target = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("member")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("member"),
     )
     until = models.DateTimeField(_("until"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -28,7 +28,9 @@ def moderated_reports(*, moderator: Member) -> QuerySet[Report]:
 
 
 def can_moderate(member, report: Report) -> bool:
-    return moderated_reports(moderator=member).filter(pk=report.pk).exists() if is_moderator(member) else False
+    return (
+        moderated_reports(moderator=member).filter(pk=report.pk).exists() if is_moderator(member) else False
+    )
 
 
 def report_queue(
@@ -48,4 +50,6 @@ def report_queue(
 
 
 def report_trail(*, report: Report) -> QuerySet[ModerationAction]:
-    return ModerationAction.objects.filter(kind=report.kind, object_id=report.object_id).select_related("actor")
+    return ModerationAction.objects.filter(kind=report.kind, object_id=report.object_id).select_related(
+        "actor"
+    )

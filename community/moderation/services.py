@@ -113,7 +113,11 @@ def report_assign(*, report: Report, moderator: Member) -> Report:
         report.assignee = moderator
         report.save(update_fields=["assignee", "updated_at"])
         ModerationAction.objects.create(
-            actor=moderator, action=Action.ASSIGN, report=report, kind=report.kind, object_id=report.object_id,
+            actor=moderator,
+            action=Action.ASSIGN,
+            report=report,
+            kind=report.kind,
+            object_id=report.object_id,
             target=report.author,
         )
     return report
@@ -181,8 +185,14 @@ def report_resolve(
         reports = Report.objects.filter(kind=report.kind, object_id=report.object_id, state=Report.State.OPEN)
         reports.update(state=Report.State.RESOLVED, resolution=action, resolved_at=now, updated_at=now)
         ModerationAction.objects.create(
-            actor=moderator, action=action, report=report, kind=report.kind, object_id=report.object_id,
-            target=author, until=until, note=note,
+            actor=moderator,
+            action=action,
+            report=report,
+            kind=report.kind,
+            object_id=report.object_id,
+            target=author,
+            until=until,
+            note=note,
         )
     report.refresh_from_db()
     return report

@@ -31,9 +31,7 @@ def report_item(request: HttpRequest, kind: str, object_id: int) -> HttpResponse
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.report_create(
-                reporter=request.user, kind=kind, object_id=object_id, **form.cleaned_data
-            )
+            services.report_create(reporter=request.user, kind=kind, object_id=object_id, **form.cleaned_data)
         except services.ModerationError as error:
             if error.status == 404:
                 raise Http404(error.detail) from error

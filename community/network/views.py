@@ -395,7 +395,11 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 def events_feed(request: HttpRequest) -> HttpResponse:
     """A subscribable feed: upcoming events plus those of the last 30 days (calendars keep them)."""
     since = start_of_today() - dt.timedelta(days=30)
-    events = Event.objects.filter(ends_at__gte=since, hidden_by_moderators=False).select_related("space").order_by("starts_at")
+    events = (
+        Event.objects.filter(ends_at__gte=since, hidden_by_moderators=False)
+        .select_related("space")
+        .order_by("starts_at")
+    )
     name = _("Coworking Belgium events")
     space_slug = request.GET.get("space", "")
     if space_slug:

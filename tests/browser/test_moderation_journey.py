@@ -19,7 +19,9 @@ def given_a_spammer_writing_to_a_member():
     moderator = MemberFactory(username="mona", display_name="Mona Moderator", is_staff=True)
     conversation = services.conversation_direct_get_or_create(member=spammer, other=lotte)
     services.request_accept(member=lotte, conversation=conversation)
-    services.message_send(sender=spammer, conversation=conversation, body="Cheap pills here!", client_id="s-1")
+    services.message_send(
+        sender=spammer, conversation=conversation, body="Cheap pills here!", client_id="s-1"
+    )
     return lotte, moderator, conversation.get_absolute_url()
 
 

@@ -25,7 +25,9 @@ def alice(space):
 @pytest.fixture
 def troll(space):
     """The author of what gets reported."""
-    return MemberFactory(username="troll", display_name="Trevor Troll", home_space=space, headline="Cheap pills")
+    return MemberFactory(
+        username="troll", display_name="Trevor Troll", home_space=space, headline="Cheap pills"
+    )
 
 
 @pytest.fixture

@@ -53,8 +53,12 @@ def test_a_suspension_on_one_server_closes_the_members_socket_on_the_other(daphn
     report = services.report_create(reporter=alice, kind=Kind.PROFILE, object_id=troll.pk, reason="spam")
     server_a = daphne_factory(redis_url=redis_url)
     server_b = daphne_factory(redis_url=redis_url)
-    troll_socket = LiveChatClient(ws_url=server_b.ws_url(), origin=server_b.origin, cookie=cookie_header(troll))
-    alice_socket = LiveChatClient(ws_url=server_b.ws_url(), origin=server_b.origin, cookie=cookie_header(alice))
+    troll_socket = LiveChatClient(
+        ws_url=server_b.ws_url(), origin=server_b.origin, cookie=cookie_header(troll)
+    )
+    alice_socket = LiveChatClient(
+        ws_url=server_b.ws_url(), origin=server_b.origin, cookie=cookie_header(alice)
+    )
     staff_cookie = cookie_header(staff)
     until = timezone.localtime(timezone.now() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
 

@@ -18,8 +18,8 @@ from messaging import services as messaging_services
 from messaging.models import Message
 from profiles.models import Member
 from search.tasks import scheduling_flush
-from tests.fixtures.jobs import run_jobs
 from tests.factories import DEFAULT_PASSWORD, MemberFactory, SpaceFactory
+from tests.fixtures.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,9 @@ def _report(reporter, kind, object_id, reason="spam", note="") -> Report:
 
 def test_a_member_reports_a_message_through_the_json_api(alice, troll, message):
     status, body = _post_json(
-        _client(alice), REPORT_API, {"kind": "message", "object_id": message.pk, "reason": "spam", "note": "ads"}
+        _client(alice),
+        REPORT_API,
+        {"kind": "message", "object_id": message.pk, "reason": "spam", "note": "ads"},
     )
 
     assert status == 201
@@ -70,7 +72,9 @@ def test_reporting_again_updates_the_one_report(alice, message):
     client = _client(alice)
     _post_json(client, REPORT_API, {"kind": "message", "object_id": message.pk, "reason": "spam"})
     status, body = _post_json(
-        client, REPORT_API, {"kind": "message", "object_id": message.pk, "reason": "harassment", "note": "again"}
+        client,
+        REPORT_API,
+        {"kind": "message", "object_id": message.pk, "reason": "harassment", "note": "again"},
     )
 
     assert status == 201
@@ -117,7 +121,8 @@ def test_ones_own_message_cannot_be_reported(troll, message):
 
 def test_reporting_needs_a_logged_in_member(message):
     response = Client().post(
-        REPORT_API, data=json.dumps({"kind": "message", "object_id": message.pk, "reason": "spam"}),
+        REPORT_API,
+        data=json.dumps({"kind": "message", "object_id": message.pk, "reason": "spam"}),
         content_type="application/json",
     )
 
@@ -144,11 +149,18 @@ def test_a_member_reports_a_profile_a_help_request_or_an_event_from_its_page(
     assert form.status_code == 200
     assert response.status_code == 302 and response["Location"] == page
     report = Report.objects.get()
-    assert (report.kind, report.object_id, report.author, report.reason) == (kind, object_id, troll, "inappropriate")
+    assert (report.kind, report.object_id, report.author, report.reason) == (
+        kind,
+        object_id,
+        troll,
+        "inappropriate",
+    )
 
 
 def test_the_report_form_without_a_reason_is_a_form_error(alice, troll):
-    response = _client(alice).post(reverse("moderation:report_item", args=["profile", troll.pk]), {"note": "?"})
+    response = _client(alice).post(
+        reverse("moderation:report_item", args=["profile", troll.pk]), {"note": "?"}
+    )
 
     assert response.status_code == 400
     assert response.context["form"].errors["reason"]
@@ -252,7 +264,8 @@ def test_a_suspension_in_the_past_is_refused(alice, staff, troll):
     report = _report(alice, Kind.PROFILE, troll.pk)
 
     response = _client(staff).post(
-        reverse("moderation:report_resolve", args=[report.pk]), {"action": "suspend", "until": "2001-01-01T10:00"}
+        reverse("moderation:report_resolve", args=[report.pk]),
+        {"action": "suspend", "until": "2001-01-01T10:00"},
     )
 
     assert response.status_code == 400
@@ -274,7 +287,9 @@ def test_resolving_closes_every_open_report_of_the_item(alice, staff, troll):
 def test_the_admin_shows_the_trail_read_only(alice, staff, troll):
     staff.is_superuser = True
     staff.save()
-    services.report_resolve(report=_report(alice, Kind.PROFILE, troll.pk), moderator=staff, action=Action.WARN)
+    services.report_resolve(
+        report=_report(alice, Kind.PROFILE, troll.pk), moderator=staff, action=Action.WARN
+    )
     action = ModerationAction.objects.get()
     client = _client(staff)
 
@@ -302,12 +317,16 @@ def test_hiding_a_message_shows_it_as_removed_and_search_forgets_it(
     assert _client(alice).get("/api/messages/search", {"q": "pills"}).json()["count"] == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_resolve(report=_report(alice, Kind.MESSAGE, message.pk), moderator=staff, action=Action.HIDE)
+        services.report_resolve(
+            report=_report(alice, Kind.MESSAGE, message.pk), moderator=staff, action=Action.HIDE
+        )
 
     _index_jobs()
     message.refresh_from_db()
     assert message.is_deleted and message.body == ""
-    page = _client(alice).get(reverse("messaging:conversation", args=[message.conversation_id])).content.decode()
+    page = (
+        _client(alice).get(reverse("messaging:conversation", args=[message.conversation_id])).content.decode()
+    )
     assert "cheap pills" not in page
     assert _client(alice).get("/api/messages/search", {"q": "pills"}).json()["count"] == 0
     assert Message.objects.filter(body__icontains="pills").count() == 0
@@ -324,7 +343,9 @@ def test_hiding_a_profile_takes_it_out_of_the_directory_search_and_its_page(
     assert troll.username in _found_members(client, "Trevor")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_resolve(report=_report(alice, Kind.PROFILE, troll.pk), moderator=staff, action=Action.HIDE)
+        services.report_resolve(
+            report=_report(alice, Kind.PROFILE, troll.pk), moderator=staff, action=Action.HIDE
+        )
 
     assert troll.username not in client.get(reverse("profiles:directory")).content.decode()
     assert client.get(reverse("profiles:detail", args=[troll.username])).status_code == 404
@@ -361,7 +382,10 @@ def test_hiding_an_event_takes_it_out_of_the_list_its_page_and_the_feed(alice, s
 
 def test_a_warning_notifies_the_author_with_the_note(alice, troll, staff, message):
     services.report_resolve(
-        report=_report(alice, Kind.MESSAGE, message.pk), moderator=staff, action=Action.WARN, note="No ads here."
+        report=_report(alice, Kind.MESSAGE, message.pk),
+        moderator=staff,
+        action=Action.WARN,
+        note="No ads here.",
     )
 
     notification = Notification.objects.get(recipient=troll)

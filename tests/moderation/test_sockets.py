@@ -28,7 +28,9 @@ async def _open(member) -> WebsocketCommunicator:
         return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
     communicator = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[ORIGIN, HOST, (b"cookie", (await database_sync_to_async(cookie)()).encode())]
+        application,
+        "/ws/chat/",
+        headers=[ORIGIN, HOST, (b"cookie", (await database_sync_to_async(cookie)()).encode())],
     )
     connected, _ = await communicator.connect()
     assert connected
@@ -49,7 +51,9 @@ def _cast():
     staff = MemberFactory(username="mod", is_staff=True)
     conversation = messaging_services.conversation_direct_get_or_create(member=troll, other=alice)
     messaging_services.request_accept(member=alice, conversation=conversation)
-    report = services.report_create(reporter=alice, kind=Kind.PROFILE, object_id=troll.pk, reason="harassment")
+    report = services.report_create(
+        reporter=alice, kind=Kind.PROFILE, object_id=troll.pk, reason="harassment"
+    )
     return alice, troll, staff, report
 
 
@@ -83,7 +87,9 @@ async def test_a_suspended_member_cannot_open_a_socket():
         return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
     communicator = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[ORIGIN, HOST, (b"cookie", (await database_sync_to_async(cookie)()).encode())]
+        application,
+        "/ws/chat/",
+        headers=[ORIGIN, HOST, (b"cookie", (await database_sync_to_async(cookie)()).encode())],
     )
     connected, _ = await communicator.connect()
     assert not connected
