@@ -6,3 +6,8 @@ class ModerationConfig(AppConfig):
     name = "community.moderation"
     label = "moderation"
     verbose_name = _("Moderation")
+
+    def ready(self) -> None:
+        from community.moderation import personal_data
+
+        personal_data.register()

@@ -431,3 +431,25 @@ def test_a_banned_member_is_refused_at_login_for_good(alice, troll, staff):
     assert Member.objects.get(pk=troll.pk).banned
     with time_machine.travel(timezone.now() + dt.timedelta(days=3650)):
         assert "banned" in _log_in("troll")[1]
+
+
+# --- personal data --------------------------------------------------------------------------
+
+
+def test_the_export_lists_my_reports_and_deleting_my_account_erases_reports_by_and_about_me(
+    alice, troll, staff, message
+):
+    from community.core.personal_data import personal_data_export
+
+    _report(alice, Kind.MESSAGE, message.pk, note="ads again")
+    _report(troll, Kind.PROFILE, alice.pk, note="she reported me")
+    services.report_resolve(report=Report.objects.get(reporter=troll), moderator=staff, action=Action.DISMISS)
+
+    exported = personal_data_export(alice)["reports"]
+    response = _client(troll).post("/accounts/delete/", {"password": DEFAULT_PASSWORD})
+
+    assert [r["note"] for r in exported] == ["ads again"]
+    assert response.status_code == 302
+    assert not Report.objects.filter(excerpt__icontains="pills").exists()
+    assert not Report.objects.filter(note="she reported me").exists()
+    assert ModerationAction.objects.get().report is None  # the trail keeps the act, not the report
