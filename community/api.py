@@ -15,6 +15,7 @@ from ninja.security import django_auth
 
 from community.core.errors import ServiceError
 from community.core.text import is_storable_text
+from community.moderation.api import router as moderation_router
 from community.notifications.api import router as notifications_router
 from messaging.api import router as messaging_router
 from profiles.api_auth import TokenAuth
@@ -105,3 +106,4 @@ def handle_out_of_range(request, exc):
 api.add_router("", search_router)
 api.add_router("", messaging_router)
 api.add_router("", notifications_router)
+api.add_router("", moderation_router)

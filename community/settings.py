@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "search",
     "messaging",
     "community.helpboard",
+    "community.moderation",
     "community.digest",
     "community.demo",
     "huey.contrib.djhuey",
@@ -139,6 +140,8 @@ SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", "1
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "profiles.Member"
+# The moderators' suspensions and bans apply at login and to every open session.
+AUTHENTICATION_BACKENDS = ["profiles.backends.MemberBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -25,6 +25,7 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("help/", include("community.helpboard.urls")),
     path("notifications/", include("community.notifications.urls")),
+    path("moderation/", include("community.moderation.urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/js/", cache_page(3600)(JavaScriptCatalog.as_view()), name="javascript-catalog"),

@@ -857,6 +857,27 @@ def message_delete(*, member: Member, message_id: int) -> Message:
     return message
 
 
+def message_remove(*, message_id: int) -> Message:
+    """Remove a message for the moderators: it reads as deleted for everyone (text, reactions and
+    files gone, a placeholder in its place), whoever sent it.
+
+    Idempotent; committed before broadcast; the search index drops it. Raises
+    MessagingError("not_found").
+    """
+    try:
+        message = Message.objects.select_related("sender", "conversation").get(pk=message_id)
+    except Message.DoesNotExist as missing:
+        raise MessagingError("not_found", _("No such message."), status=404) from missing
+    if message.is_deleted:
+        return message
+    with transaction.atomic():
+        Reaction.objects.filter(message=message).delete()
+        Attachment.objects.filter(message=message).delete()
+        message = _record_change(message, body="", deleted_at=timezone.now())
+        message.attachment_list = []
+    return message
+
+
 def messages_erase_sender(*, member: Member, former: Member) -> list[int]:
     """Erase a leaving member's messages from every conversation: each keeps its place (id, seq,
     time) under `former` (the "former member" account) with its text, reactions and files gone.

@@ -39,7 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             consented=form.cleaned_data["accept_terms"],
         )
-        login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, member, backend="profiles.backends.MemberBackend")
         messages.success(
             request,
             _("Welcome to the network, %(name)s! Tell the others what you do.")

@@ -10,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.http import HttpRequest
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -109,6 +110,8 @@ class ThrottledLoginMixin:
         try:
             cleaned = super().clean()
         except forms.ValidationError:
+            if username and self.user_cache is None:
+                _refuse_a_restricted_account(username, self.cleaned_data.get("password") or "")
             # Only a wrong password counts: a right one refused for another reason (an inactive
             # account, a member who is not staff at the admin) is no guess.
             if username and self.user_cache is None:
@@ -117,6 +120,25 @@ class ThrottledLoginMixin:
         if username:
             login_throttle.login_succeeded(username=username, address=address)
         return cleaned
+
+
+def _refuse_a_restricted_account(username: str, password: str) -> None:
+    """The right password of a suspended or banned account gets the reason, not "wrong password".
+
+    The backend refuses such an account as it refuses a wrong password; only the one who knows
+    the password learns why (anyone else still reads "wrong username or password").
+    """
+    member = Member.objects.filter(username=username).first()
+    if member is None or not member.is_active or not member.check_password(password):
+        return
+    if member.banned:
+        raise forms.ValidationError(_("This account has been banned by the moderators."), code="banned")
+    if member.is_suspended():
+        until = formats.date_format(timezone.localtime(member.suspended_until), "DATETIME_FORMAT")
+        raise forms.ValidationError(
+            _("This account is suspended by the moderators until %(until)s.") % {"until": until},
+            code="suspended",
+        )
 
 
 class MemberLoginForm(ThrottledLoginMixin, AuthenticationForm):

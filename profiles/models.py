@@ -208,6 +208,12 @@ class Member(AbstractUser):
         choices=[("en", "English"), ("fr", "Français"), ("nl", "Nederlands")],
     )
 
+    # Set by the moderators (community.moderation): a hidden profile is listed nowhere and shown to
+    # managers only; a suspended or banned account cannot log in (profiles.backends).
+    hidden_by_moderators = models.BooleanField(_("hidden by the moderators"), default=False)
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    banned = models.BooleanField(_("banned"), default=False)
+
     skills_offered = TaggableManager(
         _("skills I offer"), through=OfferedSkill, related_name="offering_members", blank=True
     )
@@ -283,6 +289,13 @@ class Member(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("profiles:detail", kwargs={"username": self.username})
+
+    def is_suspended(self, now=None) -> bool:
+        """Suspended at `now` (default: the present); a suspension ends by itself when its time passes."""
+        return self.suspended_until is not None and self.suspended_until > (now or timezone.now())
+
+    def may_log_in(self) -> bool:
+        return self.is_active and not self.banned and not self.is_suspended()
 
     @property
     def is_hidden(self) -> bool:

@@ -6,7 +6,8 @@
   reachable only where they showed themselves (they asked or answered on a help request, they
   are already in a conversation with the viewer): guessing a username gets the same answer as a
   member who does not exist.
-- A deactivated account is seen by nobody.
+- A deactivated account is seen by nobody. A profile the moderators hid is listed nowhere and
+  shown only to the network's staff (who moderate it) and to its member.
 
 Callers filter with `visible_members` / `visible_members_q` (querysets, related rows) and check
 one member with `member_is_visible` / `member_is_reachable`.
@@ -37,7 +38,13 @@ def visibility_levels(viewer: Viewer) -> tuple[str, ...]:
 
 
 def _levels_q(levels: tuple[str, ...], prefix: str) -> Q:
-    return Q(**{f"{prefix}is_active": True, f"{prefix}visibility__in": levels})
+    return Q(
+        **{
+            f"{prefix}is_active": True,
+            f"{prefix}visibility__in": levels,
+            f"{prefix}hidden_by_moderators": False,
+        }
+    )
 
 
 def visible_members_q(viewer: Viewer, *, prefix: str = "") -> Q:
@@ -51,7 +58,9 @@ def listed_members_q(*, prefix: str = "") -> Q:
     Said as "not hidden" rather than "public or members only" (the same members): with IN,
     SQLite drives a rebuild batch's id range through the visibility index and reads every member.
     """
-    return Q(**{f"{prefix}is_active": True}) & ~Q(**{f"{prefix}visibility": Member.Visibility.HIDDEN})
+    return Q(**{f"{prefix}is_active": True, f"{prefix}hidden_by_moderators": False}) & ~Q(
+        **{f"{prefix}visibility": Member.Visibility.HIDDEN}
+    )
 
 
 def visible_members(*, viewer: Viewer) -> QuerySet[Member]:
@@ -67,6 +76,8 @@ def member_is_visible(member: Member, *, viewer: Viewer) -> bool:
     """Whether the viewer may see this member's profile (their own always)."""
     if _logged_in(viewer) and viewer.pk == member.pk:
         return True
+    if member.hidden_by_moderators:
+        return _logged_in(viewer) and viewer.is_staff and member.is_active
     return member.is_active and member.visibility in visibility_levels(viewer)
 
 
@@ -76,4 +87,6 @@ def member_is_reachable(member: Member, *, viewer: Viewer, showed_themselves: bo
     viewer's request, they already talk to the viewer)."""
     if not _logged_in(viewer) or not member.is_active:
         return False
+    if member.hidden_by_moderators:
+        return member_is_visible(member, viewer=viewer)
     return member_is_visible(member, viewer=viewer) or (member.is_hidden and showed_themselves)

@@ -169,6 +169,8 @@ DOMAIN_LAYERS = [
     ["messaging"],
     ["search"],
     ["community.helpboard"],
+    # Moderation acts on members, messages, help requests and events; none of them knows it.
+    ["community.moderation"],
     ["community.digest"],
     ["community.demo"],
 ]

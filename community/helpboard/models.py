@@ -60,6 +60,8 @@ class HelpRequest(models.Model):
     # When the matches were computed (None: not yet, e.g. demo data seeded before the index).
     matched_at = models.DateTimeField(_("matched at"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+    # Set by the moderators (community.moderation): listed nowhere, its page shown to staff only.
+    hidden_by_moderators = models.BooleanField(_("hidden by the moderators"), default=False)
 
     class Meta:
         verbose_name = _("help request")

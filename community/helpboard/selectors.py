@@ -41,7 +41,7 @@ def board_requests(
 
     `matching_member`: only the requests that member could help with (see `requests_for_helper`).
     """
-    requests = HelpRequest.objects.all()
+    requests = HelpRequest.objects.filter(hidden_by_moderators=False)
     if status:
         requests = requests.filter(status=status)
     if skill:
@@ -59,7 +59,7 @@ def _helpable_ids(member: Member) -> QuerySet:
     """Ids of open requests by others that need a skill the member offers, or matched the member."""
     offered = Skill.objects.filter(tag__offered_by__content_object=member).values("pk")
     return (
-        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN)
+        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN, hidden_by_moderators=False)
         .exclude(author=member)
         .filter(Q(skills__in=offered) | Q(matches__member=member))
         .values("pk")
@@ -94,7 +94,7 @@ def requests_for_helpers(
     for all the members, with their skills; each member's are then picked in memory.
     """
     ids = [member.pk for member in members]
-    open_requests = HelpRequest.objects.filter(status=HelpRequest.Status.OPEN)
+    open_requests = HelpRequest.objects.filter(status=HelpRequest.Status.OPEN, hidden_by_moderators=False)
     if since is not None:
         open_requests = open_requests.filter(created_at__gte=since)
     by_skill: dict[int, set[int]] = defaultdict(set)
@@ -141,10 +141,14 @@ def requests_for_helpers(
     return found
 
 
-def request_detail(*, pk: int) -> HelpRequest:
-    """One request with its author, space and skills (raises HelpRequest.DoesNotExist)."""
+def request_detail(*, pk: int, viewer=None) -> HelpRequest:
+    """One request with its author, space and skills (raises HelpRequest.DoesNotExist); one the
+    moderators hid exists for staff only."""
+    requests = HelpRequest.objects.all()
+    if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+        requests = requests.filter(hidden_by_moderators=False)
     return (
-        HelpRequest.objects.select_related("author", "author__home_space", "space")
+        requests.select_related("author", "author__home_space", "space")
         .prefetch_related(Prefetch("skills", queryset=Skill.objects.order_by("name_en")))
         .get(pk=pk)
     )

@@ -34,9 +34,9 @@ from profiles.visibility import member_is_reachable
 PAGE_SIZE = 20
 
 
-def _get_request(pk: int) -> HelpRequest:
+def _get_request(pk: int, viewer=None) -> HelpRequest:
     try:
-        return selectors.request_detail(pk=pk)
+        return selectors.request_detail(pk=pk, viewer=viewer)
     except HelpRequest.DoesNotExist as error:
         raise Http404(_("No such help request.")) from error
 
@@ -188,7 +188,7 @@ def _detail_page(
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, _get_request(pk))
+    return _detail_page(request, _get_request(pk, viewer=request.user))
 
 
 @login_required

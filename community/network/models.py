@@ -254,6 +254,8 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the moderators (community.moderation): listed nowhere, its page shown to staff only.
+    hidden_by_moderators = models.BooleanField(_("hidden by the moderators"), default=False)
 
     class Meta:
         verbose_name = _("event")

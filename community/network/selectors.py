@@ -318,7 +318,7 @@ def upcoming_events(
     *, space: Space | None = None, include_network: bool = True, now: dt.datetime | None = None
 ) -> QuerySet[Event]:
     """Events not over yet, soonest first; of one space (plus the network's) or of all."""
-    events = Event.objects.filter(ends_at__gte=now or timezone.now())
+    events = Event.objects.filter(ends_at__gte=now or timezone.now(), hidden_by_moderators=False)
     if space is not None:
         events = (
             events.filter(Q(space=space) | Q(space__isnull=True))
@@ -328,8 +328,12 @@ def upcoming_events(
     return _with_counts(events).order_by("starts_at", "id")
 
 
-def event_for_page(*, pk: int) -> Event:
-    return _with_counts(Event.objects.filter(pk=pk)).get()
+def event_for_page(*, pk: int, viewer=None) -> Event:
+    """One event (raises Event.DoesNotExist); one the moderators hid exists for staff only."""
+    events = Event.objects.filter(pk=pk)
+    if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+        events = events.filter(hidden_by_moderators=False)
+    return _with_counts(events).get()
 
 
 def event_attendees(*, event: Event, viewer) -> list[Member]:

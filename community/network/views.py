@@ -329,7 +329,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        event = selectors.event_for_page(pk=pk)
+        event = selectors.event_for_page(pk=pk, viewer=request.user)
     except Event.DoesNotExist as missing:
         raise Http404(_("No such event.")) from missing
     rsvp = selectors.member_rsvp(event=event, member=request.user)
@@ -384,7 +384,7 @@ def _ics_response(body: bytes, filename: str, *, attachment: bool) -> HttpRespon
 
 @require_GET
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(Event.objects.select_related("space"), pk=pk)
+    event = get_object_or_404(Event.objects.select_related("space"), pk=pk, hidden_by_moderators=False)
     body = ical.calendar_bytes(
         [event], url_for=lambda e: request.build_absolute_uri(e.get_absolute_url()), name=event.title
     )
@@ -395,7 +395,11 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 def events_feed(request: HttpRequest) -> HttpResponse:
     """A subscribable feed: upcoming events plus those of the last 30 days (calendars keep them)."""
     since = start_of_today() - dt.timedelta(days=30)
-    events = Event.objects.filter(ends_at__gte=since).select_related("space").order_by("starts_at")
+    events = (
+        Event.objects.filter(ends_at__gte=since, hidden_by_moderators=False)
+        .select_related("space")
+        .order_by("starts_at")
+    )
     name = _("Coworking Belgium events")
     space_slug = request.GET.get("space", "")
     if space_slug:

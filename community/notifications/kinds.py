@@ -78,6 +78,10 @@ KINDS: dict[str, Kind] = {
         _("A seat was freed and given to you from the waiting list: %(when)s at %(space)s."),
     ),
     "welcome": Kind(None, _("Welcome to Coworking Belgium! Your space's lobby room is in Messages.")),
+    # The body is the moderator's note (the excerpt), in their words.
+    "moderation_warning": Kind(
+        None, _("A warning from the moderators: please keep to the community's rules."), _("Open")
+    ),
     "data_export_ready": Kind(
         None,
         _("Your data is ready to download."),

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from community.moderation.models import Reason
 from community.notifications import selectors as notification_selectors
 from messaging import selectors
 from messaging.delivery import reaction_summary
@@ -33,6 +34,8 @@ def chat_state(context) -> dict:
             "username": user.username,
             "lastId": selectors.latest_message_id(member=user),
             "notificationsUrl": reverse("messaging:notifications"),
+            "reportUrl": reverse("api:moderation_reports"),
+            "reportReasons": [(value, str(label)) for value, label in Reason.choices],
             "strings": {
                 "sending": _("Sending…"),
                 "notDelivered": _("Not delivered"),
@@ -56,6 +59,13 @@ def chat_state(context) -> dict:
                 ),
                 "seen": _("Seen"),
                 "seenBy": _("Seen by %(names)s"),
+                "report": _("Report"),
+                "reportReason": _("Why are you reporting this?"),
+                "reportNote": _("Anything the moderators should know (optional)"),
+                "reportSend": _("Send the report"),
+                "reportSent": _("Thank you: the moderators will look at your report."),
+                "reportFailed": _("The report could not be sent. Try again."),
+                "close": _("Close"),
             },
         },
     }

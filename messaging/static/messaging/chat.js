@@ -625,6 +625,13 @@
         button.textContent = label;
         actions.appendChild(button);
       }
+    } else if (config.reportUrl) {
+      const report = document.createElement("button");
+      report.type = "button";
+      report.className = "chat-action";
+      report.dataset.action = "report";
+      report.textContent = S.report || "Report";
+      actions.appendChild(report);
     }
     const bubble = item.querySelector(".chat-bubble");
     bubble.tabIndex = 0; // a tap or Tab gives it focus, which shows its actions
@@ -706,6 +713,68 @@
     });
   }
 
+  // A report goes to the moderators over the JSON API (POST /api/moderation/reports), not the socket.
+  function startReport(item) {
+    if (item.querySelector(".chat-report")) return;
+    const form = document.createElement("form");
+    form.className = "chat-report";
+    const reason = document.createElement("select");
+    reason.name = "reason";
+    reason.setAttribute("aria-label", S.reportReason || "Reason");
+    for (const [value, label] of config.reportReasons || []) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      reason.appendChild(option);
+    }
+    const note = document.createElement("textarea");
+    note.name = "note";
+    note.rows = 2;
+    note.maxLength = 2000;
+    note.placeholder = S.reportNote || "";
+    note.setAttribute("aria-label", S.reportNote || "Note");
+    const send = document.createElement("button");
+    send.type = "submit";
+    send.textContent = S.reportSend || "Send the report";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "secondary outline";
+    cancel.textContent = S.cancel || "Cancel";
+    const status = document.createElement("p");
+    status.className = "chat-report-status";
+    status.setAttribute("role", "status");
+    form.append(reason, note, send, cancel, status);
+    item.querySelector(".chat-bubble").after(form);
+    reason.focus();
+    cancel.addEventListener("click", () => form.remove());
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      send.disabled = true;
+      const csrf = document.querySelector('input[name="csrfmiddlewaretoken"]');
+      try {
+        const response = await fetch(config.reportUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
+          body: JSON.stringify({ kind: "message", object_id: Number(item.dataset.id), reason: reason.value, note: note.value }),
+        });
+        if (response.ok) {
+          status.textContent = S.reportSent || "Reported.";
+          reason.remove();
+          note.remove();
+          send.remove();
+          cancel.textContent = S.close || "Close";
+          return;
+        }
+        const answer = await response.json().catch(() => ({}));
+        status.textContent = answer.detail || S.reportFailed || "";
+      } catch (error) {
+        status.textContent = S.reportFailed || "";
+      }
+      send.disabled = false;
+    });
+  }
+
   function onMessageClick(event) {
     const button = event.target.closest("button");
     if (!button) return;
@@ -728,6 +797,9 @@
         if (window.confirm(S.confirmDelete || "Delete this message?")) {
           sendFrame({ type: "delete", message: Number(item.dataset.id) });
         }
+        break;
+      case "report":
+        startReport(item);
         break;
       default:
         break;
