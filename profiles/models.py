@@ -230,7 +230,15 @@ class Member(AbstractUser):
             # carry the columns the directory filters on, so finding a page's 24 ids never reads
             # the (wide) member rows: on 100,000 members that is the difference that matters.
             models.Index(
-                fields=["date_joined", "id", "visibility", "is_active", "available", "home_space"],
+                fields=[
+                    "date_joined",
+                    "id",
+                    "visibility",
+                    "is_active",
+                    "hidden_by_moderators",
+                    "available",
+                    "home_space",
+                ],
                 name="member_joined_cover",
             ),
             models.Index(
@@ -238,6 +246,7 @@ class Member(AbstractUser):
                 "id",
                 "visibility",
                 "is_active",
+                "hidden_by_moderators",
                 "available",
                 "home_space",
                 name="member_name_cover",
@@ -250,6 +259,7 @@ class Member(AbstractUser):
                 Lower("display_name"),
                 "visibility",
                 "is_active",
+                "hidden_by_moderators",
                 "available",
                 "home_space",
                 name="member_id_cover",
@@ -259,6 +269,7 @@ class Member(AbstractUser):
             models.Index(
                 fields=[
                     "is_active",
+                    "hidden_by_moderators",
                     "visibility",
                     "date_joined",
                     "id",
